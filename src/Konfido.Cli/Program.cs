@@ -1,0 +1,3 @@
+using Konfido.Cli;
+
+return await KonfidoCli.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
