@@ -1,0 +1,137 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Konfido.Exchange;
+
+/// <summary>
+/// A node's credentials: its TLS certificate with private key (used as server certificate and as
+/// client certificate for mutual TLS) and its P-256 payload-signing key.
+/// </summary>
+public sealed class NodeCredentials : IDisposable
+{
+    /// <summary>Creates credentials from loaded parts; takes ownership of both.</summary>
+    public NodeCredentials(string country, X509Certificate2 tlsCertificate, ECDsa signingKey)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(country);
+        ArgumentNullException.ThrowIfNull(tlsCertificate);
+        ArgumentNullException.ThrowIfNull(signingKey);
+        if (!tlsCertificate.HasPrivateKey)
+        {
+            throw new ArgumentException("The TLS certificate has no private key.", nameof(tlsCertificate));
+        }
+
+        Country = country.ToUpperInvariant();
+        TlsCertificate = tlsCertificate;
+        SigningKey = signingKey;
+    }
+
+    /// <summary>The node's country code.</summary>
+    public string Country { get; }
+
+    /// <summary>The TLS certificate with its private key.</summary>
+    public X509Certificate2 TlsCertificate { get; }
+
+    /// <summary>The payload-signing key.</summary>
+    public ECDsa SigningKey { get; }
+
+    /// <summary>The signing key's public part as base64 DER SubjectPublicKeyInfo (for the trust list).</summary>
+    public string SigningPublicKey => Convert.ToBase64String(SigningKey.ExportSubjectPublicKeyInfo());
+
+    /// <summary>
+    /// Generates fresh credentials: a self-signed P-256 TLS certificate for <paramref name="hostNames"/>
+    /// (DNS names or IP literals) valid for <paramref name="validity"/>, with server and client
+    /// authentication usages, and a new P-256 signing key.
+    /// </summary>
+    public static NodeCredentials Generate(string country, IEnumerable<string> hostNames, TimeSpan validity)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(country);
+        ArgumentNullException.ThrowIfNull(hostNames);
+        using var tlsKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN=Konfido NCP {country.ToUpperInvariant()}, O=Konfido, C={country.ToUpperInvariant()}", tlsKey, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        foreach (var host in hostNames)
+        {
+            if (IPAddress.TryParse(host, out var ip))
+            {
+                san.AddIpAddress(ip);
+            }
+            else
+            {
+                san.AddDnsName(host);
+            }
+        }
+
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
+        var now = DateTimeOffset.UtcNow;
+        using var ephemeral = request.CreateSelfSigned(now.AddMinutes(-5), now.Add(validity));
+
+        // Round-trip through PKCS#12 so that the private key is usable by SslStream on every platform.
+        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var pfx = ephemeral.Export(X509ContentType.Pkcs12, password);
+        var certificate = X509CertificateLoader.LoadPkcs12(pfx, password, X509KeyStorageFlags.Exportable);
+        CryptographicOperations.ZeroMemory(pfx);
+        return new NodeCredentials(country, certificate, ECDsa.Create(ECCurve.NamedCurves.nistP256));
+    }
+
+    /// <summary>
+    /// Saves the credentials under <paramref name="directory"/> as <c>&lt;cc&gt;-tls.pfx</c> (protected
+    /// by <paramref name="password"/>) and <c>&lt;cc&gt;-signing.pem</c> (PKCS#8), owner-only permissions.
+    /// </summary>
+    public (string TlsPath, string SigningKeyPath) Save(string directory, string password)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentNullException.ThrowIfNull(password);
+        Directory.CreateDirectory(directory);
+        var cc = Country.ToLowerInvariant();
+        var tlsPath = Path.Combine(directory, $"{cc}-tls.pfx");
+        var keyPath = Path.Combine(directory, $"{cc}-signing.pem");
+        var pfx = TlsCertificate.Export(X509ContentType.Pkcs12, password);
+        WriteOwnerOnly(tlsPath, pfx);
+        CryptographicOperations.ZeroMemory(pfx);
+        var pem = SigningKey.ExportPkcs8PrivateKeyPem();
+        WriteOwnerOnly(keyPath, System.Text.Encoding.ASCII.GetBytes(pem));
+        return (tlsPath, keyPath);
+    }
+
+    /// <summary>Loads credentials saved by <see cref="Save"/> (or provided by an operator in the same formats).</summary>
+    public static NodeCredentials Load(string country, string tlsPfxPath, string password, string signingKeyPemPath)
+    {
+        var certificate = X509CertificateLoader.LoadPkcs12FromFile(tlsPfxPath, password, X509KeyStorageFlags.Exportable);
+        var key = ECDsa.Create();
+        key.ImportFromPem(File.ReadAllText(signingKeyPemPath));
+        if (key.KeySize != 256)
+        {
+            key.Dispose();
+            certificate.Dispose();
+            throw new CryptographicException($"{signingKeyPemPath}: the signing key must be ECDSA P-256.");
+        }
+
+        return new NodeCredentials(country, certificate, key);
+    }
+
+    /// <summary>Writes a file readable only by its owner (where the platform has Unix permissions), flushed to disk.</summary>
+    public static void WriteOwnerOnly(string path, byte[] content)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var stream = new FileStream(path, options);
+        stream.Write(content);
+        stream.Flush(flushToDisk: true);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        TlsCertificate.Dispose();
+        SigningKey.Dispose();
+    }
+}

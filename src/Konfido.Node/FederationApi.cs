@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Net;
+using Konfido.Exchange;
+using Konfido.Records;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Konfido.Node;
+
+/// <summary>
+/// The federation API (country A side, see <see cref="FederationProtocol"/>): served only to callers
+/// whose TLS client certificate the trust list pins to a member country.
+/// </summary>
+internal static class FederationApi
+{
+    /// <summary>Serves one verified caller's request.</summary>
+    private delegate Task<SignedFhirResponse> FederationHandler(HttpContext context, HomeCountryService home, FederationMember caller);
+
+    public static void Map(WebApplication app, NodeComponents components, HomeCountryService home)
+    {
+        var fhir = app.MapGroup("/fhir");
+        fhir.MapGet("/Patient", Serve(components, home, DiscoverAsync));
+        fhir.MapGet("/Patient/$summary", Serve(components, home, SummaryAsync));
+        fhir.MapGet("/MedicationRequest", Serve(components, home, PrescriptionsAsync));
+        fhir.MapPost("/MedicationDispense", Serve(components, home, DispenseAsync));
+    }
+
+    private static RequestDelegate Serve(NodeComponents components, HomeCountryService home, FederationHandler handler) =>
+        async context =>
+        {
+            var caller = components.TrustList().FindByCertificate(context.Connection.ClientCertificate);
+            var response = caller is null
+                ? home.SignError(HttpStatusCode.Forbidden, "security", "the federation API requires a client certificate listed in the federation trust list")
+                : await handler(context, home, caller).ConfigureAwait(false);
+            await HttpBodies.WriteSignedAsync(context, response.Status, response.Body, response.Signature).ConfigureAwait(false);
+        };
+
+    private static Task<SignedFhirResponse> DiscoverAsync(HttpContext context, HomeCountryService home, FederationMember caller) =>
+        home.DiscoverAsync(caller, ReadQuery(context.Request.Query), context.RequestAborted);
+
+    private static Task<SignedFhirResponse> SummaryAsync(HttpContext context, HomeCountryService home, FederationMember caller) =>
+        home.GetPatientSummaryAsync(caller, IdentifierValue(context, "identifier"), context.RequestAborted);
+
+    private static Task<SignedFhirResponse> PrescriptionsAsync(HttpContext context, HomeCountryService home, FederationMember caller) =>
+        home.GetPrescriptionsAsync(caller, IdentifierValue(context, "patient.identifier"), context.RequestAborted);
+
+    /// <summary>Reads PDQm-style discovery parameters: identifier (token), family, given, birthdate.</summary>
+    public static PatientQuery ReadQuery(IQueryCollection query)
+    {
+        var (system, value) = query.TryGetValue("identifier", out var identifier) && !string.IsNullOrWhiteSpace(identifier)
+            ? FederationProtocol.SplitToken(identifier.ToString())
+            : (null, (string?)null);
+        DateOnly? birthDate = null;
+        if (query.TryGetValue("birthdate", out var birth) && !string.IsNullOrWhiteSpace(birth))
+        {
+            birthDate = DateOnly.TryParseExact(birth.ToString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed)
+                ? parsed
+                : throw new ExchangeException(HttpStatusCode.BadRequest, "value", $"birthdate '{birth}' is not a date (yyyy-MM-dd)");
+        }
+
+        return new PatientQuery(system, value, Text(query, "family"), Text(query, "given"), birthDate);
+    }
+
+    private static async Task<SignedFhirResponse> DispenseAsync(HttpContext context, HomeCountryService home, FederationMember caller)
+    {
+        var body = await HttpBodies.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
+        return await home.DispenseAsync(caller, body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static string IdentifierValue(HttpContext context, string parameter)
+    {
+        var token = context.Request.Query[parameter].ToString();
+        if (string.IsNullOrWhiteSpace(token))
+        {
+            throw new ExchangeException(HttpStatusCode.BadRequest, "required", $"the '{parameter}' parameter is required");
+        }
+
+        return FederationProtocol.SplitToken(token).Value;
+    }
+
+    private static string? Text(IQueryCollection query, string name) =>
+        query.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.ToString() : null;
+}
+
+/// <summary>Reading and writing bodies with the node's limits.</summary>
+internal static class HttpBodies
+{
+    public static async Task<byte[]> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > KonfidoNode.MaxRequestBodyBytes)
+        {
+            throw new BadHttpRequestException("too large", StatusCodes.Status413PayloadTooLarge);
+        }
+
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        if (buffer.Length == 0)
+        {
+            throw new ExchangeException(HttpStatusCode.BadRequest, "required", "the request body is empty");
+        }
+
+        return buffer.ToArray();
+    }
+
+    public static async Task WriteSignedAsync(HttpContext context, HttpStatusCode status, byte[] body, string signature)
+    {
+        context.Response.StatusCode = (int)status;
+        context.Response.ContentType = FhirJson.MediaType;
+        context.Response.ContentLength = body.Length;
+        context.Response.Headers[FederationProtocol.SignatureHeader] = signature;
+        await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Konfido.Exchange;
+
+namespace Konfido.Node;
+
+/// <summary>One node to create in a new federation.</summary>
+/// <param name="Country">Its country code.</param>
+/// <param name="Name">A display name.</param>
+/// <param name="FederationPort">The federation API port on loopback.</param>
+/// <param name="LocalPort">The local API port on loopback.</param>
+public sealed record NodePlan(string Country, string Name, int FederationPort, int LocalPort);
+
+/// <summary>What <see cref="FederationBootstrap.Create"/> wrote.</summary>
+/// <param name="Directory">The federation folder.</param>
+/// <param name="ConfigFiles">The node configuration file per country.</param>
+/// <param name="TrustListPath">The signed trust list.</param>
+/// <param name="OperatorPublicKeyPath">The operator's public key (PEM).</param>
+public sealed record FederationLayout(string Directory, IReadOnlyDictionary<string, string> ConfigFiles, string TrustListPath, string OperatorPublicKeyPath);
+
+/// <summary>
+/// Creates a complete federation on one machine (for the demo and tests): a federation-operator
+/// key, credentials per node, a signed trust list pinning every node's certificate and signing key,
+/// and one configuration file per node. A real deployment gets its trust list from the federation
+/// operator instead and only generates its own credentials.
+/// </summary>
+public static class FederationBootstrap
+{
+    /// <summary>Writes a federation for <paramref name="nodes"/> under <paramref name="directory"/>.</summary>
+    /// <param name="directory">An empty or new folder.</param>
+    /// <param name="nodes">The nodes, with distinct countries and ports.</param>
+    /// <param name="storageProvider"><c>sqlite</c> (default) or <c>postgres</c>.</param>
+    /// <param name="postgresConnectionString">With postgres: the connection string per country is derived by appending the database name.</param>
+    public static FederationLayout Create(string directory, IReadOnlyList<NodePlan> nodes, string storageProvider = "sqlite", Func<string, string>? postgresConnectionString = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentNullException.ThrowIfNull(nodes);
+        if (nodes.Count == 0 || nodes.Select(n => n.Country.ToUpperInvariant()).Distinct().Count() != nodes.Count)
+        {
+            throw new ArgumentException("Nodes must be non-empty with distinct countries.", nameof(nodes));
+        }
+
+        Directory.CreateDirectory(directory);
+        using var operatorKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        NodeCredentials.WriteOwnerOnly(Path.Combine(directory, "operator-signing.pem"), System.Text.Encoding.ASCII.GetBytes(operatorKey.ExportPkcs8PrivateKeyPem()));
+        var operatorPublicPath = Path.Combine(directory, "operator-public.pem");
+        File.WriteAllText(operatorPublicPath, operatorKey.ExportSubjectPublicKeyInfoPem());
+
+        var members = new List<FederationMember>();
+        var configs = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var plan in nodes)
+        {
+            var cc = plan.Country.ToUpperInvariant();
+            var lower = cc.ToLowerInvariant();
+            var nodeDirectory = Path.Combine(directory, lower);
+            Directory.CreateDirectory(nodeDirectory);
+            using var credentials = NodeCredentials.Generate(cc, ["localhost", "127.0.0.1"], TimeSpan.FromDays(365));
+            var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+            credentials.Save(nodeDirectory, password);
+            members.Add(new FederationMember(cc, plan.Name, new Uri($"https://127.0.0.1:{plan.FederationPort}/"),
+                CertificateFingerprint.Sha256(credentials.TlsCertificate), credentials.SigningPublicKey));
+
+            var storage = storageProvider == "postgres"
+                ? new StorageSettings { Provider = "postgres", ConnectionString = (postgresConnectionString ?? throw new ArgumentNullException(nameof(postgresConnectionString)))(cc) }
+                : new StorageSettings { Provider = "sqlite", ConnectionString = Path.Combine(lower, "records.db") };
+            var settings = new NodeSettings
+            {
+                Country = cc,
+                FederationListen = $"127.0.0.1:{plan.FederationPort}",
+                LocalListen = $"127.0.0.1:{plan.LocalPort}",
+                DataDirectory = lower,
+                Tls = new TlsSettings { Pfx = Path.Combine(lower, $"{lower}-tls.pfx"), Password = password },
+                SigningKey = Path.Combine(lower, $"{lower}-signing.pem"),
+                TrustList = "trustlist.json",
+                OperatorKey = "operator-public.pem",
+                Storage = storage,
+            };
+            var configPath = Path.Combine(directory, $"node-{lower}.json");
+            NodeCredentials.WriteOwnerOnly(configPath, JsonSerializer.SerializeToUtf8Bytes(settings, new JsonSerializerOptions { WriteIndented = true }));
+            configs[cc] = configPath;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var trustList = new TrustList("konfido-demo", 1, now, now.AddDays(30), members);
+        var trustListPath = Path.Combine(directory, "trustlist.json");
+        File.WriteAllText(trustListPath, SignedTrustList.Sign(trustList, operatorKey));
+        return new FederationLayout(directory, configs, trustListPath, operatorPublicPath);
+    }
+
+    /// <summary>Finds <paramref name="count"/> free TCP ports on loopback (bound and released at once).</summary>
+    public static int[] FreeLoopbackPorts(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        var listeners = new List<TcpListener>();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var listener = new TcpListener(IPAddress.Loopback, 0);
+                listener.Start();
+                listeners.Add(listener);
+            }
+
+            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        }
+        finally
+        {
+            foreach (var listener in listeners)
+            {
+                listener.Stop();
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Konfido.Core;
+using Konfido.Exchange;
+using Konfido.Records;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Konfido.Node;
+
+/// <summary>Everything a node needs, already loaded and verified.</summary>
+/// <param name="Country">The node's country code.</param>
+/// <param name="FederationEndpoint">Where the federation API listens (mutual TLS).</param>
+/// <param name="LocalEndpoint">Where the local API for the country's professionals listens.</param>
+/// <param name="Credentials">TLS certificate and signing key.</param>
+/// <param name="TrustList">The current verified trust list (read on every request, so it can be replaced).</param>
+/// <param name="Backend">The national back end (the patients this country holds).</param>
+/// <param name="Events">Where security events go (ledger, SIEM).</param>
+/// <param name="PeerPolicy">Timeouts and retries for calls to other nodes.</param>
+public sealed record NodeComponents(
+    string Country,
+    IPEndPoint FederationEndpoint,
+    IPEndPoint LocalEndpoint,
+    NodeCredentials Credentials,
+    Func<TrustList> TrustList,
+    INationalBackend Backend,
+    ISecurityEventSink Events,
+    PeerCallPolicy? PeerPolicy = null);
+
+/// <summary>
+/// A Konfido national contact point: an ASP.NET Core host with two HTTPS listeners. The federation
+/// listener requires a client certificate that the trust list pins to a member country and serves
+/// that country's requests for this country's patients (<see cref="HomeCountryService"/>). The local
+/// listener serves this country's professionals and routes their requests to the patient's home
+/// country (<see cref="CrossBorderGateway"/>). Errors are FHIR OperationOutcomes, never stack traces.
+/// </summary>
+public sealed class KonfidoNode : IAsyncDisposable
+{
+    /// <summary>The largest request body accepted on either listener (bytes).</summary>
+    public const int MaxRequestBodyBytes = 1024 * 1024;
+
+    private readonly WebApplication _app;
+    private readonly FederationClient _federationClient;
+    private bool _started;
+
+    private KonfidoNode(WebApplication app, FederationClient federationClient, NodeComponents components)
+    {
+        _app = app;
+        _federationClient = federationClient;
+        Components = components;
+    }
+
+    /// <summary>What the node was built from.</summary>
+    public NodeComponents Components { get; }
+
+    /// <summary>The country code.</summary>
+    public string Country => Components.Country;
+
+    /// <summary>The federation API base URL.</summary>
+    public Uri FederationUri => new($"https://{Format(Components.FederationEndpoint)}/");
+
+    /// <summary>The local API base URL.</summary>
+    public Uri LocalUri => new($"https://{Format(Components.LocalEndpoint)}/");
+
+    /// <summary>Builds a node (not started). Requires components whose endpoints have explicit ports.</summary>
+    /// <param name="components">The node's parts.</param>
+    /// <param name="logging">Configures logging (defaults: warnings and above to stderr).</param>
+    public static KonfidoNode Build(NodeComponents components, Action<ILoggingBuilder>? logging = null)
+    {
+        ArgumentNullException.ThrowIfNull(components);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = $"konfido-node-{components.Country}",
+            EnvironmentName = "Production",
+            Args = [],
+        });
+        builder.Logging.ClearProviders();
+        if (logging is null)
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+            builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        }
+        else
+        {
+            logging(builder.Logging);
+        }
+
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        var certificate = components.Credentials.TlsCertificate;
+        var trustList = components.TrustList;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+            kestrel.Listen(components.FederationEndpoint, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = certificate,
+                ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+                // Pinning: the client's certificate must be exactly one listed in the trust list.
+                ClientCertificateValidation = (client, _, _) => trustList().FindByCertificate(client) is not null && IsCurrent(client),
+                CheckCertificateRevocation = false,
+            }));
+            kestrel.Listen(components.LocalEndpoint, listen => listen.UseHttps(certificate));
+        });
+
+        var federationClient = new FederationClient(components.Credentials, components.TrustList, components.PeerPolicy);
+        var app = builder.Build();
+        var node = new KonfidoNode(app, federationClient, components);
+        var home = new HomeCountryService(components.Backend, components.Credentials, components.Events);
+        var gateway = new CrossBorderGateway(components.Country, federationClient, components.Events);
+        var errors = new NodeErrorResponder(components.Credentials, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Konfido.Node"));
+        app.Use(errors.HandleAsync);
+        FederationApi.Map(app, components, home);
+        LocalApi.Map(app, components, gateway);
+        app.MapGet("/health", () => Results.Json(new { country = components.Country, status = "ok" }));
+        return node;
+    }
+
+    /// <summary>Starts listening. Requires a node not started before.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_started)
+        {
+            throw new InvalidOperationException("The node is already started.");
+        }
+
+        _started = true;
+        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops gracefully: stops accepting, lets requests in flight finish (15 s at most).</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled, then stops gracefully.</summary>
+    public async Task RunUntilCancelledAsync(CancellationToken cancellationToken)
+    {
+        await StartAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_started)
+        {
+            try
+            {
+                await _app.StopAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _federationClient.Dispose();
+    }
+
+    private static bool IsCurrent(X509Certificate2 certificate)
+    {
+        var now = DateTime.UtcNow;
+        return now >= certificate.NotBefore.ToUniversalTime() && now <= certificate.NotAfter.ToUniversalTime();
+    }
+
+    private static string Format(IPEndPoint endpoint) =>
+        endpoint.Address.Equals(IPAddress.Any) || endpoint.Address.Equals(IPAddress.Loopback)
+            ? $"127.0.0.1:{endpoint.Port}"
+            : endpoint.ToString();
+}

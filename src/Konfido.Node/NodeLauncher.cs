@@ -1,0 +1,94 @@
+using System.Security.Cryptography;
+using Konfido.Core;
+using Konfido.Exchange;
+using Konfido.Records;
+
+namespace Konfido.Node;
+
+/// <summary>
+/// Turns a validated <see cref="NodeSettings"/> into <see cref="NodeComponents"/>: loads the
+/// credentials, verifies the trust list with the operator key and checks that this node is on it
+/// with exactly its own certificate and signing key. Every failure is a
+/// <see cref="NodeConfigurationException"/> naming the file.
+/// </summary>
+public static class NodeLauncher
+{
+    /// <summary>Loads everything a node needs. The back end comes from <paramref name="openBackend"/>.</summary>
+    /// <param name="settings">Validated settings.</param>
+    /// <param name="openBackend">Opens the national back end for the storage settings and country.</param>
+    /// <param name="events">Where security events go.</param>
+    public static NodeComponents Load(NodeSettings settings, Func<StorageSettings, string, INationalBackend> openBackend, ISecurityEventSink events)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(openBackend);
+        ArgumentNullException.ThrowIfNull(events);
+        var country = settings.Country.ToUpperInvariant();
+        var tlsPath = settings.Resolve(settings.Tls!.Pfx);
+        var password = settings.Tls.Password ?? (settings.Tls.PasswordFile is { } file ? ReadFile(settings.Resolve(file), "tls.passwordFile").Trim() : string.Empty);
+        NodeCredentials credentials;
+        try
+        {
+            credentials = NodeCredentials.Load(country, tlsPath, password, settings.Resolve(settings.SigningKey));
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new NodeConfigurationException($"cannot load the node credentials ({tlsPath}, {settings.SigningKey}): {ex.Message}", ex);
+        }
+
+        var trustList = LoadTrustList(settings);
+        var self = trustList.Find(country)
+            ?? throw new NodeConfigurationException($"{settings.TrustList}: this node's country {country} is not on the trust list");
+        if (!CertificateFingerprint.Equal(self.TlsCertificateSha256, CertificateFingerprint.Sha256(credentials.TlsCertificate)))
+        {
+            throw new NodeConfigurationException($"{settings.TrustList}: the TLS certificate listed for {country} is not this node's certificate ({tlsPath})");
+        }
+
+        if (self.SigningKey != credentials.SigningPublicKey)
+        {
+            throw new NodeConfigurationException($"{settings.TrustList}: the signing key listed for {country} is not this node's key ({settings.SigningKey})");
+        }
+
+        var dataDirectory = settings.Resolve(settings.DataDirectory);
+        Directory.CreateDirectory(dataDirectory);
+        var storage = settings.Storage!.Provider == "sqlite"
+            ? settings.Storage with { ConnectionString = settings.Resolve(settings.Storage.ConnectionString) }
+            : settings.Storage;
+        var backend = openBackend(storage, country);
+        var policy = PeerCallPolicy.Default with { AttemptTimeout = TimeSpan.FromSeconds(settings.PeerTimeoutSeconds) };
+        return new NodeComponents(country,
+            NodeSettings.ParseEndpoint(settings.FederationListen, "federationListen", "config"),
+            NodeSettings.ParseEndpoint(settings.LocalListen, "localListen", "config"),
+            credentials, () => trustList, backend, events, policy);
+    }
+
+    /// <summary>Reads and verifies the trust list named by <paramref name="settings"/>.</summary>
+    public static TrustList LoadTrustList(NodeSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var operatorPem = ReadFile(settings.Resolve(settings.OperatorKey), "operatorKey");
+        using var operatorKey = ECDsa.Create();
+        try
+        {
+            operatorKey.ImportFromPem(operatorPem);
+        }
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+        {
+            throw new NodeConfigurationException($"{settings.OperatorKey}: not a PEM public key: {ex.Message}", ex);
+        }
+
+        var check = SignedTrustList.Verify(ReadFile(settings.Resolve(settings.TrustList), "trustList"), operatorKey, DateTimeOffset.UtcNow);
+        return check.TrustList ?? throw new NodeConfigurationException($"{settings.TrustList}: {check.Reason}");
+    }
+
+    private static string ReadFile(string path, string field)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new NodeConfigurationException($"'{field}' {path}: {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Konfido.Node;
+
+/// <summary>
+/// A node's configuration file (JSON) as the operator writes it. Relative paths are relative to the
+/// file's folder. Validated once by <see cref="Load"/>, which names the file and field of every error.
+/// </summary>
+/// <remarks>
+/// Example:
+/// <code>
+/// {
+///   "country": "DK",
+///   "federationListen": "127.0.0.1:7101",
+///   "localListen": "127.0.0.1:7201",
+///   "dataDirectory": "dk",
+///   "tls": { "pfx": "dk-tls.pfx", "password": "..." },
+///   "signingKey": "dk-signing.pem",
+///   "trustList": "trustlist.json",
+///   "operatorKey": "operator-public.pem",
+///   "storage": { "provider": "sqlite", "connectionString": "dk/records.db" }
+/// }
+/// </code>
+/// </remarks>
+public sealed record NodeSettings
+{
+    /// <summary>The node's ISO 3166-1 alpha-2 country code.</summary>
+    [JsonPropertyName("country")] public string Country { get; init; } = string.Empty;
+
+    /// <summary>Where the federation API listens (host:port), mutual TLS required.</summary>
+    [JsonPropertyName("federationListen")] public string FederationListen { get; init; } = string.Empty;
+
+    /// <summary>Where the local API for the country's professionals listens (host:port), HTTPS.</summary>
+    [JsonPropertyName("localListen")] public string LocalListen { get; init; } = string.Empty;
+
+    /// <summary>The node's data folder (storage, ledger, keys).</summary>
+    [JsonPropertyName("dataDirectory")] public string DataDirectory { get; init; } = string.Empty;
+
+    /// <summary>The TLS certificate (PKCS#12) and its password.</summary>
+    [JsonPropertyName("tls")] public TlsSettings? Tls { get; init; }
+
+    /// <summary>The P-256 payload-signing key (PKCS#8 PEM).</summary>
+    [JsonPropertyName("signingKey")] public string SigningKey { get; init; } = string.Empty;
+
+    /// <summary>The signed federation trust list (JWS JSON).</summary>
+    [JsonPropertyName("trustList")] public string TrustList { get; init; } = string.Empty;
+
+    /// <summary>The federation operator's public key (SPKI PEM) that signs the trust list.</summary>
+    [JsonPropertyName("operatorKey")] public string OperatorKey { get; init; } = string.Empty;
+
+    /// <summary>The national back end's storage.</summary>
+    [JsonPropertyName("storage")] public StorageSettings? Storage { get; init; }
+
+    /// <summary>Seconds one peer call attempt may take (default 5).</summary>
+    [JsonPropertyName("peerTimeoutSeconds")] public double PeerTimeoutSeconds { get; init; } = 5;
+
+    /// <summary>The folder of the configuration file; relative paths resolve against it.</summary>
+    [JsonIgnore] public string BaseDirectory { get; init; } = Directory.GetCurrentDirectory();
+
+    /// <summary>Resolves <paramref name="path"/> against <see cref="BaseDirectory"/>.</summary>
+    public string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(BaseDirectory, path));
+
+    /// <summary>Loads and validates a configuration file; throws <see cref="NodeConfigurationException"/> naming what is wrong.</summary>
+    public static NodeSettings Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new NodeConfigurationException($"{path}: cannot read the configuration: {ex.Message}");
+        }
+
+        NodeSettings? settings;
+        try
+        {
+            settings = JsonSerializer.Deserialize<NodeSettings>(text, new JsonSerializerOptions { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException ex)
+        {
+            throw new NodeConfigurationException($"{path}: not valid JSON at line {ex.LineNumber + 1}: {ex.Message}");
+        }
+
+        if (settings is null)
+        {
+            throw new NodeConfigurationException($"{path}: the configuration is empty");
+        }
+
+        settings = settings with { BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))! };
+        settings.Validate(path);
+        return settings;
+    }
+
+    /// <summary>Checks every field; throws <see cref="NodeConfigurationException"/> for the first that is wrong.</summary>
+    public void Validate(string source)
+    {
+        if (!Core.CountryCode.TryParse(Country, out _))
+        {
+            throw new NodeConfigurationException($"{source}: 'country' must be a two-letter country code, got '{Country}'");
+        }
+
+        _ = ParseEndpoint(FederationListen, "federationListen", source);
+        _ = ParseEndpoint(LocalListen, "localListen", source);
+        Require(DataDirectory, "dataDirectory", source);
+        if (Tls is null || string.IsNullOrWhiteSpace(Tls.Pfx))
+        {
+            throw new NodeConfigurationException($"{source}: 'tls.pfx' is required");
+        }
+
+        Require(SigningKey, "signingKey", source);
+        Require(TrustList, "trustList", source);
+        Require(OperatorKey, "operatorKey", source);
+        if (Storage is null || Storage.Provider is not ("sqlite" or "postgres"))
+        {
+            throw new NodeConfigurationException($"{source}: 'storage.provider' must be 'sqlite' or 'postgres'");
+        }
+
+        Require(Storage.ConnectionString, "storage.connectionString", source);
+        if (PeerTimeoutSeconds is <= 0 or > 300)
+        {
+            throw new NodeConfigurationException($"{source}: 'peerTimeoutSeconds' must be in (0, 300]");
+        }
+    }
+
+    /// <summary>Parses a <c>host:port</c> listen address.</summary>
+    public static IPEndPoint ParseEndpoint(string value, string field, string source)
+    {
+        if (string.IsNullOrWhiteSpace(value) || !IPEndPoint.TryParse(value, out var endpoint) || endpoint.Port == 0 && !value.EndsWith(":0", StringComparison.Ordinal))
+        {
+            if (value is not null && value.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) && int.TryParse(value.AsSpan(10), out var port))
+            {
+                return new IPEndPoint(IPAddress.Loopback, port);
+            }
+
+            throw new NodeConfigurationException($"{source}: '{field}' must be an address and port such as 127.0.0.1:7101, got '{value}'");
+        }
+
+        return endpoint;
+    }
+
+    private static void Require(string? value, string field, string source)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new NodeConfigurationException($"{source}: '{field}' is required");
+        }
+    }
+}
+
+/// <summary>The node's TLS certificate settings.</summary>
+public sealed record TlsSettings
+{
+    /// <summary>The PKCS#12 file with certificate and private key.</summary>
+    [JsonPropertyName("pfx")] public string Pfx { get; init; } = string.Empty;
+
+    /// <summary>The PKCS#12 password (prefer <see cref="PasswordFile"/> in production).</summary>
+    [JsonPropertyName("password")] public string? Password { get; init; }
+
+    /// <summary>A file holding the PKCS#12 password.</summary>
+    [JsonPropertyName("passwordFile")] public string? PasswordFile { get; init; }
+}
+
+/// <summary>The national back end's storage settings.</summary>
+public sealed record StorageSettings
+{
+    /// <summary><c>sqlite</c> (embedded default) or <c>postgres</c>.</summary>
+    [JsonPropertyName("provider")] public string Provider { get; init; } = "sqlite";
+
+    /// <summary>A SQLite file path, or an Npgsql connection string.</summary>
+    [JsonPropertyName("connectionString")] public string ConnectionString { get; init; } = string.Empty;
+}
+
+/// <summary>A configuration error, with a message naming the file and field.</summary>
+public sealed class NodeConfigurationException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public NodeConfigurationException(string message) : base(message) { }
+
+    /// <summary>Creates the exception.</summary>
+    public NodeConfigurationException() { }
+
+    /// <summary>Creates the exception with its cause.</summary>
+    public NodeConfigurationException(string message, Exception inner) : base(message, inner) { }
+}
