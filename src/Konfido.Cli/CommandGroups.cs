@@ -22,6 +22,7 @@ internal static partial class CommandGroups
         AddPuf(root, context);
         AddCustody(root, context);
         AddDevice(root, context);
+        AddExchange(root, context);
     }
 
     /// <summary><c>konfido demo</c> (Commands/DemoCommand.cs).</summary>
@@ -56,4 +57,7 @@ internal static partial class CommandGroups
 
     /// <summary><c>konfido device ...</c> (Commands/DeviceCommands.cs).</summary>
     static partial void AddDevice(RootCommand root, CliContext context);
+
+    /// <summary><c>konfido exchange ...</c> (Commands/ExchangeCommands.cs).</summary>
+    static partial void AddExchange(RootCommand root, CliContext context);
 }

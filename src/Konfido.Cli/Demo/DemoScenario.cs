@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using Hl7.Fhir.Model;
+using Konfido.Exchange;
+using Konfido.Node;
+using Task = System.Threading.Tasks.Task;
+
+namespace Konfido.Cli.Demo;
+
+/// <summary>One step of the demo and how it went.</summary>
+/// <param name="Name">The contract's step name (e.g. <c>patient-discovery</c>).</param>
+/// <param name="Ok">Whether the step achieved what it demonstrates.</param>
+/// <param name="Detail">What happened, for a person.</param>
+internal sealed record DemoStepResult(string Name, bool Ok, string Detail);
+
+/// <summary>The patient the story is about, and where they live.</summary>
+/// <param name="HomeCountry">The patient's country (A).</param>
+/// <param name="IdentifierSystem">The national identifier system.</param>
+/// <param name="IdentifierValue">The national identifier.</param>
+/// <param name="DisplayName">For the narrative.</param>
+internal sealed record DemoPatient(string HomeCountry, string IdentifierSystem, string IdentifierValue, string DisplayName);
+
+/// <summary>
+/// The cross-border story on a running <see cref="LocalFederation"/> of DK, ES and IT: a Danish
+/// patient with COPD falls ill in Barcelona. A Spanish doctor finds the patient in Denmark and
+/// retrieves the Patient Summary; an Italian pharmacy later dispenses the patient's Danish
+/// ePrescription, exactly once. Every step goes through the local API of the professional's node,
+/// over mutual TLS to the home node, with the home node's signature verified twice (by the node and
+/// here, end to end). Each step reports honestly; none is skipped or faked.
+/// </summary>
+internal sealed class DemoScenario(LocalFederation federation, DemoPatient patient, TextWriter progress)
+{
+    private readonly List<DemoStepResult> _results = [];
+    private string? _identifierToken;
+
+    public async Task<IReadOnlyList<DemoStepResult>> RunAsync(CancellationToken cancellationToken)
+    {
+        await StepAsync("patient-discovery", DiscoverAsync, cancellationToken).ConfigureAwait(false);
+        await StepAsync("ips-retrieve", RetrieveSummaryAsync, cancellationToken).ConfigureAwait(false);
+        await StepAsync("eprescription-dispense", DispenseAsync, cancellationToken).ConfigureAwait(false);
+        return _results;
+    }
+
+    private async Task StepAsync(string name, Func<CancellationToken, Task<(bool Ok, string Detail)>> step, CancellationToken cancellationToken)
+    {
+        var number = _results.Count + 1;
+        await progress.WriteLineAsync($"[{number}] {name} ...").ConfigureAwait(false);
+        var watch = Stopwatch.StartNew();
+        (bool Ok, string Detail) outcome;
+        try
+        {
+            outcome = await step(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or ExchangeException or FhirFormatException or InvalidOperationException or TaskCanceledException)
+        {
+            outcome = (false, $"{ex.GetType().Name}: {ex.Message}");
+        }
+
+        _results.Add(new DemoStepResult(name, outcome.Ok, outcome.Detail));
+        await progress.WriteLineAsync($"[{number}] {name}: {(outcome.Ok ? "ok" : "FAILED")} ({watch.ElapsedMilliseconds} ms) - {outcome.Detail}").ConfigureAwait(false);
+    }
+
+    /// <summary>A Spanish doctor looks up the Danish patient by national identifier.</summary>
+    private async Task<(bool, string)> DiscoverAsync(CancellationToken cancellationToken)
+    {
+        using var spain = federation.LocalClient("ES");
+        var token = FederationProtocol.JoinToken(patient.IdentifierSystem, patient.IdentifierValue);
+        var (status, body) = await GetVerifiedAsync(spain, $"api/{patient.HomeCountry}/Patient?identifier={Uri.EscapeDataString(token)}", cancellationToken).ConfigureAwait(false);
+        if (status != HttpStatusCode.OK)
+        {
+            return (false, $"ES -> {patient.HomeCountry} discovery answered {(int)status}: {Diagnostics(body)}");
+        }
+
+        var bundle = FhirJson.Parse<Bundle>(body);
+        var found = bundle.Entry.Select(e => e.Resource).OfType<Patient>().ToArray();
+        if (found.Length != 1)
+        {
+            return (false, $"expected exactly one match for {patient.IdentifierValue}, got {found.Length}");
+        }
+
+        _identifierToken = token;
+        var name = found[0].Name.FirstOrDefault();
+        return (true, $"ES doctor found {string.Join(' ', name?.Given ?? [])} {name?.Family} ({patient.IdentifierValue}) in {patient.HomeCountry} over mutual TLS; response signed by {patient.HomeCountry}, verified");
+    }
+
+    /// <summary>The Spanish doctor retrieves the Patient Summary (IPS) and checks it.</summary>
+    private async Task<(bool, string)> RetrieveSummaryAsync(CancellationToken cancellationToken)
+    {
+        if (_identifierToken is null)
+        {
+            return (false, "no patient was discovered");
+        }
+
+        using var spain = federation.LocalClient("ES");
+        var (status, body) = await GetVerifiedAsync(spain, $"api/{patient.HomeCountry}/Patient/$summary?identifier={Uri.EscapeDataString(_identifierToken)}", cancellationToken).ConfigureAwait(false);
+        if (status != HttpStatusCode.OK)
+        {
+            return (false, $"IPS retrieval answered {(int)status}: {Diagnostics(body)}");
+        }
+
+        var validation = DemoIps.Validate(body);
+        var bundle = FhirJson.Parse<Bundle>(body);
+        var composition = bundle.Entry.Select(e => e.Resource).OfType<Composition>().FirstOrDefault();
+        var sections = composition is null ? "no composition" : string.Join(", ", composition.Section.Select(s => $"{s.Title}: {s.Entry.Count}"));
+        return validation.Valid
+            ? (true, $"IPS document ({body.Length} bytes) signed by {patient.HomeCountry}, valid IPS; {sections}")
+            : (false, $"the IPS is not valid: {validation.FirstProblem}");
+    }
+
+    /// <summary>An Italian pharmacy dispenses one of the patient's Danish ePrescriptions, exactly once.</summary>
+    private async Task<(bool, string)> DispenseAsync(CancellationToken cancellationToken)
+    {
+        if (_identifierToken is null)
+        {
+            return (false, "no patient was discovered");
+        }
+
+        using var italy = federation.LocalClient("IT");
+        var (status, body) = await GetVerifiedAsync(italy, $"api/{patient.HomeCountry}/MedicationRequest?patient.identifier={Uri.EscapeDataString(_identifierToken)}", cancellationToken).ConfigureAwait(false);
+        if (status != HttpStatusCode.OK)
+        {
+            return (false, $"ePrescription list answered {(int)status}: {Diagnostics(body)}");
+        }
+
+        var prescription = FhirJson.Parse<Bundle>(body).Entry.Select(e => e.Resource).OfType<MedicationRequest>()
+            .FirstOrDefault(r => r.Status == MedicationRequest.MedicationrequestStatus.Active);
+        if (prescription is null)
+        {
+            return (false, $"the patient has no active ePrescription left in {patient.HomeCountry}");
+        }
+
+        var medication = prescription.Medication as CodeableConcept;
+        var quantity = prescription.DispenseRequest?.Quantity?.Value is decimal q && q > 0 ? (int?)decimal.ToInt32(q) : null;
+        var dispense = Records.EDispensation.Create(prescription.Id ?? string.Empty, patient.IdentifierValue, patient.IdentifierSystem, "IT",
+            "Farmacia Centrale, Roma", DateTimeOffset.UtcNow, quantity, prescription.DispenseRequest?.Quantity?.Unit);
+        dispense.Medication ??= prescription.Medication;
+        var json = FhirJson.Serialize(dispense);
+        var first = await PostVerifiedAsync(italy, $"api/{patient.HomeCountry}/MedicationDispense", json, cancellationToken).ConfigureAwait(false);
+        var second = await PostVerifiedAsync(italy, $"api/{patient.HomeCountry}/MedicationDispense", json, cancellationToken).ConfigureAwait(false);
+        var drug = medication?.Coding.FirstOrDefault() is { } c ? $"{c.Display} ({c.Code})" : prescription.Id;
+        if (first.Status != HttpStatusCode.Created)
+        {
+            return (false, $"dispensing {drug} answered {(int)first.Status}: {Diagnostics(first.Body)}");
+        }
+
+        return second.Status == HttpStatusCode.Conflict
+            ? (true, $"IT pharmacy dispensed {drug} on {patient.HomeCountry} prescription {prescription.Id}; a second submission was refused (409), dispensed exactly once")
+            : (false, $"a second dispensation of {prescription.Id} answered {(int)second.Status} instead of 409");
+    }
+
+    private async Task<(HttpStatusCode Status, byte[] Body)> GetVerifiedAsync(HttpClient client, string url, CancellationToken cancellationToken)
+    {
+        using var response = await client.GetAsync(url, cancellationToken).ConfigureAwait(false);
+        return await VerifyAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<(HttpStatusCode Status, byte[] Body)> PostVerifiedAsync(HttpClient client, string url, byte[] json, CancellationToken cancellationToken)
+    {
+        using var content = new ByteArrayContent(json);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(FhirJson.MediaType);
+        using var response = await client.PostAsync(url, content, cancellationToken).ConfigureAwait(false);
+        return await VerifyAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks the home country's signature end to end, with its key from the trust list.</summary>
+    private async Task<(HttpStatusCode, byte[])> VerifyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var jws = response.Headers.TryGetValues(FederationProtocol.SignatureHeader, out var values) ? values.First() : null;
+        var signer = DetachedJws.ReadKeyId(jws) ?? throw new InvalidOperationException("the response carries no signature");
+        var member = federation[patient.HomeCountry].Components.TrustList().Find(signer)
+            ?? throw new InvalidOperationException($"the response is signed by '{signer}', who is not on the trust list");
+        using var key = member.ImportSigningKey();
+        var check = DetachedJws.Verify(jws, body, key);
+        return check.IsValid ? (response.StatusCode, body) : throw new InvalidOperationException($"end-to-end signature check failed: {check.Reason}");
+    }
+
+    private static string Diagnostics(byte[] body)
+    {
+        try
+        {
+            return FhirJson.Parse<OperationOutcome>(body).Issue.FirstOrDefault()?.Diagnostics ?? "(no diagnostics)";
+        }
+        catch (FhirFormatException)
+        {
+            var text = Encoding.UTF8.GetString(body);
+            return text.Length > 200 ? text[..200] : text;
+        }
+    }
+}
