@@ -80,6 +80,10 @@ public sealed class XmlSigningKey
         return new XmlSigningKey(certificate, algorithm, null, rsa);
     }
 
+    /// <summary>For negative tests only: a key that skips the size checks, to produce weak signatures.</summary>
+    internal static XmlSigningKey CreateUnchecked(X509Certificate2 certificate, XmlSignatureAlgorithm algorithm) =>
+        new(certificate, algorithm, certificate.GetECDsaPrivateKey(), certificate.GetRSAPrivateKey());
+
     internal byte[] Sign(ReadOnlySpan<byte> data) =>
         _ecdsa is not null
             ? _ecdsa.SignData(data, Algorithm.Hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)
