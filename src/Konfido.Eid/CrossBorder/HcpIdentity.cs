@@ -111,6 +111,17 @@ public sealed record HcpIdentity
             [.. (permissions ?? role.DefaultPermissions()).Distinct()], level);
     }
 
+    /// <summary>Value equality, comparing the permissions as a sequence.</summary>
+    /// <param name="other">The other identity.</param>
+    public bool Equals(HcpIdentity? other) =>
+        other is not null && SubjectId == other.SubjectId && SubjectName == other.SubjectName && Role == other.Role
+        && Organisation == other.Organisation && OrganisationId == other.OrganisationId && FacilityType == other.FacilityType
+        && Locality == other.Locality && PurposeOfUse == other.PurposeOfUse && Level == other.Level
+        && Permissions.SequenceEqual(other.Permissions);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(SubjectId, Role, OrganisationId, PurposeOfUse, Permissions.Count);
+
     private static void Require(string? value, string name, List<string> problems)
     {
         if (string.IsNullOrWhiteSpace(value))
