@@ -84,6 +84,26 @@ public sealed class EidasLoginTests(SamlFixture fixture) : IClassFixture<SamlFix
     }
 
     [Fact]
+    public async Task Assertion_id_replayed_in_an_answer_to_a_new_request_is_refused_by_the_replay_cache()
+    {
+        var (sp, _) = ServiceProvider();
+        var first = sp.CreateAuthnRequest(IdpSso);
+        var second = sp.CreateAuthnRequest(IdpSso);
+        TestResponseOptions Answer(string requestId) => new(SamlFixture.Person, SamlFixture.SpEntityId, SamlFixture.AcsUrl)
+        {
+            InResponseTo = requestId,
+            AssertionId = "_captured_assertion",
+            EncryptTo = sp.EncryptionCertificate,
+        };
+
+        Assert.True((await sp.AcceptResponseAsync(fixture.EcIdp.IssueResponse(Answer(first.Id)))).IsValid);
+        var replay = await sp.AcceptResponseAsync(fixture.EcIdp.IssueResponse(Answer(second.Id)));
+
+        Assert.False(replay.IsValid);
+        Assert.Contains(replay.Validation.Reasons, r => r.Contains("'_captured_assertion' was already used (replay)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Unsolicited_response_is_refused()
     {
         var (sp, _) = ServiceProvider();

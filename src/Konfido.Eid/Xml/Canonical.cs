@@ -14,7 +14,16 @@ namespace Konfido.Eid.Xml;
 internal static class Canonical
 {
     /// <summary>The canonical octets of <paramref name="element"/>, leaving out <paramref name="omitChild"/> if given.</summary>
-    public static byte[] Bytes(XmlElement element, XmlNode? omitChild, string? inclusivePrefixes)
+    public static byte[] Bytes(XmlElement element, XmlNode? omitChild, string? inclusivePrefixes) =>
+        string.IsNullOrWhiteSpace(inclusivePrefixes)
+            ? ExclusiveCanonicalWriter.ToBytes(element, omitChild)
+            : PlatformBytes(element, omitChild, inclusivePrefixes);
+
+    /// <summary>
+    /// The canonical octets computed by the platform's <c>XmlDsigExcC14NTransform</c> on a copy:
+    /// used when an <c>InclusiveNamespaces PrefixList</c> is present, and as the test oracle.
+    /// </summary>
+    public static byte[] PlatformBytes(XmlElement element, XmlNode? omitChild, string? inclusivePrefixes)
     {
         var transform = Prepare(element, omitChild, inclusivePrefixes);
         using var stream = (Stream)transform.GetOutput(typeof(Stream));
