@@ -201,7 +201,7 @@ public sealed class CrossBorderAssertionVerifier
 
     private AssertionContent? Load(string what, string text, TrustedCertificates trust, List<string> reasons)
     {
-        var xml = SecureXml.DecodeXmlOrBase64(text.Length > MaxCharacters * 2 ? string.Empty : text);
+        var xml = SecureXml.DecodeXmlOrBase64(text.Length > 2L * MaxCharacters ? string.Empty : text);
         if (xml is null)
         {
             reasons.Add($"{what}: neither XML nor base64 of XML, or larger than {MaxCharacters} characters");

@@ -98,7 +98,7 @@ public static class SamlResponseValidator
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(parameters);
         var reasons = new List<string>();
-        if (message.Length > parameters.MaxCharacters * 2)
+        if (message.Length > 2L * parameters.MaxCharacters)
         {
             return Invalid($"message of {message.Length} characters exceeds the limit of {parameters.MaxCharacters}");
         }

@@ -143,7 +143,8 @@ public static class XmlSignature
             return XmlSignatureCheck.Fail("signature lacks exactly one SignedInfo and SignatureValue");
         }
 
-        var c14n = SingleChild(signedInfo, "CanonicalizationMethod")?.GetAttribute("Algorithm");
+        var c14nMethod = SingleChild(signedInfo, "CanonicalizationMethod");
+        var c14n = c14nMethod?.GetAttribute("Algorithm");
         if (c14n != XmlNames.ExcC14N)
         {
             return XmlSignatureCheck.Fail($"canonicalization method '{c14n}' is not allowed (only exclusive c14n without comments)");
@@ -181,7 +182,6 @@ public static class XmlSignature
             return XmlSignatureCheck.Fail($"signature references '#{id}', not the {element.LocalName} that carries it (signature wrapping)");
         }
 
-        string? inclusivePrefixes = null;
         var transforms = SingleChild(reference, "Transforms");
         var transformList = transforms is null ? [] : Children(transforms, "Transform");
         if (transformList.Count != 2 || transformList[0].GetAttribute("Algorithm") != XmlNames.Enveloped || transformList[1].GetAttribute("Algorithm") != XmlNames.ExcC14N)
@@ -189,13 +189,7 @@ public static class XmlSignature
             return XmlSignatureCheck.Fail("reference transforms must be exactly enveloped-signature then exclusive c14n");
         }
 
-        foreach (XmlNode n in transformList[1].ChildNodes)
-        {
-            if (n is XmlElement { LocalName: "InclusiveNamespaces" } inc)
-            {
-                inclusivePrefixes = inc.GetAttribute("PrefixList");
-            }
-        }
+        var inclusivePrefixes = InclusivePrefixes(transformList[1]);
 
         var digestUri = SingleChild(reference, "DigestMethod")?.GetAttribute("Algorithm");
         var digestHash = XmlSignatureAlgorithm.DigestFromUri(digestUri);
@@ -223,7 +217,7 @@ public static class XmlSignature
             return XmlSignatureCheck.Fail($"digest of {element.LocalName} '{id}' does not match: the signed content was altered");
         }
 
-        var signedInfoBytes = Canonical.Bytes(signedInfo, null, null);
+        var signedInfoBytes = Canonical.Bytes(signedInfo, null, InclusivePrefixes(c14nMethod!));
         var value = Convert.FromBase64String(signatureValue.InnerText.Trim());
         if (!anchor.Verify(algorithm, signedInfoBytes, value))
         {
@@ -231,6 +225,19 @@ public static class XmlSignature
         }
 
         return XmlSignatureCheck.Success(anchor.Certificate, algorithm);
+    }
+
+    private static string? InclusivePrefixes(XmlElement method)
+    {
+        foreach (XmlNode n in method.ChildNodes)
+        {
+            if (n is XmlElement { LocalName: "InclusiveNamespaces" } inc && inc.NamespaceURI == XmlNames.ExcC14N)
+            {
+                return inc.GetAttribute("PrefixList");
+            }
+        }
+
+        return null;
     }
 
     private static TrustAnchor? FindSigner(XmlElement signature, TrustedCertificates trust, out string? reason)
