@@ -207,6 +207,7 @@ public static class MerkleProof
         var fn = (ulong)index;
         var sn = (ulong)(size - 1);
         var r = leafHash;
+        using var hasher = new NodeHasher();
         foreach (ref readonly var p in proof)
         {
             // Step 4a.
@@ -219,7 +220,7 @@ public static class MerkleProof
             // Step 4b.
             if ((fn & 1) == 1 || fn == sn)
             {
-                r = Rfc6962.HashChildren(p, r);
+                r = hasher.HashChildren(p, r);
                 if ((fn & 1) == 0)
                 {
                     while ((fn & 1) == 0 && fn != 0)
@@ -231,7 +232,7 @@ public static class MerkleProof
             }
             else
             {
-                r = Rfc6962.HashChildren(r, p);
+                r = hasher.HashChildren(r, p);
             }
 
             // Step 4c.
@@ -307,6 +308,7 @@ public static class MerkleProof
         // Step 5.
         var fr = first;
         var sr = first;
+        using var hasher = new NodeHasher();
 
         // Step 6.
         foreach (ref readonly var c in rest)
@@ -318,8 +320,8 @@ public static class MerkleProof
 
             if ((fn & 1) == 1 || fn == sn)
             {
-                fr = Rfc6962.HashChildren(c, fr);
-                sr = Rfc6962.HashChildren(c, sr);
+                fr = hasher.HashChildren(c, fr);
+                sr = hasher.HashChildren(c, sr);
                 if ((fn & 1) == 0)
                 {
                     while ((fn & 1) == 0 && fn != 0)
@@ -331,7 +333,7 @@ public static class MerkleProof
             }
             else
             {
-                sr = Rfc6962.HashChildren(sr, c);
+                sr = hasher.HashChildren(sr, c);
             }
 
             fn >>= 1;
