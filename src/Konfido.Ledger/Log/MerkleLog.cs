@@ -429,6 +429,29 @@ public sealed class MerkleLog : IAsyncDisposable
         Volatile.Write(ref _cacheAdds, _cache.Count);
     }
 
+    /// <summary>
+    /// Loads the tiles of levels <paramref name="fromLevel"/> and above into the proof cache (as far as
+    /// its capacity allows), so that later proofs read at most <paramref name="fromLevel"/> tiles from
+    /// storage. Requires 0 &lt;= fromLevel &lt; 64.
+    /// </summary>
+    /// <param name="fromLevel">The lowest level to load (default 3: 1/2048 of the leaf count in tiles).</param>
+    /// <param name="cancellationToken">Cancels the loading.</param>
+    public async Task WarmUpAsync(int fromLevel = 3, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fromLevel);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(fromLevel, MaxLevels);
+        var size = _head.Size;
+        var loaded = 0;
+        for (var level = MaxLevels - 1; level >= fromLevel; level--)
+        {
+            var nodes = size >> level;
+            for (long tile = 0; tile * Tiles.Width < nodes && loaded < _options.TileCacheCapacity / 2; tile++, loaded++)
+            {
+                await GetNodeAsync(level, tile * Tiles.Width, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     private void CheckSize(long size)
     {
         var head = _head.Size;

@@ -14,7 +14,7 @@ public sealed class SqliteLogStorage : ILogStorage
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
-    private readonly ConcurrentBag<SqliteConnection> _readers = [];
+    private readonly ConcurrentBag<PooledReader> _readers = [];
     private bool _disposed;
 
     private SqliteLogStorage(string connectionString, SqliteConnection writer)
@@ -63,67 +63,104 @@ public sealed class SqliteLogStorage : ILogStorage
     }
 
     /// <inheritdoc />
-    public async ValueTask<StoredTreeHead> ReadHeadAsync(CancellationToken cancellationToken = default)
+    public ValueTask<StoredTreeHead> ReadHeadAsync(CancellationToken cancellationToken = default)
     {
-        var connection = RentReader();
+        var reader = RentReader();
         try
         {
-            await using var command = connection.CreateCommand();
+            using var command = reader.Connection.CreateCommand();
             command.CommandText = "SELECT size, root FROM log_head WHERE id = 1";
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return new StoredTreeHead(0, MerkleHash.EmptyTree);
-            }
-
-            return new StoredTreeHead(reader.GetInt64(0), new MerkleHash((byte[])reader.GetValue(1)));
+            using var result = command.ExecuteReader();
+            return ValueTask.FromResult(result.Read()
+                ? new StoredTreeHead(result.GetInt64(0), new MerkleHash((byte[])result.GetValue(1)))
+                : new StoredTreeHead(0, MerkleHash.EmptyTree));
         }
         finally
         {
-            _readers.Add(connection);
+            _readers.Add(reader);
         }
     }
 
+    // Point reads are synchronous (SQLite has no asynchronous I/O) and use pooled connections with
+    // prepared statements.
     /// <inheritdoc />
-    public ValueTask<byte[]?> ReadTileAsync(int level, long index, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(ReadBlob("SELECT hashes FROM log_tiles WHERE level = $a AND idx = $b", level, index));
-
-    /// <inheritdoc />
-    public ValueTask<byte[]?> ReadEntryAsync(long index, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(ReadBlob("SELECT data FROM log_entries WHERE idx = $b AND $a = 0", 0, index));
-
-    // Point reads are synchronous: SQLite has no asynchronous I/O, and this avoids a thread hop.
-    private byte[]? ReadBlob(string sql, long a, long b)
+    public ValueTask<byte[]?> ReadTileAsync(int level, long index, CancellationToken cancellationToken = default)
     {
-        var connection = RentReader();
+        var reader = RentReader();
         try
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            command.Parameters.AddWithValue("$a", a);
-            command.Parameters.AddWithValue("$b", b);
-            return command.ExecuteScalar() as byte[];
+            reader.TileLevel.Value = level;
+            reader.TileIndex.Value = index;
+            return ValueTask.FromResult(reader.Tile.ExecuteScalar() as byte[]);
         }
         finally
         {
-            _readers.Add(connection);
+            _readers.Add(reader);
         }
     }
 
-    private SqliteConnection RentReader()
+    /// <inheritdoc />
+    public ValueTask<byte[]?> ReadEntryAsync(long index, CancellationToken cancellationToken = default)
+    {
+        var reader = RentReader();
+        try
+        {
+            reader.EntryIndex.Value = index;
+            return ValueTask.FromResult(reader.Entry.ExecuteScalar() as byte[]);
+        }
+        finally
+        {
+            _readers.Add(reader);
+        }
+    }
+
+    private PooledReader RentReader()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_readers.TryTake(out var connection))
+        return _readers.TryTake(out var reader) ? reader : new PooledReader(_connectionString);
+    }
+
+    private sealed class PooledReader : IDisposable
+    {
+        public PooledReader(string connectionString)
         {
-            return connection;
+            Connection = new SqliteConnection(connectionString);
+            Connection.Open();
+            using (var pragma = Connection.CreateCommand())
+            {
+                pragma.CommandText = "PRAGMA busy_timeout=10000;";
+                pragma.ExecuteNonQuery();
+            }
+
+            Tile = Connection.CreateCommand();
+            Tile.CommandText = "SELECT hashes FROM log_tiles WHERE level = $l AND idx = $i";
+            TileLevel = Tile.Parameters.Add("$l", SqliteType.Integer);
+            TileIndex = Tile.Parameters.Add("$i", SqliteType.Integer);
+            Tile.Prepare();
+            Entry = Connection.CreateCommand();
+            Entry.CommandText = "SELECT data FROM log_entries WHERE idx = $i";
+            EntryIndex = Entry.Parameters.Add("$i", SqliteType.Integer);
+            Entry.Prepare();
         }
 
-        connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout=10000;";
-        pragma.ExecuteNonQuery();
-        return connection;
+        public SqliteConnection Connection { get; }
+
+        public SqliteCommand Tile { get; }
+
+        public SqliteParameter TileLevel { get; }
+
+        public SqliteParameter TileIndex { get; }
+
+        public SqliteCommand Entry { get; }
+
+        public SqliteParameter EntryIndex { get; }
+
+        public void Dispose()
+        {
+            Tile.Dispose();
+            Entry.Dispose();
+            Connection.Dispose();
+        }
     }
 
     /// <inheritdoc />
@@ -206,7 +243,7 @@ public sealed class SqliteLogStorage : ILogStorage
             await _writer.DisposeAsync().ConfigureAwait(false);
             while (_readers.TryTake(out var reader))
             {
-                await reader.DisposeAsync().ConfigureAwait(false);
+                reader.Dispose();
             }
         }
         finally
