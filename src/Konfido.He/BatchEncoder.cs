@@ -47,6 +47,7 @@ public sealed class BatchEncoder
     public int SlotCount { get; }
 
     /// <summary>Encodes up to N values, each in [0, t) (missing slots are zero).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Encode(ReadOnlySpan<ulong> values, Plaintext destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -74,6 +75,7 @@ public sealed class BatchEncoder
     }
 
     /// <summary>Encodes up to N signed values, each in (-t/2, t/2].</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Encode(ReadOnlySpan<long> values, Plaintext destination)
     {
         var reduced = new ulong[values.Length];
@@ -93,6 +95,7 @@ public sealed class BatchEncoder
     }
 
     /// <summary>Decodes the N slot values in [0, t).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Decode(Plaintext plain, Span<ulong> destination)
     {
         ArgumentNullException.ThrowIfNull(plain);
@@ -120,6 +123,7 @@ public sealed class BatchEncoder
     }
 
     /// <summary>Decodes the N slot values as signed integers in (-t/2, t/2].</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Decode(Plaintext plain, Span<long> destination)
     {
         var values = new ulong[SlotCount];
@@ -137,6 +141,7 @@ public sealed class BatchEncoder
     }
 
     /// <summary>Decodes into a new array of N values in [0, t).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public ulong[] Decode(Plaintext plain)
     {
         var values = new ulong[SlotCount];

@@ -57,6 +57,7 @@ public sealed class CKKSEncoder
     public int SlotCount { get; }
 
     /// <summary>Encodes up to N/2 complex values at level <paramref name="parmsId"/> with the given scale.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Encode(ReadOnlySpan<Complex> values, ParmsId parmsId, double scale, Plaintext destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -89,6 +90,7 @@ public sealed class CKKSEncoder
     }
 
     /// <summary>Encodes up to N/2 real values.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Encode(ReadOnlySpan<double> values, ParmsId parmsId, double scale, Plaintext destination)
     {
         var complex = new Complex[values.Length];
@@ -101,6 +103,7 @@ public sealed class CKKSEncoder
     }
 
     /// <summary>Encodes one real value into every slot (a constant polynomial).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Encode(double value, ParmsId parmsId, double scale, Plaintext destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -111,6 +114,7 @@ public sealed class CKKSEncoder
     }
 
     /// <summary>Decodes the N/2 complex slots.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Decode(Plaintext plain, Span<Complex> destination)
     {
         ArgumentNullException.ThrowIfNull(plain);
@@ -164,6 +168,7 @@ public sealed class CKKSEncoder
     }
 
     /// <summary>Decodes the real parts of the N/2 slots.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Decode(Plaintext plain, Span<double> destination)
     {
         var complex = new Complex[SlotCount];
@@ -179,6 +184,7 @@ public sealed class CKKSEncoder
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void EncodeCoefficients(double[] coefficients, ContextData level, double scale, Plaintext destination)
     {
         int l = level.ModulusCount;
@@ -219,6 +225,7 @@ public sealed class CKKSEncoder
     }
 
     // In-place radix-2 FFT: forward X[k] = sum_j x_j w^(jk), inverse with w^-1 (unnormalised).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Fft(Complex[] a, bool inverse)
     {
         int n = _n;

@@ -29,6 +29,7 @@ public sealed class Decryptor
     }
 
     /// <summary>Decrypts <paramref name="encrypted"/> into <paramref name="destination"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Decrypt(Ciphertext encrypted, Plaintext destination)
     {
         ArgumentNullException.ThrowIfNull(encrypted);
@@ -137,6 +138,7 @@ public sealed class Decryptor
     }
 
     /// <summary>phase = c0 + c1 s + c2 s^2 + ... at the ciphertext's level.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Phase(Ciphertext encrypted, ContextData level, ulong[] phase, bool coefficientForm)
     {
         int n = level.Degree, l = level.ModulusCount, size = encrypted.Size;
@@ -187,6 +189,7 @@ public sealed class Decryptor
     }
 
     /// <summary>m = round(t x / Q) mod t for x = phase (coefficient form), exact in RNS.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ScaleToPlain(ContextData level, ulong[] phase, ulong[] destination)
     {
         var constants = level.Plain!;

@@ -49,6 +49,7 @@ public sealed class Encryptor
     }
 
     /// <summary>Encrypts with the public key. Requires a public key and a plaintext of this context.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Encrypt(Plaintext plain, Ciphertext destination)
     {
         ArgumentNullException.ThrowIfNull(plain);
@@ -64,6 +65,7 @@ public sealed class Encryptor
     }
 
     /// <summary>Encrypts with the secret key. Requires a secret key.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void EncryptSymmetric(Plaintext plain, Ciphertext destination)
     {
         ArgumentNullException.ThrowIfNull(plain);
@@ -82,6 +84,7 @@ public sealed class Encryptor
     }
 
     /// <summary>Encrypts zero with the public key at the first data level.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void EncryptZero(Ciphertext destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -127,6 +130,7 @@ public sealed class Encryptor
         return _context.FirstContextData;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AddPlain(Plaintext plain, ContextData level, Ciphertext destination)
     {
         var scheme = _context.Parameters.Scheme;

@@ -35,6 +35,7 @@ public sealed class Evaluator
     // ---------------------------------------------------------------- add, sub, negate
 
     /// <summary>destination = -a.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Negate(Ciphertext encrypted, Ciphertext destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -44,6 +45,7 @@ public sealed class Evaluator
     }
 
     /// <summary>a = -a.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void NegateInplace(Ciphertext encrypted)
     {
         var level = CheckCiphertext(_context, encrypted, nameof(encrypted));
@@ -51,18 +53,23 @@ public sealed class Evaluator
     }
 
     /// <summary>destination = a + b.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Add(Ciphertext a, Ciphertext b, Ciphertext destination) => AddSub(a, b, destination, subtract: false);
 
     /// <summary>a = a + b.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void AddInplace(Ciphertext a, Ciphertext b) => AddSub(a, b, a, subtract: false);
 
     /// <summary>destination = a - b.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Sub(Ciphertext a, Ciphertext b, Ciphertext destination) => AddSub(a, b, destination, subtract: true);
 
     /// <summary>a = a - b.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void SubInplace(Ciphertext a, Ciphertext b) => AddSub(a, b, a, subtract: true);
 
     /// <summary>destination = the sum of all <paramref name="encrypteds"/>. Requires at least one.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void AddMany(IReadOnlyList<Ciphertext> encrypteds, Ciphertext destination)
     {
         ArgumentNullException.ThrowIfNull(encrypteds);
@@ -81,6 +88,7 @@ public sealed class Evaluator
         destination.CopyFrom(sum);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AddSub(Ciphertext a, Ciphertext b, Ciphertext destination, bool subtract)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -135,6 +143,7 @@ public sealed class Evaluator
         _ = n;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void NegateCore(ContextData level, Ciphertext c)
     {
         c.Seed = null;
@@ -148,6 +157,7 @@ public sealed class Evaluator
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyScalarCore(ContextData level, Ciphertext c, ulong scalarModT)
     {
         var t = level.Context.Parameters.PlainModulus!.Value;
@@ -168,6 +178,7 @@ public sealed class Evaluator
     // ---------------------------------------------------------------- multiply
 
     /// <summary>destination = a * b (size grows: 2 x 2 gives 3; relinearise afterwards).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Multiply(Ciphertext a, Ciphertext b, Ciphertext destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -216,15 +227,19 @@ public sealed class Evaluator
     }
 
     /// <summary>a = a * b.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void MultiplyInplace(Ciphertext a, Ciphertext b) => Multiply(a, b, a);
 
     /// <summary>destination = a^2.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Square(Ciphertext encrypted, Ciphertext destination) => Multiply(encrypted, encrypted, destination);
 
     /// <summary>a = a^2.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void SquareInplace(Ciphertext encrypted) => Multiply(encrypted, encrypted, encrypted);
 
     /// <summary>destination = the product of all <paramref name="encrypteds"/> relinearised after each step.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void MultiplyMany(IReadOnlyList<Ciphertext> encrypteds, RelinKeys relinKeys, Ciphertext destination)
     {
         ArgumentNullException.ThrowIfNull(encrypteds);
@@ -244,6 +259,7 @@ public sealed class Evaluator
         destination.CopyFrom(product);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TensorNtt(ContextData level, Ciphertext a, Ciphertext b, ulong[] result)
     {
         int n = level.Degree, l = level.ModulusCount;
@@ -266,6 +282,7 @@ public sealed class Evaluator
     // ---------------------------------------------------------------- relinearise
 
     /// <summary>destination = a relinearised to size 2. Requires size 3 and keys of this context.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Relinearize(Ciphertext encrypted, RelinKeys relinKeys, Ciphertext destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -296,9 +313,11 @@ public sealed class Evaluator
     }
 
     /// <summary>a = a relinearised to size 2.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void RelinearizeInplace(Ciphertext encrypted, RelinKeys relinKeys) => Relinearize(encrypted, relinKeys, encrypted);
 
     // Adds the key switch of polynomial `index` of c into c0, c1 and removes it (or replaces c1).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void SwitchKeyInto(ContextData level, Ciphertext c, int index, Ciphertext[] key, bool removeLast)
     {
         int n = level.Degree, l = level.ModulusCount;
@@ -349,17 +368,22 @@ public sealed class Evaluator
     // ---------------------------------------------------------------- plaintext operands
 
     /// <summary>destination = a + plain.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void AddPlain(Ciphertext encrypted, Plaintext plain, Ciphertext destination) => AddSubPlain(encrypted, plain, destination, false);
 
     /// <summary>a = a + plain.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void AddPlainInplace(Ciphertext encrypted, Plaintext plain) => AddSubPlain(encrypted, plain, encrypted, false);
 
     /// <summary>destination = a - plain.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void SubPlain(Ciphertext encrypted, Plaintext plain, Ciphertext destination) => AddSubPlain(encrypted, plain, destination, true);
 
     /// <summary>a = a - plain.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void SubPlainInplace(Ciphertext encrypted, Plaintext plain) => AddSubPlain(encrypted, plain, encrypted, true);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AddSubPlain(Ciphertext encrypted, Plaintext plain, Ciphertext destination, bool subtract)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -405,6 +429,7 @@ public sealed class Evaluator
     }
 
     /// <summary>destination = a * plain.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void MultiplyPlain(Ciphertext encrypted, Plaintext plain, Ciphertext destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -461,6 +486,7 @@ public sealed class Evaluator
     }
 
     /// <summary>a = a * plain.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void MultiplyPlainInplace(Ciphertext encrypted, Plaintext plain) => MultiplyPlain(encrypted, plain, encrypted);
 
     // ---------------------------------------------------------------- levels
@@ -469,6 +495,7 @@ public sealed class Evaluator
     /// destination = a at the next level: CKKS drops the last prime; BFV and BGV divide by it with
     /// rounding (reducing the noise with the modulus). Requires a level below.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ModSwitchToNext(Ciphertext encrypted, Ciphertext destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -502,9 +529,11 @@ public sealed class Evaluator
     }
 
     /// <summary>a = a at the next level.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ModSwitchToNextInplace(Ciphertext encrypted) => ModSwitchToNext(encrypted, encrypted);
 
     /// <summary>Switches a down to the level <paramref name="parmsId"/>. Requires that level at or below a's.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ModSwitchToInplace(Ciphertext encrypted, ParmsId parmsId)
     {
         var level = CheckCiphertext(_context, encrypted, nameof(encrypted));
@@ -521,6 +550,7 @@ public sealed class Evaluator
     }
 
     /// <summary>CKKS: drops the last limb of an NTT-form plaintext.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ModSwitchToNextInplace(Plaintext plain)
     {
         ArgumentNullException.ThrowIfNull(plain);
@@ -541,6 +571,7 @@ public sealed class Evaluator
     }
 
     /// <summary>CKKS: switches a plaintext down to <paramref name="parmsId"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ModSwitchToInplace(Plaintext plain, ParmsId parmsId)
     {
         ArgumentNullException.ThrowIfNull(plain);
@@ -558,6 +589,7 @@ public sealed class Evaluator
     }
 
     /// <summary>CKKS: destination = a / q_last (rounded), at the next level, with the scale divided by q_last.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void RescaleToNext(Ciphertext encrypted, Ciphertext destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -577,8 +609,10 @@ public sealed class Evaluator
     }
 
     /// <summary>CKKS: a = a / q_last at the next level.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void RescaleToNextInplace(Ciphertext encrypted) => RescaleToNext(encrypted, encrypted);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void FinishLevelChange(Ciphertext source, Ciphertext destination, ContextData next, ulong[] result, double scale, ulong factor)
     {
         bool ntt = source.IsNttForm;
@@ -594,6 +628,7 @@ public sealed class Evaluator
     // ---------------------------------------------------------------- Galois
 
     /// <summary>destination = a(X^g) switched back to s. Requires a Galois key for g and size 2.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ApplyGalois(Ciphertext encrypted, ulong galoisElement, GaloisKeys galoisKeys, Ciphertext destination)
     {
         ArgumentNullException.ThrowIfNull(galoisKeys);
@@ -637,10 +672,12 @@ public sealed class Evaluator
     }
 
     /// <summary>a = a(X^g) switched back to s.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ApplyGaloisInplace(Ciphertext encrypted, ulong galoisElement, GaloisKeys galoisKeys) =>
         ApplyGalois(encrypted, galoisElement, galoisKeys, encrypted);
 
     /// <summary>BFV/BGV batching: rotates both rows left by <paramref name="steps"/> (negative: right).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void RotateRows(Ciphertext encrypted, int steps, GaloisKeys galoisKeys, Ciphertext destination)
     {
         if (Scheme == SchemeType.Ckks)
@@ -652,9 +689,11 @@ public sealed class Evaluator
     }
 
     /// <summary>BFV/BGV batching: rotates the rows in place.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void RotateRowsInplace(Ciphertext encrypted, int steps, GaloisKeys galoisKeys) => RotateRows(encrypted, steps, galoisKeys, encrypted);
 
     /// <summary>BFV/BGV batching: swaps the two rows.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void RotateColumns(Ciphertext encrypted, GaloisKeys galoisKeys, Ciphertext destination)
     {
         if (Scheme == SchemeType.Ckks)
@@ -666,9 +705,11 @@ public sealed class Evaluator
     }
 
     /// <summary>BFV/BGV batching: swaps the two rows in place.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void RotateColumnsInplace(Ciphertext encrypted, GaloisKeys galoisKeys) => RotateColumns(encrypted, galoisKeys, encrypted);
 
     /// <summary>CKKS: rotates the slot vector left by <paramref name="steps"/> (negative: right).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void RotateVector(Ciphertext encrypted, int steps, GaloisKeys galoisKeys, Ciphertext destination)
     {
         if (Scheme != SchemeType.Ckks)
@@ -680,9 +721,11 @@ public sealed class Evaluator
     }
 
     /// <summary>CKKS: rotates the slot vector in place.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void RotateVectorInplace(Ciphertext encrypted, int steps, GaloisKeys galoisKeys) => RotateVector(encrypted, steps, galoisKeys, encrypted);
 
     /// <summary>CKKS: complex conjugation of every slot.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ComplexConjugate(Ciphertext encrypted, GaloisKeys galoisKeys, Ciphertext destination)
     {
         if (Scheme != SchemeType.Ckks)
@@ -694,8 +737,10 @@ public sealed class Evaluator
     }
 
     /// <summary>CKKS: complex conjugation in place.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ComplexConjugateInplace(Ciphertext encrypted, GaloisKeys galoisKeys) => ComplexConjugate(encrypted, galoisKeys, encrypted);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void RotateCore(Ciphertext encrypted, int steps, GaloisKeys galoisKeys, Ciphertext destination)
     {
         ArgumentNullException.ThrowIfNull(galoisKeys);
@@ -769,6 +814,7 @@ public sealed class Evaluator
         return level;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void CheckCkksPlain(Plaintext plain, ContextData level)
     {
         ArgumentNullException.ThrowIfNull(plain);
@@ -778,6 +824,7 @@ public sealed class Evaluator
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void CheckScales(double a, double b)
     {
         if (Scheme == SchemeType.Ckks && Math.Abs(a - b) > 1e-9 * Math.Max(a, b))

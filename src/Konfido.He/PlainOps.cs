@@ -10,6 +10,7 @@ namespace Konfido.He;
 internal static class PlainOps
 {
     /// <summary>c0 += (or -=) round(Q m / t) in coefficient form (BFV).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void AddScaledPlain(ContextData level, Plaintext plain, Span<ulong> c0, bool subtract)
     {
         var constants = level.Plain!;
@@ -38,6 +39,7 @@ internal static class PlainOps
     }
 
     /// <summary>dst (l limbs) = the centered lift of (factor m mod t) into R_Q, in NTT form.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void LiftPlainNtt(ContextData level, Plaintext plain, ulong factor, Span<ulong> dst)
     {
         var t = level.Context.Parameters.PlainModulus!.Value;
@@ -59,6 +61,7 @@ internal static class PlainOps
     }
 
     /// <summary>c += (or -=) lift(factor m) in NTT form (BGV).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void AddPlainNtt(ContextData level, Plaintext plain, Span<ulong> c, ulong factor, bool subtract)
     {
         int n = level.Degree;
@@ -80,6 +83,7 @@ internal static class PlainOps
     }
 
     /// <summary>Checks a BFV/BGV plaintext against the context.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void CheckPlain(HeContext context, Plaintext plain, string name)
     {
         ArgumentNullException.ThrowIfNull(plain, name);

@@ -90,6 +90,7 @@ public sealed class NttTables
     public ReadOnlySpan<ulong> RootPowers => _roots;
 
     /// <summary>Forward transform in place, output fully reduced to [0, q). Requires inputs in [0, 4q).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Forward(Span<ulong> values)
     {
         ForwardLazy(values);
@@ -106,6 +107,7 @@ public sealed class NttTables
     /// Forward transform in place with Harvey's lazy butterflies: outputs lie in [0, 4q).
     /// Requires inputs in [0, 4q) and values.Length = N.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public unsafe void ForwardLazy(Span<ulong> values)
     {
         if (values.Length != Degree)
@@ -140,6 +142,7 @@ public sealed class NttTables
     }
 
     /// <summary>Inverse transform in place, output in [0, q). Requires inputs in [0, 2q) and values.Length = N.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Inverse(Span<ulong> values)
     {
         InverseLazy(values);
@@ -152,6 +155,7 @@ public sealed class NttTables
     }
 
     /// <summary>Inverse transform in place with outputs in [0, 2q). Requires inputs in [0, 2q).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public unsafe void InverseLazy(Span<ulong> values)
     {
         if (values.Length != Degree)

@@ -79,6 +79,7 @@ internal sealed class HpsMultiplier
     /// dest = round(t/Q * a (x) b) for ciphertexts in coefficient form at this level (sizes sa, sb);
     /// dest has sa + sb - 1 components. dest may alias neither input.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public unsafe void Multiply(ReadOnlySpan<ulong> a, int sizeA, ReadOnlySpan<ulong> b, int sizeB, bool same, Span<ulong> dest, int n, int threads)
     {
         int kl = _k + _l;
@@ -147,6 +148,7 @@ internal sealed class HpsMultiplier
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private unsafe void ScaleAndConvert(Span<ulong> x, Span<ulong> destination, int n)
     {
         UInt128[] integral = ArrayPool<UInt128>.Shared.Rent(n);

@@ -57,6 +57,7 @@ public sealed class BaseConverter
     /// [0, q_i)) into <paramref name="output"/> (P.Count limbs), using the centered representative.
     /// Exact unless a coefficient lies within about 2^-40 Q of +-Q/2.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public unsafe void Convert(ReadOnlySpan<ulong> input, Span<ulong> output, int degree)
     {
         int k = Source.Count, l = Target.Count;
@@ -129,6 +130,7 @@ public sealed class BaseConverter
     }
 
     // Reduces a 128-bit accumulator whose high word may exceed p: fold the high word first.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static ulong ReduceWide(UInt128 acc, Modulus p)
     {
         ulong hi = (ulong)(acc >> 64), lo = (ulong)acc;

@@ -40,6 +40,7 @@ public sealed class GaloisTool
     /// The Galois element 3^step mod 2N rotating slots left by <paramref name="step"/> (negative: right).
     /// Requires |step| &lt; N/2.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public ulong ElementFromStep(int step)
     {
         int half = Degree / 2;
@@ -63,6 +64,7 @@ public sealed class GaloisTool
         (galoisElement & 1) == 1 && galoisElement < 2UL * (ulong)Degree;
 
     /// <summary>dst(X) = src(X^g) on coefficients modulo q. dst must not alias src.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ApplyCoefficients(ReadOnlySpan<ulong> source, ulong galoisElement, Modulus q, Span<ulong> destination)
     {
         CheckElement(galoisElement);
@@ -84,6 +86,7 @@ public sealed class GaloisTool
     }
 
     /// <summary>dst = src(X^g) on NTT values (bit-reversed order). dst must not alias src.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ApplyNtt(ReadOnlySpan<ulong> source, ulong galoisElement, Span<ulong> destination)
     {
         int[] permutation = NttPermutation(galoisElement);
@@ -118,6 +121,7 @@ public sealed class GaloisTool
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void CheckElement(ulong galoisElement)
     {
         if (!IsValidElement(galoisElement))

@@ -8,6 +8,7 @@ namespace Konfido.He.Rings;
 public static class PolyArithmetic
 {
     /// <summary>dst = a + b mod q.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Add(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, Span<ulong> dst, Modulus q)
     {
         int n = Check(a, b, dst);
@@ -23,6 +24,7 @@ public static class PolyArithmetic
     }
 
     /// <summary>dst = a - b mod q.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Subtract(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, Span<ulong> dst, Modulus q)
     {
         int n = Check(a, b, dst);
@@ -38,6 +40,7 @@ public static class PolyArithmetic
     }
 
     /// <summary>dst = -a mod q.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Negate(ReadOnlySpan<ulong> a, Span<ulong> dst, Modulus q)
     {
         int n = Check(a, a, dst);
@@ -53,6 +56,7 @@ public static class PolyArithmetic
     }
 
     /// <summary>dst = a * b mod q, coefficient-wise (Barrett).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Multiply(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, Span<ulong> dst, Modulus q)
     {
         int n = Check(a, b, dst);
@@ -67,6 +71,7 @@ public static class PolyArithmetic
     }
 
     /// <summary>dst = dst + a * b mod q, coefficient-wise.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static unsafe void MultiplyAdd(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, Span<ulong> dst, Modulus q)
     {
         int n = Check(a, b, dst);
@@ -81,6 +86,7 @@ public static class PolyArithmetic
     }
 
     /// <summary>dst = a * s mod q for a scalar s in [0, q).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static unsafe void MultiplyScalar(ReadOnlySpan<ulong> a, ulong s, Span<ulong> dst, Modulus q)
     {
         int n = Check(a, a, dst);
@@ -95,6 +101,7 @@ public static class PolyArithmetic
     }
 
     /// <summary>dst = a mod q for arbitrary 64-bit values a.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Reduce(ReadOnlySpan<ulong> a, Span<ulong> dst, Modulus q)
     {
         int n = Check(a, a, dst);

@@ -21,6 +21,7 @@ internal static class RlweCore
     /// (-a s + e', a) with e' = e (BFV, CKKS) or t e (BGV). NTT form when <paramref name="ntt"/>.
     /// When <paramref name="seed"/> is given, a is expanded from it.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void EncryptZeroSymmetric(SecretKey secretKey, ContextData level, bool ntt, Ciphertext destination, byte[]? seed)
     {
         var context = level.Context;
@@ -76,6 +77,7 @@ internal static class RlweCore
     /// destination = a public-key encryption of zero at <paramref name="level"/>:
     /// (p0 u + e0', p1 u + e1'), u ternary. NTT form when <paramref name="ntt"/>.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void EncryptZeroPublic(PublicKey publicKey, ContextData level, bool ntt, Ciphertext destination)
     {
         var context = level.Context;
@@ -128,6 +130,7 @@ internal static class RlweCore
     }
 
     /// <summary>poly += e (or t e for BGV), e a fresh Gaussian error, in the given form.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void AddError(ContextData level, Span<ulong> poly, bool ntt, bool timesPlainModulus)
     {
         int n = level.Degree, l = level.ModulusCount;
@@ -200,6 +203,7 @@ internal static class RlweCore
     /// returns (out0, out1) in NTT form at the level with out0 + out1 s = target s' + small
     /// (t-multiple noise for BGV).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void SwitchKey(ContextData level, ReadOnlySpan<ulong> target, Ciphertext[] key, Span<ulong> out0, Span<ulong> out1)
     {
         var context = level.Context;
@@ -296,6 +300,7 @@ internal static class RlweCore
     /// dst = the centered representative of x (mod m) reduced mod q; for BGV adds m k with
     /// k = [-x m^-1]_t so that the result is 0 mod t (rounding that keeps the plaintext).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void LiftCentered(ReadOnlySpan<ulong> x, ulong m, Modulus q, Span<ulong> dst, Modulus? t, ulong mInvT, ulong mModQ)
     {
         ulong half = m >> 1;
@@ -318,6 +323,7 @@ internal static class RlweCore
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MultiplyAccumulate(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> b, ReadOnlySpan<ulong> a, UInt128[] acc0, UInt128[] acc1, int n)
     {
         fixed (ulong* px = x, pb = b, pa = a)
@@ -332,6 +338,7 @@ internal static class RlweCore
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReduceAccumulator(UInt128[] acc, Span<ulong> dst, Modulus q)
     {
         for (int c = 0; c < dst.Length; c++)
@@ -350,6 +357,7 @@ internal static class RlweCore
     /// Divides by the last prime of the level with rounding (rescale / mod switch): the l-1 limbs of
     /// dst = round(x / q_last) (BGV: (x - delta) / q_last with delta = 0 mod t). Works per polynomial.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void DivideRoundByLast(ContextData level, ReadOnlySpan<ulong> poly, Span<ulong> dst, bool ntt)
     {
         var context = level.Context;

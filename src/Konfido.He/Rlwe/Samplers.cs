@@ -49,6 +49,7 @@ public sealed class SeededExpander : IDisposable
     }
 
     /// <summary>Fills <paramref name="destination"/> with pseudorandom bytes.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Fill(Span<byte> destination)
     {
         while (!destination.IsEmpty)
@@ -66,6 +67,7 @@ public sealed class SeededExpander : IDisposable
     }
 
     /// <summary>The next pseudorandom 64-bit word.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public ulong NextUInt64()
     {
         if (_position > BlockBytes - 8)
@@ -80,6 +82,7 @@ public sealed class SeededExpander : IDisposable
         return v;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Refill()
     {
         for (int i = 0; i < BlockBytes; i += 16)
@@ -93,6 +96,7 @@ public sealed class SeededExpander : IDisposable
     }
 
     /// <inheritdoc />
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Dispose()
     {
         CryptographicOperations.ZeroMemory(_buffer);
@@ -113,6 +117,7 @@ public static class Samplers
     private static readonly ulong[] Cdt = BuildCdt();
 
     /// <summary>Fills limbs (k x N) with independent uniform residues modulo each prime.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Uniform(SeededExpander rng, ReadOnlySpan<Modulus> moduli, Span<ulong> limbs, int degree)
     {
         ArgumentNullException.ThrowIfNull(rng);
@@ -136,6 +141,7 @@ public static class Samplers
     }
 
     /// <summary>Signed ternary coefficients in {-1, 0, 1}, each with probability 1/3.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Ternary(SeededExpander rng, Span<sbyte> coefficients)
     {
         ArgumentNullException.ThrowIfNull(rng);
@@ -153,6 +159,7 @@ public static class Samplers
     }
 
     /// <summary>Rounded Gaussian coefficients (sigma 3.2, |e| &lt;= 19) by a constant-time CDT scan.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Gaussian(SeededExpander rng, Span<sbyte> coefficients)
     {
         ArgumentNullException.ThrowIfNull(rng);
@@ -175,6 +182,7 @@ public static class Samplers
     }
 
     /// <summary>Writes signed small coefficients into every limb as residues (constant time).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void ToResidues(ReadOnlySpan<sbyte> coefficients, ReadOnlySpan<Modulus> moduli, Span<ulong> limbs, int degree)
     {
         for (int i = 0; i < moduli.Length; i++)
@@ -189,9 +197,11 @@ public static class Samplers
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static ulong LessThan(ulong a, ulong b) =>
         ((~a & b) | (~(a ^ b) & (a - b))) >> 63;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static ulong[] BuildCdt()
     {
         double sigma = ErrorStandardDeviation;
