@@ -162,8 +162,8 @@ public sealed class Decryptor
                     tables.Forward(acc);
                 }
 
-                // Horner: acc = (...(c_{k} s + c_{k-1}) s + ...) s + c_0.
-                for (int c = size - 2; c >= 0; c--)
+                // Horner over c_1..c_k in NTT form: acc = (...(c_k s + c_{k-1}) s + ...) s; then + c_0.
+                for (int c = size - 2; c >= 1; c--)
                 {
                     PolyArithmetic.Multiply(acc, sp, acc, q);
                     encrypted.Limb(c, i).CopyTo(tp);
@@ -175,9 +175,24 @@ public sealed class Decryptor
                     PolyArithmetic.Add(acc, tp, acc, q);
                 }
 
-                if (coefficientForm)
+                PolyArithmetic.Multiply(acc, sp, acc, q);
+                if (!encrypted.IsNttForm)
                 {
+                    // Coefficient-form ciphertext (BFV): add c_0 after the inverse transform.
                     tables.Inverse(acc);
+                    PolyArithmetic.Add(acc, encrypted.Limb(0, i), acc, q);
+                    if (!coefficientForm)
+                    {
+                        tables.Forward(acc);
+                    }
+                }
+                else
+                {
+                    PolyArithmetic.Add(acc, encrypted.Limb(0, i), acc, q);
+                    if (coefficientForm)
+                    {
+                        tables.Inverse(acc);
+                    }
                 }
             }
             finally

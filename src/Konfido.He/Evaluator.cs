@@ -323,14 +323,16 @@ public sealed class Evaluator
         int n = level.Degree, l = level.ModulusCount;
         var target = new ulong[n * l];
         c.Polynomial(index).CopyTo(target);
+        ulong[]? targetNtt = null;
         if (c.IsNttForm)
         {
+            targetNtt = (ulong[])target.Clone();
             Parallelism.For(l, Threads, i => level.Ring.Tables(i).Inverse(target.AsSpan(i * n, n)));
         }
 
         var out0 = new ulong[n * l];
         var out1 = new ulong[n * l];
-        RlweCore.SwitchKey(level, target, key, out0, out1);
+        RlweCore.SwitchKey(level, target, targetNtt, key, out0, out1);
         if (!c.IsNttForm)
         {
             Parallelism.For(2 * l, Threads, job =>

@@ -8,6 +8,9 @@
 // Sizes: N a power of two in [2, 2^17]; q prime, q = 1 (mod 2N), q < 2^61 (4q < 2^64).
 // Output order of the forward transform: bit-reversed (slot k holds a(psi^(2 brv(k) + 1))).
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Konfido.He.Arithmetic;
 
@@ -119,7 +122,19 @@ public sealed class NttTables
         int n = Degree;
         fixed (ulong* a = values, roots = _roots, shoup = _rootsShoup)
         {
-            for (int m = 1, t = n >> 1; m < n; m <<= 1, t >>= 1)
+            int m = 1, t = n >> 1;
+            if (UseAvx512)
+            {
+                for (; t >= 8; m <<= 1, t >>= 1)
+                {
+                    for (int i = 0; i < m; i++)
+                    {
+                        ForwardButterflies512(a + 2 * i * t, t, roots[m + i], shoup[m + i], q);
+                    }
+                }
+            }
+
+            for (; m < n; m <<= 1, t >>= 1)
             {
                 for (int i = 0; i < m; i++)
                 {
@@ -170,6 +185,16 @@ public sealed class NttTables
             int t = 1;
             for (int m = n >> 1; m > 1; m >>= 1, t <<= 1)
             {
+                if (UseAvx512 && t >= 8)
+                {
+                    for (int i = 0; i < m; i++)
+                    {
+                        InverseButterflies512(a + 2 * i * t, t, roots[m + i], shoup[m + i], q);
+                    }
+
+                    continue;
+                }
+
                 for (int i = 0; i < m; i++)
                 {
                     ulong w = roots[m + i], ws = shoup[m + i];
@@ -202,6 +227,66 @@ public sealed class NttTables
                 ulong q2 = Math.BigMul(d, wNShoup, out _);
                 ys[j] = d * wN - q2 * q;
             }
+        }
+    }
+
+    // AVX-512 path: eight butterflies at a time. There is no 64x64 -> high-64 vector multiply, so the
+    // Shoup quotient's high word is assembled from four 32x32 -> 64 products (vpmuludq); the low
+    // words use vpmullq. Pays for the stages whose butterfly span t is at least 8.
+    private static bool UseAvx512 => Avx512F.IsSupported && Avx512DQ.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> MultiplyHigh(Vector512<ulong> a, Vector512<ulong> b, Vector512<ulong> bHigh)
+    {
+        var aHigh = Avx512F.ShiftRightLogical(a, 32);
+        var lolo = Avx512F.Multiply(a.AsUInt32(), b.AsUInt32());
+        var lohi = Avx512F.Multiply(a.AsUInt32(), bHigh.AsUInt32());
+        var hilo = Avx512F.Multiply(aHigh.AsUInt32(), b.AsUInt32());
+        var hihi = Avx512F.Multiply(aHigh.AsUInt32(), bHigh.AsUInt32());
+        var mask = Vector512.Create(0xFFFF_FFFFUL);
+        var middle = Avx512F.ShiftRightLogical(lolo, 32) + (lohi & mask) + (hilo & mask);
+        return hihi + Avx512F.ShiftRightLogical(lohi, 32) + Avx512F.ShiftRightLogical(hilo, 32) + Avx512F.ShiftRightLogical(middle, 32);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ForwardButterflies512(ulong* x, int t, ulong w, ulong ws, ulong q)
+    {
+        ulong* y = x + t;
+        var vw = Vector512.Create(w);
+        var vws = Vector512.Create(ws);
+        var vwsHigh = Vector512.Create(ws >> 32);
+        var vq = Vector512.Create(q);
+        var twoQ = Vector512.Create(2 * q);
+        for (int j = 0; j < t; j += 8)
+        {
+            var u = Vector512.Load(x + j);
+            u = Avx512F.Min(u, u - twoQ);
+            var v = Vector512.Load(y + j);
+            var qHat = MultiplyHigh(v, vws, vwsHigh);
+            var product = Avx512DQ.MultiplyLow(v, vw) - Avx512DQ.MultiplyLow(qHat, vq);
+            (u + product).Store(x + j);
+            (u - product + twoQ).Store(y + j);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void InverseButterflies512(ulong* x, int t, ulong w, ulong ws, ulong q)
+    {
+        ulong* y = x + t;
+        var vw = Vector512.Create(w);
+        var vws = Vector512.Create(ws);
+        var vwsHigh = Vector512.Create(ws >> 32);
+        var vq = Vector512.Create(q);
+        var twoQ = Vector512.Create(2 * q);
+        for (int j = 0; j < t; j += 8)
+        {
+            var u = Vector512.Load(x + j);
+            var v = Vector512.Load(y + j);
+            var sum = u + v;
+            Avx512F.Min(sum, sum - twoQ).Store(x + j);
+            var difference = u - v + twoQ;
+            var qHat = MultiplyHigh(difference, vws, vwsHigh);
+            (Avx512DQ.MultiplyLow(difference, vw) - Avx512DQ.MultiplyLow(qHat, vq)).Store(y + j);
         }
     }
 

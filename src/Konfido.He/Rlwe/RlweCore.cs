@@ -201,10 +201,10 @@ internal static class RlweCore
     /// <summary>
     /// Key switching of <paramref name="target"/> (coefficient form, l limbs of the ciphertext level):
     /// returns (out0, out1) in NTT form at the level with out0 + out1 s = target s' + small
-    /// (t-multiple noise for BGV).
+    /// (t-multiple noise for BGV). <paramref name="targetNtt"/>, when known, is the same polynomial in NTT form.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void SwitchKey(ContextData level, ReadOnlySpan<ulong> target, Ciphertext[] key, Span<ulong> out0, Span<ulong> out1)
+    public static void SwitchKey(ContextData level, ReadOnlySpan<ulong> target, ulong[]? targetNtt, Ciphertext[] key, Span<ulong> out0, Span<ulong> out1)
     {
         var context = level.Context;
         if (!context.UsingKeySwitching)
@@ -236,16 +236,24 @@ internal static class RlweCore
                 for (int i = 0; i < l; i++)
                 {
                     var src = targetCopy.AsSpan(i * n, n);
-                    if (i == j)
+                    if (i == j && targetNtt is not null)
                     {
-                        src.CopyTo(t);
+                        // The limb's own NTT is already known (CKKS/BGV ciphertexts live in NTT form).
+                        targetNtt.AsSpan(i * n, n).CopyTo(t);
                     }
                     else
                     {
-                        PolyArithmetic.Reduce(src, t, q);
-                    }
+                        if (i == j)
+                        {
+                            src.CopyTo(t);
+                        }
+                        else
+                        {
+                            PolyArithmetic.Reduce(src, t, q);
+                        }
 
-                    tables.Forward(t);
+                        tables.Forward(t);
+                    }
                     MultiplyAccumulate(t, key[i].Limb(0, j), key[i].Limb(1, j), acc0, acc1, n);
                 }
 

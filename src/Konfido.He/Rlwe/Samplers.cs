@@ -113,7 +113,7 @@ public static class Samplers
     /// <summary>The error bound, 6 sigma rounded down: |e| &lt;= 19.</summary>
     public const int ErrorBound = 19;
 
-    // CDT[k] = floor(2^64 * Pr[|x| <= k]) for the rounded Gaussian magnitude, k in [0, 19).
+    // CDT[k] = floor(2^63 * Pr[|x| <= k]) for the rounded Gaussian magnitude, k in [0, 19).
     private static readonly ulong[] Cdt = BuildCdt();
 
     /// <summary>Fills limbs (k x N) with independent uniform residues modulo each prime.</summary>
@@ -123,19 +123,19 @@ public static class Samplers
         ArgumentNullException.ThrowIfNull(rng);
         for (int i = 0; i < moduli.Length; i++)
         {
-            ulong q = moduli[i].Value;
-            ulong limit = ulong.MaxValue - ulong.MaxValue % q; // accept w < limit (a multiple of q)
+            var q = moduli[i];
+            ulong limit = ulong.MaxValue - ulong.MaxValue % q.Value; // accept w < limit (a multiple of q)
             var limb = limbs.Slice(i * degree, degree);
+            rng.Fill(System.Runtime.InteropServices.MemoryMarshal.AsBytes(limb));
             for (int j = 0; j < degree; j++)
             {
-                ulong w;
-                do
+                ulong w = limb[j];
+                while (w >= limit)
                 {
                     w = rng.NextUInt64();
                 }
-                while (w >= limit);
 
-                limb[j] = w % q;
+                limb[j] = q.Reduce(w);
             }
         }
     }
@@ -145,17 +145,22 @@ public static class Samplers
     public static void Ternary(SeededExpander rng, Span<sbyte> coefficients)
     {
         ArgumentNullException.ThrowIfNull(rng);
+        var three = new Modulus(3);
+        const ulong limit = ulong.MaxValue - ulong.MaxValue % 3;
+        var words = new ulong[coefficients.Length];
+        rng.Fill(System.Runtime.InteropServices.MemoryMarshal.AsBytes(words.AsSpan()));
         for (int j = 0; j < coefficients.Length; j++)
         {
-            ulong w;
-            do
+            ulong w = words[j];
+            while (w >= limit)
             {
                 w = rng.NextUInt64();
             }
-            while (w >= ulong.MaxValue - ulong.MaxValue % 3);
 
-            coefficients[j] = (sbyte)((int)(w % 3) - 1);
+            coefficients[j] = (sbyte)((int)three.Reduce(w) - 1);
         }
+
+        Array.Clear(words);
     }
 
     /// <summary>Rounded Gaussian coefficients (sigma 3.2, |e| &lt;= 19) by a constant-time CDT scan.</summary>
@@ -164,21 +169,26 @@ public static class Samplers
     {
         ArgumentNullException.ThrowIfNull(rng);
         ulong[] cdt = Cdt;
+        var words = new ulong[coefficients.Length];
+        rng.Fill(System.Runtime.InteropServices.MemoryMarshal.AsBytes(words.AsSpan()));
         for (int j = 0; j < coefficients.Length; j++)
         {
-            ulong r = rng.NextUInt64();
-            ulong sign = r & 1;
-            ulong u = rng.NextUInt64();
+            // Bit 63 is the sign; the low 63 bits are compared against the 63-bit CDT.
+            ulong r = words[j];
+            ulong sign = r >> 63;
+            ulong u = r & 0x7FFF_FFFF_FFFF_FFFFUL;
             long magnitude = 0;
             for (int k = 0; k < cdt.Length; k++)
             {
-                // adds 1 when u >= cdt[k], without a branch.
-                magnitude += (long)(1 ^ LessThan(u, cdt[k]));
+                // (cdt[k] - 1 - u) has its top bit set exactly when u >= cdt[k] (both below 2^63).
+                magnitude += (long)((cdt[k] - 1 - u) >> 63);
             }
 
             long mask = -(long)sign;
             coefficients[j] = (sbyte)((magnitude ^ mask) - mask);
         }
+
+        Array.Clear(words);
     }
 
     /// <summary>Writes signed small coefficients into every limb as residues (constant time).</summary>
@@ -197,11 +207,6 @@ public static class Samplers
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static ulong LessThan(ulong a, ulong b) =>
-        ((~a & b) | (~(a ^ b) & (a - b))) >> 63;
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static ulong[] BuildCdt()
     {
         double sigma = ErrorStandardDeviation;
@@ -220,7 +225,7 @@ public static class Samplers
         for (int k = 0; k < ErrorBound; k++)
         {
             cumulative += weights[k] / total;
-            cdt[k] = (ulong)Math.Min(cumulative * 18446744073709551616.0, 18446744073709551615.0);
+            cdt[k] = (ulong)Math.Min(cumulative * 9223372036854775808.0, 9223372036854775807.0);
         }
 
         return cdt;
