@@ -192,20 +192,26 @@ public sealed class Evaluator
         int n = level.Degree, l = level.ModulusCount;
         int sizeA = a.Size, sizeB = b.Size, sizeD = sizeA + sizeB - 1;
         bool same = ReferenceEquals(a, b);
-        var result = new ulong[sizeD * n * l];
+        bool aliased = ReferenceEquals(destination, a) || ReferenceEquals(destination, b);
         double scale = a.Scale * b.Scale;
         ulong factor = 1;
+        bool isNtt = a.IsNttForm;
+        var parmsId = a.ParmsId;
+        if (Scheme == SchemeType.Ckks && Math.Log2(scale) >= level.TotalCoeffModulusBitCount)
+        {
+            throw new ArgumentException($"the product's scale 2^{Math.Log2(scale):F1} exceeds the modulus at this level ({level.TotalCoeffModulusBitCount} bits); rescale first.");
+        }
+
+        // Write straight into the destination unless it is an operand.
+        var target = aliased ? new Ciphertext() : destination;
+        target.Resize(sizeD, n, l);
+        var result = target.Data;
         switch (Scheme)
         {
             case SchemeType.Bfv:
-                level.Multiplier!.Multiply(a.Data.AsSpan(0, sizeA * n * l), sizeA, b.Data.AsSpan(0, sizeB * n * l), sizeB, same, result, n, Threads);
+                level.Multiplier!.Multiply(a.Data, sizeA, b.Data, sizeB, same, result, n, Threads);
                 break;
             case SchemeType.Ckks:
-                if (Math.Log2(scale) >= level.TotalCoeffModulusBitCount)
-                {
-                    throw new ArgumentException($"the product's scale 2^{Math.Log2(scale):F1} exceeds the modulus at this level ({level.TotalCoeffModulusBitCount} bits); rescale first.");
-                }
-
                 TensorNtt(level, a, b, result);
                 break;
             case SchemeType.Bgv:
@@ -216,10 +222,12 @@ public sealed class Evaluator
                 throw new InvalidOperationException("unknown scheme.");
         }
 
-        var isNtt = a.IsNttForm;
-        var parmsId = a.ParmsId;
-        destination.Resize(sizeD, n, l);
-        result.CopyTo(destination.Data, 0);
+        if (aliased)
+        {
+            destination.Resize(sizeD, n, l);
+            result.CopyTo(destination.Data, 0);
+        }
+
         destination.IsNttForm = isNtt;
         destination.ParmsId = parmsId;
         destination.Scale = Scheme == SchemeType.Ckks ? scale : 1.0;

@@ -77,10 +77,10 @@ internal sealed class HpsMultiplier
 
     /// <summary>
     /// dest = round(t/Q * a (x) b) for ciphertexts in coefficient form at this level (sizes sa, sb);
-    /// dest has sa + sb - 1 components. dest may alias neither input.
+    /// dest has sa + sb - 1 components. dest may alias neither input; inputs are read before dest is written.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public unsafe void Multiply(ReadOnlySpan<ulong> a, int sizeA, ReadOnlySpan<ulong> b, int sizeB, bool same, Span<ulong> dest, int n, int threads)
+    public unsafe void Multiply(ulong[] a, int sizeA, ulong[] b, int sizeB, bool same, ulong[] dest, int n, int threads)
     {
         int kl = _k + _l;
         int poly = kl * n;
@@ -91,8 +91,8 @@ internal sealed class HpsMultiplier
         try
         {
             // 1. Extend every input component to Q u P and transform.
-            var aCopy = a.ToArray();
-            var bCopy = same ? aCopy : b.ToArray();
+            var aCopy = a;
+            var bCopy = same ? a : b;
             Parallelism.For(inputs, threads, c =>
             {
                 var src = c < sizeA ? aCopy.AsSpan(c * _k * n, _k * n) : bCopy.AsSpan((c - sizeA) * _k * n, _k * n);
@@ -134,12 +134,10 @@ internal sealed class HpsMultiplier
             });
 
             // 4-5. Scale by t/Q into base P, then convert P -> Q.
-            var destCopy = new ulong[dest.Length];
             Parallelism.For(sizeD, threads, r =>
             {
-                ScaleAndConvert(prod.AsSpan(r * poly, poly), destCopy.AsSpan(r * _k * n, _k * n), n);
+                ScaleAndConvert(prod.AsSpan(r * poly, poly), dest.AsSpan(r * _k * n, _k * n), n);
             });
-            destCopy.AsSpan().CopyTo(dest);
         }
         finally
         {

@@ -19,7 +19,7 @@ public sealed class SeededExpander : IDisposable
     /// <summary>The seed length in bytes.</summary>
     public const int SeedLength = 32;
 
-    private const int BlockBytes = 4096;
+    private const int BlockBytes = 16384;
     private readonly Aes _aes;
     private readonly byte[] _counterBlocks = new byte[BlockBytes];
     private readonly byte[] _buffer = new byte[BlockBytes];
