@@ -1,0 +1,308 @@
+// Negacyclic number-theoretic transform over Z_q[X]/(X^N + 1).
+// References:
+//  - D. Harvey, "Faster arithmetic for number-theoretic transforms", J. Symb. Comp. 60 (2014):
+//    lazy butterflies keeping values in [0, 4q) with Shoup precomputed twiddle quotients.
+//  - P. Longa, M. Naehrig, "Speeding up the Number Theoretic Transform for Faster Ideal Lattice-Based
+//    Cryptography", CANS 2016 (eprint 2016/504): merged psi-twisting, bit-reversed twiddle tables,
+//    Cooley–Tukey forward and Gentleman–Sande inverse.
+// Sizes: N a power of two in [2, 2^17]; q prime, q = 1 (mod 2N), q < 2^61 (4q < 2^64).
+// Output order of the forward transform: bit-reversed (slot k holds a(psi^(2 brv(k) + 1))).
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Konfido.He.Arithmetic;
+
+/// <summary>
+/// Precomputed tables of the negacyclic NTT for one prime q and one degree N: the powers of a
+/// primitive 2N-th root psi in bit-reversed order with their Shoup quotients.
+/// </summary>
+public sealed class NttTables
+{
+    private readonly ulong[] _roots;
+    private readonly ulong[] _rootsShoup;
+    private readonly ulong[] _inverseRoots;
+    private readonly ulong[] _inverseRootsShoup;
+    private readonly ulong _inverseDegree;
+    private readonly ulong _inverseDegreeShoup;
+    // The last inverse stage merged with the multiplication by 1/N: w * (1/N) and its quotient.
+    private readonly ulong _lastInverseRootScaled;
+    private readonly ulong _lastInverseRootScaledShoup;
+
+    /// <summary>Builds the tables. Requires N a power of two &gt;= 2 and q prime with q = 1 (mod 2N).</summary>
+    public NttTables(int polyModulusDegree, Modulus modulus)
+    {
+        if (polyModulusDegree < 2 || !BitOperations.IsPow2(polyModulusDegree) || polyModulusDegree > 1 << 17)
+        {
+            throw new ArgumentOutOfRangeException(nameof(polyModulusDegree), "N must be a power of two in [2, 2^17].");
+        }
+
+        ulong twoN = 2UL * (ulong)polyModulusDegree;
+        if ((modulus.Value - 1) % twoN != 0)
+        {
+            throw new ArgumentException($"q = {modulus.Value} is not 1 mod 2N = {twoN}.", nameof(modulus));
+        }
+
+        Degree = polyModulusDegree;
+        Modulus = modulus;
+        LogDegree = BitOperations.Log2((uint)polyModulusDegree);
+        Root = NumberTheory.MinimalPrimitiveRoot(twoN, modulus);
+        ulong inverseRoot = modulus.Invert(Root);
+
+        int n = polyModulusDegree;
+        _roots = new ulong[n];
+        _rootsShoup = new ulong[n];
+        _inverseRoots = new ulong[n];
+        _inverseRootsShoup = new ulong[n];
+        ulong power = 1, inversePower = 1;
+        for (int i = 0; i < n; i++)
+        {
+            int r = ReverseBits(i, LogDegree);
+            _roots[r] = power;
+            _inverseRoots[r] = inversePower;
+            power = modulus.Multiply(power, Root);
+            inversePower = modulus.Multiply(inversePower, inverseRoot);
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            _rootsShoup[i] = modulus.ShoupPrecompute(_roots[i]);
+            _inverseRootsShoup[i] = modulus.ShoupPrecompute(_inverseRoots[i]);
+        }
+
+        _inverseDegree = modulus.Invert((ulong)n);
+        _inverseDegreeShoup = modulus.ShoupPrecompute(_inverseDegree);
+        _lastInverseRootScaled = modulus.Multiply(_inverseRoots[1], _inverseDegree);
+        _lastInverseRootScaledShoup = modulus.ShoupPrecompute(_lastInverseRootScaled);
+    }
+
+    /// <summary>The degree N.</summary>
+    public int Degree { get; }
+
+    /// <summary>log2 N.</summary>
+    public int LogDegree { get; }
+
+    /// <summary>The prime q.</summary>
+    public Modulus Modulus { get; }
+
+    /// <summary>The primitive 2N-th root of unity psi used (the smallest one).</summary>
+    public ulong Root { get; }
+
+    /// <summary>psi^brv(i) for i in [0, N): the forward twiddles in bit-reversed order.</summary>
+    public ReadOnlySpan<ulong> RootPowers => _roots;
+
+    /// <summary>Forward transform in place, output fully reduced to [0, q). Requires inputs in [0, 4q).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public void Forward(Span<ulong> values)
+    {
+        ForwardLazy(values);
+        ulong q = Modulus.Value, twoQ = 2 * q;
+        for (int i = 0; i < values.Length; i++)
+        {
+            ulong x = values[i];
+            x = x >= twoQ ? x - twoQ : x;
+            values[i] = x >= q ? x - q : x;
+        }
+    }
+
+    /// <summary>
+    /// Forward transform in place with Harvey's lazy butterflies: outputs lie in [0, 4q).
+    /// Requires inputs in [0, 4q) and values.Length = N.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public unsafe void ForwardLazy(Span<ulong> values)
+    {
+        if (values.Length != Degree)
+        {
+            throw new ArgumentException($"expected {Degree} values, got {values.Length}.", nameof(values));
+        }
+
+        ulong q = Modulus.Value, twoQ = 2 * q;
+        int n = Degree;
+        fixed (ulong* a = values, roots = _roots, shoup = _rootsShoup)
+        {
+            int m = 1, t = n >> 1;
+            if (UseAvx512)
+            {
+                for (; t >= 8; m <<= 1, t >>= 1)
+                {
+                    for (int i = 0; i < m; i++)
+                    {
+                        ForwardButterflies512(a + 2 * i * t, t, roots[m + i], shoup[m + i], q);
+                    }
+                }
+            }
+
+            for (; m < n; m <<= 1, t >>= 1)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    ulong w = roots[m + i], ws = shoup[m + i];
+                    ulong* x = a + 2 * i * t;
+                    ulong* y = x + t;
+                    for (int j = 0; j < t; j++)
+                    {
+                        ulong u = x[j];
+                        u = u >= twoQ ? u - twoQ : u;
+                        ulong v = y[j];
+                        ulong qHat = Math.BigMul(v, ws, out _);
+                        v = v * w - qHat * q;
+                        x[j] = u + v;
+                        y[j] = u - v + twoQ;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Inverse transform in place, output in [0, q). Requires inputs in [0, 2q) and values.Length = N.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public void Inverse(Span<ulong> values)
+    {
+        InverseLazy(values);
+        ulong q = Modulus.Value;
+        for (int i = 0; i < values.Length; i++)
+        {
+            ulong x = values[i];
+            values[i] = x >= q ? x - q : x;
+        }
+    }
+
+    /// <summary>Inverse transform in place with outputs in [0, 2q). Requires inputs in [0, 2q).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public unsafe void InverseLazy(Span<ulong> values)
+    {
+        if (values.Length != Degree)
+        {
+            throw new ArgumentException($"expected {Degree} values, got {values.Length}.", nameof(values));
+        }
+
+        ulong q = Modulus.Value, twoQ = 2 * q;
+        int n = Degree;
+        fixed (ulong* a = values, roots = _inverseRoots, shoup = _inverseRootsShoup)
+        {
+            int t = 1;
+            for (int m = n >> 1; m > 1; m >>= 1, t <<= 1)
+            {
+                if (UseAvx512 && t >= 8)
+                {
+                    for (int i = 0; i < m; i++)
+                    {
+                        InverseButterflies512(a + 2 * i * t, t, roots[m + i], shoup[m + i], q);
+                    }
+
+                    continue;
+                }
+
+                for (int i = 0; i < m; i++)
+                {
+                    ulong w = roots[m + i], ws = shoup[m + i];
+                    ulong* x = a + 2 * i * t;
+                    ulong* y = x + t;
+                    for (int j = 0; j < t; j++)
+                    {
+                        ulong u = x[j], v = y[j];
+                        ulong s = u + v;
+                        x[j] = s >= twoQ ? s - twoQ : s;
+                        ulong d = u - v + twoQ;
+                        ulong qHat = Math.BigMul(d, ws, out _);
+                        y[j] = d * w - qHat * q;
+                    }
+                }
+            }
+
+            // Last stage (m = 1) merged with the scaling by 1/N.
+            ulong nInv = _inverseDegree, nInvShoup = _inverseDegreeShoup;
+            ulong wN = _lastInverseRootScaled, wNShoup = _lastInverseRootScaledShoup;
+            ulong* xs = a, ys = a + t;
+            for (int j = 0; j < t; j++)
+            {
+                ulong u = xs[j], v = ys[j];
+                ulong s = u + v;
+                s = s >= twoQ ? s - twoQ : s;
+                ulong d = u - v + twoQ;
+                ulong q1 = Math.BigMul(s, nInvShoup, out _);
+                xs[j] = s * nInv - q1 * q;
+                ulong q2 = Math.BigMul(d, wNShoup, out _);
+                ys[j] = d * wN - q2 * q;
+            }
+        }
+    }
+
+    // AVX-512 path: eight butterflies at a time. There is no 64x64 -> high-64 vector multiply, so the
+    // Shoup quotient's high word is assembled from four 32x32 -> 64 products (vpmuludq); the low
+    // words use vpmullq. Pays for the stages whose butterfly span t is at least 8.
+    private static bool UseAvx512 => Avx512F.IsSupported && Avx512DQ.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> MultiplyHigh(Vector512<ulong> a, Vector512<ulong> b, Vector512<ulong> bHigh)
+    {
+        var aHigh = Avx512F.ShiftRightLogical(a, 32);
+        var lolo = Avx512F.Multiply(a.AsUInt32(), b.AsUInt32());
+        var lohi = Avx512F.Multiply(a.AsUInt32(), bHigh.AsUInt32());
+        var hilo = Avx512F.Multiply(aHigh.AsUInt32(), b.AsUInt32());
+        var hihi = Avx512F.Multiply(aHigh.AsUInt32(), bHigh.AsUInt32());
+        var mask = Vector512.Create(0xFFFF_FFFFUL);
+        var middle = Avx512F.ShiftRightLogical(lolo, 32) + (lohi & mask) + (hilo & mask);
+        return hihi + Avx512F.ShiftRightLogical(lohi, 32) + Avx512F.ShiftRightLogical(hilo, 32) + Avx512F.ShiftRightLogical(middle, 32);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ForwardButterflies512(ulong* x, int t, ulong w, ulong ws, ulong q)
+    {
+        ulong* y = x + t;
+        var vw = Vector512.Create(w);
+        var vws = Vector512.Create(ws);
+        var vwsHigh = Vector512.Create(ws >> 32);
+        var vq = Vector512.Create(q);
+        var twoQ = Vector512.Create(2 * q);
+        for (int j = 0; j < t; j += 8)
+        {
+            var u = Vector512.Load(x + j);
+            u = Avx512F.Min(u, u - twoQ);
+            var v = Vector512.Load(y + j);
+            var qHat = MultiplyHigh(v, vws, vwsHigh);
+            var product = Avx512DQ.MultiplyLow(v, vw) - Avx512DQ.MultiplyLow(qHat, vq);
+            (u + product).Store(x + j);
+            (u - product + twoQ).Store(y + j);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void InverseButterflies512(ulong* x, int t, ulong w, ulong ws, ulong q)
+    {
+        ulong* y = x + t;
+        var vw = Vector512.Create(w);
+        var vws = Vector512.Create(ws);
+        var vwsHigh = Vector512.Create(ws >> 32);
+        var vq = Vector512.Create(q);
+        var twoQ = Vector512.Create(2 * q);
+        for (int j = 0; j < t; j += 8)
+        {
+            var u = Vector512.Load(x + j);
+            var v = Vector512.Load(y + j);
+            var sum = u + v;
+            Avx512F.Min(sum, sum - twoQ).Store(x + j);
+            var difference = u - v + twoQ;
+            var qHat = MultiplyHigh(difference, vws, vwsHigh);
+            (Avx512DQ.MultiplyLow(difference, vw) - Avx512DQ.MultiplyLow(qHat, vq)).Store(y + j);
+        }
+    }
+
+    private static int ReverseBits(int value, int bits)
+    {
+        uint v = (uint)value;
+        uint r = 0;
+        for (int i = 0; i < bits; i++)
+        {
+            r = (r << 1) | (v & 1);
+            v >>= 1;
+        }
+
+        return (int)r;
+    }
+
+    /// <summary>Reverses the low <paramref name="bits"/> bits of <paramref name="value"/>.</summary>
+    public static int BitReverse(int value, int bits) => ReverseBits(value, bits);
+}

@@ -1,0 +1,225 @@
+// The ring R_Q = Z_Q[X]/(X^N + 1) in RNS/NTT form.
+// References: Lattigo ring package (tuneinsight/lattigo, ring/ring.go) for the layout of a ring as
+// a list of per-prime subrings; Bajard et al. SAC 2016 for the RNS representation.
+// Sizes: N a power of two in [2, 2^17], up to 64 NTT-friendly primes below 2^61.
+using Konfido.He.Arithmetic;
+
+namespace Konfido.He.Rings;
+
+/// <summary>
+/// R_Q in RNS form: one NTT table per prime. Operations work limb by limb and run the limbs on
+/// up to <see cref="Threads"/> threads (1 keeps everything on the calling thread).
+/// </summary>
+public sealed class RnsRing
+{
+    private readonly NttTables[] _tables;
+
+    /// <summary>Creates the ring over the given NTT tables (all of the same degree).</summary>
+    public RnsRing(IReadOnlyList<NttTables> tables, int threads = 1)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        if (tables.Count == 0)
+        {
+            throw new ArgumentException("a ring needs at least one prime.", nameof(tables));
+        }
+
+        _tables = [.. tables];
+        Degree = _tables[0].Degree;
+        if (_tables.Any(t => t.Degree != Degree))
+        {
+            throw new ArgumentException("all tables must have the same degree.", nameof(tables));
+        }
+
+        Base = new RnsBase(_tables.Select(t => t.Modulus));
+        Threads = threads;
+    }
+
+    /// <summary>Creates the ring of degree N over the given primes (each = 1 mod 2N).</summary>
+    public RnsRing(int degree, IEnumerable<ulong> primes, int threads = 1)
+        : this([.. primes.Select(p => new NttTables(degree, new Modulus(p)))], threads)
+    {
+    }
+
+    /// <summary>N.</summary>
+    public int Degree { get; }
+
+    /// <summary>The number of primes k.</summary>
+    public int LimbCount => _tables.Length;
+
+    /// <summary>The RNS base.</summary>
+    public RnsBase Base { get; }
+
+    /// <summary>Threads used over the limbs.</summary>
+    public int Threads { get; }
+
+    /// <summary>The NTT tables of prime i.</summary>
+    public NttTables Tables(int index) => _tables[index];
+
+    /// <summary>A new zero polynomial of this ring.</summary>
+    public RnsPolynomial CreatePolynomial() => new(Degree, LimbCount);
+
+    /// <summary>c = a + b. Requires equal forms.</summary>
+    public void Add(RnsPolynomial a, RnsPolynomial b, RnsPolynomial c)
+    {
+        CheckPair(a, b, c);
+        ForEachLimb(i => PolyArithmetic.Add(a.Limb(i), b.Limb(i), c.Limb(i), _tables[i].Modulus), heavy: false);
+        c.IsNttForm = a.IsNttForm;
+    }
+
+    /// <summary>c = a - b. Requires equal forms.</summary>
+    public void Subtract(RnsPolynomial a, RnsPolynomial b, RnsPolynomial c)
+    {
+        CheckPair(a, b, c);
+        ForEachLimb(i => PolyArithmetic.Subtract(a.Limb(i), b.Limb(i), c.Limb(i), _tables[i].Modulus), heavy: false);
+        c.IsNttForm = a.IsNttForm;
+    }
+
+    /// <summary>c = -a.</summary>
+    public void Negate(RnsPolynomial a, RnsPolynomial c)
+    {
+        CheckPair(a, a, c);
+        ForEachLimb(i => PolyArithmetic.Negate(a.Limb(i), c.Limb(i), _tables[i].Modulus), heavy: false);
+        c.IsNttForm = a.IsNttForm;
+    }
+
+    /// <summary>c = a * b coefficient-wise (the ring product when both are in NTT form).</summary>
+    public void MultiplyPointwise(RnsPolynomial a, RnsPolynomial b, RnsPolynomial c)
+    {
+        CheckPair(a, b, c);
+        ForEachLimb(i => PolyArithmetic.Multiply(a.Limb(i), b.Limb(i), c.Limb(i), _tables[i].Modulus), heavy: false);
+        c.IsNttForm = a.IsNttForm;
+    }
+
+    /// <summary>c = a * b in R_Q, whatever the forms of a and b; c is left in the form of a.</summary>
+    public void Multiply(RnsPolynomial a, RnsPolynomial b, RnsPolynomial c)
+    {
+        CheckPair(a, a, c);
+        CheckPair(b, b, c);
+        bool aNtt = a.IsNttForm;
+        var aa = Copy(a);
+        var bb = Copy(b);
+        ToNtt(aa);
+        ToNtt(bb);
+        MultiplyPointwise(aa, bb, c);
+        if (!aNtt)
+        {
+            FromNtt(c);
+        }
+    }
+
+    /// <summary>Transforms to NTT form (no-op when already there).</summary>
+    public void ToNtt(RnsPolynomial a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        CheckShape(a);
+        if (!a.IsNttForm)
+        {
+            ForEachLimb(i => _tables[i].Forward(a.Limb(i)), heavy: true);
+            a.IsNttForm = true;
+        }
+    }
+
+    /// <summary>Transforms to coefficient form (no-op when already there).</summary>
+    public void FromNtt(RnsPolynomial a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        CheckShape(a);
+        if (a.IsNttForm)
+        {
+            ForEachLimb(i => _tables[i].Inverse(a.Limb(i)), heavy: true);
+            a.IsNttForm = false;
+        }
+    }
+
+    /// <summary>Sets a to the residues of the signed integer coefficients.</summary>
+    public void SetCoefficients(RnsPolynomial a, ReadOnlySpan<long> coefficients)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        CheckShape(a);
+        if (coefficients.Length > Degree)
+        {
+            throw new ArgumentException("too many coefficients.", nameof(coefficients));
+        }
+
+        for (int i = 0; i < LimbCount; i++)
+        {
+            var q = _tables[i].Modulus;
+            var limb = a.Limb(i);
+            limb.Clear();
+            for (int j = 0; j < coefficients.Length; j++)
+            {
+                long c = coefficients[j];
+                limb[j] = c >= 0 ? q.Reduce((ulong)c) : q.Negate(q.Reduce((ulong)-c));
+            }
+        }
+
+        a.IsNttForm = false;
+    }
+
+    /// <summary>Coefficient j of a (coefficient form) as an integer in (-Q/2, Q/2].</summary>
+    public System.Numerics.BigInteger CoefficientCentered(RnsPolynomial a, int index)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        Span<ulong> residues = stackalloc ulong[LimbCount];
+        for (int i = 0; i < LimbCount; i++)
+        {
+            residues[i] = a.Data[i * Degree + index];
+        }
+
+        return Base.ComposeCentered(residues);
+    }
+
+    /// <summary>Runs body(i) for every limb, on up to <see cref="Threads"/> threads when heavy.</summary>
+    internal void ForEachLimb(Action<int> body, bool heavy) => Parallelism.For(LimbCount, heavy ? Threads : 1, body);
+
+    private RnsPolynomial Copy(RnsPolynomial a)
+    {
+        var copy = CreatePolynomial();
+        a.Data.AsSpan().CopyTo(copy.Data);
+        copy.IsNttForm = a.IsNttForm;
+        return copy;
+    }
+
+    private void CheckShape(RnsPolynomial a)
+    {
+        if (a.Degree != Degree || a.LimbCount != LimbCount)
+        {
+            throw new ArgumentException($"polynomial shape {a.LimbCount}x{a.Degree} does not match the ring {LimbCount}x{Degree}.");
+        }
+    }
+
+    private void CheckPair(RnsPolynomial a, RnsPolynomial b, RnsPolynomial c)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(c);
+        CheckShape(a);
+        CheckShape(b);
+        CheckShape(c);
+        if (a.IsNttForm != b.IsNttForm)
+        {
+            throw new ArgumentException("operands must both be in NTT form or both in coefficient form.");
+        }
+    }
+}
+
+/// <summary>Runs independent pieces of work (RNS limbs) on a bounded number of threads.</summary>
+internal static class Parallelism
+{
+    /// <summary>body(i) for i in [0, count), on up to <paramref name="threads"/> threads.</summary>
+    public static void For(int count, int threads, Action<int> body)
+    {
+        if (threads <= 1 || count <= 1)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                body(i);
+            }
+
+            return;
+        }
+
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+    }
+}

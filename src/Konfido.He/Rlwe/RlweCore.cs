@@ -1,0 +1,403 @@
+// RLWE encryptions of zero, key-switching keys and key switching with one special prime.
+// References:
+//  - V. Lyubashevsky, C. Peikert, O. Regev, "On ideal lattices and learning with errors over rings",
+//    EUROCRYPT 2010 (RLWE).
+//  - C. Gentry, S. Halevi, N. Smart, "Homomorphic evaluation of the AES circuit", CRYPTO 2012
+//    (key switching with a special modulus P, "GHS").
+//  - Microsoft SEAL 4.x (Evaluator::switch_key_inplace): decomposition over the RNS limbs
+//    (Bajard et al. SAC 2016), one special prime, mod-down by P with rounding.
+// Sizes: key level = data primes + one special prime; at most 64 primes.
+using System.Buffers;
+using Konfido.He.Arithmetic;
+using Konfido.He.Rings;
+
+namespace Konfido.He.Rlwe;
+
+/// <summary>RLWE building blocks shared by the key generator, the encryptor and the evaluator.</summary>
+internal static class RlweCore
+{
+    /// <summary>
+    /// destination = a symmetric encryption of zero under s at <paramref name="level"/>:
+    /// (-a s + e', a) with e' = e (BFV, CKKS) or t e (BGV). NTT form when <paramref name="ntt"/>.
+    /// When <paramref name="seed"/> is given, a is expanded from it.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void EncryptZeroSymmetric(SecretKey secretKey, ContextData level, bool ntt, Ciphertext destination, byte[]? seed)
+    {
+        var context = level.Context;
+        int n = level.Degree, l = level.ModulusCount;
+        var ring = level.Ring;
+        destination.Resize(2, n, l);
+        destination.IsNttForm = ntt;
+        destination.ParmsId = level.ParmsId;
+        destination.Scale = 1.0;
+        destination.CorrectionFactor = 1;
+        var moduli = level.ModuliArray;
+        using (var aRng = seed is null ? SeededExpander.CreateRandom() : new SeededExpander(seed))
+        {
+            Samplers.Uniform(aRng, moduli, destination.Polynomial(1), n);
+        }
+
+        // c0 = -(a s) in NTT form.
+        var c0 = destination.Data;
+        var c1 = destination.Data;
+        int length = n * l;
+        ulong[] aNtt = ArrayPool<ulong>.Shared.Rent(length);
+        try
+        {
+            c1.AsSpan(length, length).CopyTo(aNtt);
+            Parallelism.For(l, context.Threads, i =>
+            {
+                var q = moduli[i];
+                var limb = aNtt.AsSpan(i * n, n);
+                if (!ntt)
+                {
+                    ring.Tables(i).Forward(limb);
+                }
+
+                var target = c0.AsSpan(i * n, n);
+                PolyArithmetic.Multiply(limb, secretKey.Data.AsSpan(i * n, n), target, q);
+                PolyArithmetic.Negate(target, target, q);
+                if (!ntt)
+                {
+                    ring.Tables(i).Inverse(target);
+                }
+            });
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(aNtt);
+        }
+
+        AddError(level, destination.Polynomial(0), ntt, context.Parameters.Scheme == SchemeType.Bgv);
+        destination.Seed = seed;
+    }
+
+    /// <summary>
+    /// destination = a public-key encryption of zero at <paramref name="level"/>:
+    /// (p0 u + e0', p1 u + e1'), u ternary. NTT form when <paramref name="ntt"/>.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void EncryptZeroPublic(PublicKey publicKey, ContextData level, bool ntt, Ciphertext destination)
+    {
+        var context = level.Context;
+        int n = level.Degree, l = level.ModulusCount;
+        var ring = level.Ring;
+        destination.Resize(2, n, l);
+        destination.IsNttForm = ntt;
+        destination.ParmsId = level.ParmsId;
+        destination.Scale = 1.0;
+        destination.CorrectionFactor = 1;
+        var moduli = level.ModuliArray;
+        var u = new sbyte[n];
+        ulong[] uLimbs = ArrayPool<ulong>.Shared.Rent(n * l);
+        try
+        {
+            using (var rng = SeededExpander.CreateRandom())
+            {
+                Samplers.Ternary(rng, u);
+            }
+
+            Samplers.ToResidues(u, moduli, uLimbs, n);
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(u.AsSpan()));
+            var pk = publicKey.Data;
+            var data = destination.Data;
+            Parallelism.For(l, context.Threads, i =>
+            {
+                var q = moduli[i];
+                var ui = uLimbs.AsSpan(i * n, n);
+                ring.Tables(i).Forward(ui);
+                for (int c = 0; c < 2; c++)
+                {
+                    var target = data.AsSpan(c * n * l + i * n, n);
+                    PolyArithmetic.Multiply(pk.Limb(c, i), ui, target, q);
+                    if (!ntt)
+                    {
+                        ring.Tables(i).Inverse(target);
+                    }
+                }
+            });
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(uLimbs.AsSpan()));
+            ArrayPool<ulong>.Shared.Return(uLimbs);
+        }
+
+        bool bgv = context.Parameters.Scheme == SchemeType.Bgv;
+        AddError(level, destination.Polynomial(0), ntt, bgv);
+        AddError(level, destination.Polynomial(1), ntt, bgv);
+    }
+
+    /// <summary>poly += e (or t e for BGV), e a fresh Gaussian error, in the given form.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void AddError(ContextData level, Span<ulong> poly, bool ntt, bool timesPlainModulus)
+    {
+        int n = level.Degree, l = level.ModulusCount;
+        var ring = level.Ring;
+        var moduli = level.ModuliArray;
+        var e = new sbyte[n];
+        using (var rng = SeededExpander.CreateRandom())
+        {
+            Samplers.Gaussian(rng, e);
+        }
+
+        ulong[] limbs = ArrayPool<ulong>.Shared.Rent(n * l);
+        try
+        {
+            Samplers.ToResidues(e, moduli, limbs, n);
+            var tMod = timesPlainModulus ? level.Context.Parameters.PlainModulus : null;
+            var target = poly.ToArray();
+            Parallelism.For(l, ntt ? level.Context.Threads : 1, i =>
+            {
+                var q = moduli[i];
+                var ei = limbs.AsSpan(i * n, n);
+                if (tMod is { } t)
+                {
+                    PolyArithmetic.MultiplyScalar(ei, q.Reduce(t.Value), ei, q);
+                }
+
+                if (ntt)
+                {
+                    ring.Tables(i).Forward(ei);
+                }
+
+                PolyArithmetic.Add(target.AsSpan(i * n, n), ei, target.AsSpan(i * n, n), q);
+            });
+            target.CopyTo(poly);
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(limbs);
+        }
+    }
+
+    /// <summary>
+    /// The key-switching key from s' (NTT form over the key level) to s: for each data prime i,
+    /// a symmetric encryption of zero at the key level plus [P]_{q_i} s' on limb i.
+    /// </summary>
+    public static Ciphertext[] CreateKeySwitchingKey(SecretKey secretKey, ReadOnlySpan<ulong> newKey, HeContext context)
+    {
+        var keyLevel = context.KeyContextData;
+        int n = keyLevel.Degree, count = keyLevel.ModulusCount;
+        int special = count - 1;
+        ulong p = keyLevel.Moduli[special].Value;
+        var keys = new Ciphertext[special];
+        for (int i = 0; i < special; i++)
+        {
+            var ct = new Ciphertext();
+            EncryptZeroSymmetric(secretKey, keyLevel, ntt: true, ct, seed: null);
+            var q = keyLevel.Moduli[i];
+            var limb = ct.Limb(0, i);
+            var scaled = new ulong[n];
+            PolyArithmetic.MultiplyScalar(newKey.Slice(i * n, n), q.Reduce(p), scaled, q);
+            PolyArithmetic.Add(limb, scaled, limb, q);
+            keys[i] = ct;
+        }
+
+        return keys;
+    }
+
+    /// <summary>
+    /// Key switching of <paramref name="target"/> (coefficient form, l limbs of the ciphertext level):
+    /// returns (out0, out1) in NTT form at the level with out0 + out1 s = target s' + small
+    /// (t-multiple noise for BGV). <paramref name="targetNtt"/>, when known, is the same polynomial in NTT form.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void SwitchKey(ContextData level, ReadOnlySpan<ulong> target, ulong[]? targetNtt, Ciphertext[] key, Span<ulong> out0, Span<ulong> out1)
+    {
+        var context = level.Context;
+        if (!context.UsingKeySwitching)
+        {
+            throw new InvalidOperationException("these parameters have a single prime: key switching needs a special prime.");
+        }
+
+        var keyLevel = context.KeyContextData;
+        int n = level.Degree, l = level.ModulusCount;
+        int special = keyLevel.ModulusCount - 1;
+        int threads = context.Threads;
+        bool bgv = context.Parameters.Scheme == SchemeType.Bgv;
+        var targetCopy = target.ToArray();
+        var acc = new ulong[2 * (l + 1) * n]; // [comp][output index j in 0..l][N]
+
+        Parallelism.For(l + 1, threads, jj =>
+        {
+            int j = jj < l ? jj : special;
+            var tables = context.Tables(j);
+            var q = tables.Modulus;
+            ulong[] tmp = ArrayPool<ulong>.Shared.Rent(n);
+            UInt128[] acc0 = ArrayPool<UInt128>.Shared.Rent(n);
+            UInt128[] acc1 = ArrayPool<UInt128>.Shared.Rent(n);
+            try
+            {
+                Array.Clear(acc0, 0, n);
+                Array.Clear(acc1, 0, n);
+                var t = tmp.AsSpan(0, n);
+                for (int i = 0; i < l; i++)
+                {
+                    var src = targetCopy.AsSpan(i * n, n);
+                    if (i == j && targetNtt is not null)
+                    {
+                        // The limb's own NTT is already known (CKKS/BGV ciphertexts live in NTT form).
+                        targetNtt.AsSpan(i * n, n).CopyTo(t);
+                    }
+                    else
+                    {
+                        if (i == j)
+                        {
+                            src.CopyTo(t);
+                        }
+                        else
+                        {
+                            PolyArithmetic.Reduce(src, t, q);
+                        }
+
+                        tables.Forward(t);
+                    }
+                    MultiplyAccumulate(t, key[i].Limb(0, j), key[i].Limb(1, j), acc0, acc1, n);
+                }
+
+                ReduceAccumulator(acc0, acc.AsSpan(jj * n, n), q);
+                ReduceAccumulator(acc1, acc.AsSpan(((l + 1) + jj) * n, n), q);
+            }
+            finally
+            {
+                ArrayPool<ulong>.Shared.Return(tmp);
+                ArrayPool<UInt128>.Shared.Return(acc0);
+                ArrayPool<UInt128>.Shared.Return(acc1);
+            }
+        });
+
+        // Mod-down by P: out_j = (acc_j - [acc]_P lifted) * P^-1 mod q_j.
+        var specialTables = context.Tables(special);
+        var pMod = specialTables.Modulus;
+        ulong pValue = pMod.Value;
+        Parallelism.For(2, threads, c => specialTables.Inverse(acc.AsSpan((c * (l + 1) + l) * n, n)));
+        var plain = context.Parameters.PlainModulus;
+        ulong pInvT = bgv ? plain!.Value.Invert(plain.Value.Reduce(pValue)) : 0;
+        var outputs = new ulong[2 * l * n];
+        Parallelism.For(2 * l, threads, job =>
+        {
+            int c = job / l, j = job % l;
+            var tables = context.Tables(j);
+            var q = tables.Modulus;
+            ulong pInv = q.Invert(q.Reduce(pValue));
+            ulong pModQ = q.Reduce(pValue);
+            var specialLimb = acc.AsSpan((c * (l + 1) + l) * n, n);
+            ulong[] lift = ArrayPool<ulong>.Shared.Rent(n);
+            try
+            {
+                var lt = lift.AsSpan(0, n);
+                LiftCentered(specialLimb, pValue, q, lt, bgv ? plain : null, pInvT, pModQ);
+                tables.Forward(lt);
+                var dst = outputs.AsSpan(job * n, n);
+                PolyArithmetic.Subtract(acc.AsSpan((c * (l + 1) + j) * n, n), lt, dst, q);
+                PolyArithmetic.MultiplyScalar(dst, pInv, dst, q);
+            }
+            finally
+            {
+                ArrayPool<ulong>.Shared.Return(lift);
+            }
+        });
+
+        outputs.AsSpan(0, l * n).CopyTo(out0);
+        outputs.AsSpan(l * n, l * n).CopyTo(out1);
+    }
+
+    /// <summary>
+    /// dst = the centered representative of x (mod m) reduced mod q; for BGV adds m k with
+    /// k = [-x m^-1]_t so that the result is 0 mod t (rounding that keeps the plaintext).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void LiftCentered(ReadOnlySpan<ulong> x, ulong m, Modulus q, Span<ulong> dst, Modulus? t, ulong mInvT, ulong mModQ)
+    {
+        ulong half = m >> 1;
+        for (int c = 0; c < x.Length; c++)
+        {
+            ulong v = x[c];
+            ulong r;
+            bool negative = v > half;
+            r = negative ? q.Negate(q.Reduce(m - v)) : q.Reduce(v);
+            if (t is { } tm)
+            {
+                // x centered mod t, then k = [-x m^-1]_t centered.
+                ulong xt = negative ? tm.Negate(tm.Reduce(m - v)) : tm.Reduce(v);
+                ulong k = tm.Multiply(tm.Negate(xt), mInvT);
+                ulong kq = k > tm.Value / 2 ? q.Negate(q.Reduce(tm.Value - k)) : q.Reduce(k);
+                r = q.Add(r, q.Multiply(kq, mModQ));
+            }
+
+            dst[c] = r;
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MultiplyAccumulate(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> b, ReadOnlySpan<ulong> a, UInt128[] acc0, UInt128[] acc1, int n)
+    {
+        fixed (ulong* px = x, pb = b, pa = a)
+        fixed (UInt128* s0 = acc0, s1 = acc1)
+        {
+            for (int c = 0; c < n; c++)
+            {
+                ulong v = px[c];
+                s0[c] += Math.BigMul(v, pb[c]);
+                s1[c] += Math.BigMul(v, pa[c]);
+            }
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void ReduceAccumulator(UInt128[] acc, Span<ulong> dst, Modulus q)
+    {
+        for (int c = 0; c < dst.Length; c++)
+        {
+            ulong hi = (ulong)(acc[c] >> 64), lo = (ulong)acc[c];
+            if (hi >= q.Value)
+            {
+                hi = q.Reduce(hi);
+            }
+
+            dst[c] = q.Reduce(hi, lo);
+        }
+    }
+
+    /// <summary>
+    /// Divides by the last prime of the level with rounding (rescale / mod switch): the l-1 limbs of
+    /// dst = round(x / q_last) (BGV: (x - delta) / q_last with delta = 0 mod t). Works per polynomial.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void DivideRoundByLast(ContextData level, ReadOnlySpan<ulong> poly, Span<ulong> dst, bool ntt)
+    {
+        var context = level.Context;
+        int n = level.Degree, l = level.ModulusCount;
+        var lastTables = level.Ring.Tables(l - 1);
+        ulong last = lastTables.Modulus.Value;
+        var lastLimb = poly.Slice((l - 1) * n, n).ToArray();
+        if (ntt)
+        {
+            lastTables.Inverse(lastLimb);
+        }
+
+        bool bgv = context.Parameters.Scheme == SchemeType.Bgv;
+        var plain = context.Parameters.PlainModulus;
+        ulong inverseT = bgv ? plain!.Value.Invert(plain.Value.Reduce(last)) : 0;
+        var source = poly.Slice(0, (l - 1) * n).ToArray();
+        var result = new ulong[(l - 1) * n];
+        Parallelism.For(l - 1, context.Threads, j =>
+        {
+            var tables = level.Ring.Tables(j);
+            var q = tables.Modulus;
+            var lift = new ulong[n];
+            LiftCentered(lastLimb, last, q, lift, bgv ? plain : null, inverseT, q.Reduce(last));
+            if (ntt)
+            {
+                tables.Forward(lift);
+            }
+
+            var d = result.AsSpan(j * n, n);
+            PolyArithmetic.Subtract(source.AsSpan(j * n, n), lift, d, q);
+            PolyArithmetic.MultiplyScalar(d, q.Invert(q.Reduce(last)), d, q);
+        });
+        result.CopyTo(dst);
+    }
+}
