@@ -200,7 +200,9 @@ internal static partial class CommandGroups
         var secondsOption = new Option<double>("--seconds") { Description = "Measurement time per configuration.", DefaultValueFactory = _ => 2.0 };
         var threadsOption = new Option<int>("--threads") { Description = "Worker threads (each runs its own pipeline).", DefaultValueFactory = _ => 1 };
         var rulesOption = new Option<string?>("--rules") { Description = "Extra rules directory loaded beside the bundled rules." };
+        var variantsOption = new Option<int>("--variants") { Description = "Also load N generated variants of every rule (to reach realistic rule counts).", DefaultValueFactory = _ => 0 };
         var command = new Command("bench", "Sustained events/s through parse + normalise + all bundled rules, with per-stage figures.");
+        command.Add(variantsOption);
         command.Add(jsonOption);
         command.Add(secondsOption);
         command.Add(threadsOption);
@@ -214,8 +216,13 @@ internal static partial class CommandGroups
                 throw new CliInputException("--seconds must lie in (0, 600] and --threads in [1, 64]");
             }
 
-            var loader = new SigmaRuleLoader(BundledRules.Configuration);
-            BundledRules.AddTo(loader);
+            var variants = parse.GetValue(variantsOption);
+            if (variants is < 0 or > 1000)
+            {
+                throw new CliInputException("--variants must lie in [0, 1000]");
+            }
+
+            var files = BundledRules.Files.Select(f => (Name: "bundled:" + f.Key, Text: f.Value)).ToList();
             if (parse.GetValue(rulesOption) is { } dir)
             {
                 if (!Directory.Exists(dir))
@@ -223,7 +230,25 @@ internal static partial class CommandGroups
                     throw new CliInputException($"--rules '{dir}': no such directory");
                 }
 
-                loader.AddDirectory(dir);
+                files.AddRange(Directory.EnumerateFiles(dir, "*.y*ml", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+                    .Select(f => (Name: f, Text: CliContext.ReadText(f, "rule file"))));
+            }
+
+            var loader = new SigmaRuleLoader(BundledRules.Configuration);
+            foreach (var (name, text) in files)
+            {
+                loader.AddText(text, name);
+                for (var v = 1; v <= variants; v++)
+                {
+                    try
+                    {
+                        loader.AddText(RuleVariants.Generate(text, v), $"{name}#v{v}");
+                    }
+                    catch (YamlDotNet.Core.YamlException)
+                    {
+                        // The original already reports the bad YAML.
+                    }
+                }
             }
 
             var rules = loader.Build();

@@ -186,7 +186,7 @@ internal sealed class DetectionCompiler(SigmaConfiguration configuration, SigmaL
             var matchers = CompileValue(key, modifiers, raw, cased);
             if (all)
             {
-                groups.Add(new FieldNode(field, [.. matchers], all: false));
+                groups.Add(new FieldNode(field, MatcherMerger.Merge(matchers), all: false));
             }
             else
             {
@@ -201,7 +201,7 @@ internal sealed class DetectionCompiler(SigmaConfiguration configuration, SigmaL
 
         if (orMatchers.Count > 0)
         {
-            groups.Add(new FieldNode(field, [.. orMatchers], all: false));
+            groups.Add(new FieldNode(field, MatcherMerger.Merge(orMatchers), all: false));
         }
 
         return groups.Count == 1 ? groups[0] : new OrNode([.. groups]);
@@ -224,10 +224,10 @@ internal sealed class DetectionCompiler(SigmaConfiguration configuration, SigmaL
         if (all)
         {
             // AND over keywords, each keyword's variants OR-ed: one KeywordNode per keyword.
-            return new KeywordNode(groups.Select(g => g.Count == 1 ? g[0] : new AnyOfMatcher([.. g])).ToArray(), all: true);
+            return new KeywordNode(groups.Select(g => g.Count == 1 ? g[0] : new AnyOfMatcher(MatcherMerger.Merge(g))).ToArray(), all: true);
         }
 
-        return new KeywordNode(groups.SelectMany(g => g).ToArray(), all: false);
+        return new KeywordNode(MatcherMerger.Merge(groups.SelectMany(g => g).ToList()), all: false);
     }
 
     /// <summary>Compiles one raw value under the modifier chain into OR-ed matchers.</summary>
@@ -429,6 +429,9 @@ internal sealed class DetectionCompiler(SigmaConfiguration configuration, SigmaL
 /// <summary>Matches if any inner matcher does (one keyword's variants under <c>|all</c>).</summary>
 internal sealed class AnyOfMatcher(ValueMatcher[] inner) : ValueMatcher
 {
+    public override IReadOnlyCollection<string>? ContainsNeedles =>
+        inner.All(m => m.ContainsNeedles is not null) ? inner.SelectMany(m => m.ContainsNeedles!).ToArray() : null;
+
     public override bool Match(object value)
     {
         foreach (var m in inner)

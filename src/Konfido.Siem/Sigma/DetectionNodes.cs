@@ -11,6 +11,9 @@ internal sealed record ValueRequirement(string Field, HashSet<string> Keys) : Re
 /// <summary>At least one of the fields must be present with a non-null value.</summary>
 internal sealed record FieldRequirement(HashSet<string> Fields) : Requirement;
 
+/// <summary>The event's keyword text must contain (case-insensitively) one of the needles.</summary>
+internal sealed record KeywordRequirement(HashSet<string> Needles) : Requirement;
+
 /// <summary>A compiled detection expression evaluated on one event.</summary>
 internal abstract class DetectionNode
 {
@@ -61,7 +64,10 @@ internal sealed class AndNode(DetectionNode[] children) : DetectionNode
             {
                 switch (child.Requirement)
                 {
-                    case ValueRequirement v when best is not ValueRequirement vb || v.Keys.Count < vb.Keys.Count:
+                    case KeywordRequirement k when best is not KeywordRequirement kb || k.Needles.Count < kb.Needles.Count:
+                        best = k;
+                        break;
+                    case ValueRequirement v when best is not KeywordRequirement && (best is not ValueRequirement vb || v.Keys.Count < vb.Keys.Count):
                         best = v;
                         break;
                     case FieldRequirement f when best is null || (best is FieldRequirement fb && f.Fields.Count < fb.Fields.Count):
@@ -103,6 +109,16 @@ internal sealed class OrNode(DetectionNode[] children) : DetectionNode
 
             var requirements = Children.Select(c => c.Requirement).ToArray();
             if (requirements.Any(r => r is null))
+            {
+                return null;
+            }
+
+            if (requirements.All(r => r is KeywordRequirement))
+            {
+                return new KeywordRequirement(requirements.Cast<KeywordRequirement>().SelectMany(k => k.Needles).ToHashSet(StringComparer.OrdinalIgnoreCase));
+            }
+
+            if (requirements.Any(r => r is KeywordRequirement))
             {
                 return null;
             }
@@ -207,9 +223,9 @@ internal sealed class FieldNode(FieldPath fieldPath, ValueMatcher[] matchers, bo
     {
         get
         {
-            if (!all && matchers.Length > 0 && matchers.All(m => m.ExactKey is not null))
+            if (!all && matchers.Length > 0 && matchers.All(m => m.ExactKeys is not null))
             {
-                return new ValueRequirement(fieldPath.Path, new HashSet<string>(matchers.Select(m => m.ExactKey!), StringComparer.Ordinal));
+                return new ValueRequirement(fieldPath.Path, new HashSet<string>(matchers.SelectMany(m => m.ExactKeys!), StringComparer.OrdinalIgnoreCase));
             }
 
             return new FieldRequirement([fieldPath.Path]);
@@ -271,13 +287,28 @@ internal enum FieldRefKind
 }
 
 /// <summary>
-/// A keyword search: the matchers are applied to every scalar leaf of the event (any leaf
-/// matching counts); OR over the keywords, or AND with <c>|all</c>.
+/// A keyword search over the event's raw text: <c>event.original</c> when the event has one,
+/// otherwise every scalar string leaf; OR over the keywords, or AND with <c>|all</c>.
 /// </summary>
 internal sealed class KeywordNode(ValueMatcher[] matchers, bool all) : DetectionNode
 {
+    private static readonly FieldPath Original = new("event.original");
+
     public override bool Match(EventObject e)
     {
+        if (Original.TryGet(e, out var original) && original is string text)
+        {
+            foreach (var m in matchers)
+            {
+                if (m.Match(text) != all)
+                {
+                    return !all;
+                }
+            }
+
+            return all;
+        }
+
         if (all)
         {
             foreach (var m in matchers)
@@ -303,5 +334,29 @@ internal sealed class KeywordNode(ValueMatcher[] matchers, bool all) : Detection
 
             return false;
         });
+    }
+
+    public override Requirement? Requirement
+    {
+        get
+        {
+            if (matchers.Length == 0 || matchers.Any(m => m.ContainsNeedles is null))
+            {
+                return null;
+            }
+
+            return new KeywordRequirement(matchers.SelectMany(m => m.ContainsNeedles!).ToHashSet(StringComparer.OrdinalIgnoreCase));
+        }
+    }
+
+    /// <summary>The text a keyword search looks at, for the rule-set prefilter.</summary>
+    internal static bool AnyText(EventObject e, System.Buffers.SearchValues<string> needles)
+    {
+        if (Original.TryGet(e, out var original) && original is string text)
+        {
+            return text.AsSpan().IndexOfAny(needles) >= 0;
+        }
+
+        return e.VisitLeaves(v => v is string s && s.AsSpan().IndexOfAny(needles) >= 0);
     }
 }

@@ -13,6 +13,8 @@ public sealed class SigmaRuleSet
     private readonly (FieldPath Path, Dictionary<string, int[]> Rules)[] _valueIndex;
     private readonly (FieldPath Path, int[] Rules)[] _fieldIndex;
     private readonly int[] _unindexed;
+    private readonly int[] _keywordIndexed;
+    private readonly System.Buffers.SearchValues<string>? _keywordNeedles;
 
     internal SigmaRuleSet(SigmaRule[] rules, SigmaCorrelationRule[] correlations, RuleLoadResult[] report, Dictionary<string, object> byKey)
     {
@@ -24,10 +26,16 @@ public sealed class SigmaRuleSet
         var valueIndex = new Dictionary<string, Dictionary<string, List<int>>>(StringComparer.Ordinal);
         var fieldIndex = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var unindexed = new List<int>();
+        var keywordIndexed = new List<int>();
+        var needles = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < rules.Length; i++)
         {
             switch (rules[i].Detection.Requirement)
             {
+                case KeywordRequirement k:
+                    keywordIndexed.Add(i);
+                    needles.UnionWith(k.Needles);
+                    break;
                 case ValueRequirement v:
                     if (!valueIndex.TryGetValue(v.Field, out var byValue))
                     {
@@ -67,7 +75,14 @@ public sealed class SigmaRuleSet
             p.Value.ToDictionary(q => q.Key, q => q.Value.ToArray(), StringComparer.OrdinalIgnoreCase))).ToArray();
         _fieldIndex = fieldIndex.Select(p => (new FieldPath(p.Key), p.Value.ToArray())).ToArray();
         _unindexed = unindexed.ToArray();
+        _keywordIndexed = keywordIndexed.ToArray();
+        _keywordNeedles = needles.Count > 0 ? System.Buffers.SearchValues.Create(needles.ToArray(), StringComparison.OrdinalIgnoreCase) : null;
     }
+
+    /// <summary>How the rules are indexed: by field value, by field presence, by keyword, or not at all.</summary>
+    public (int ByValue, int ByField, int ByKeyword, int Unindexed) IndexStatistics =>
+        (Rules.Count - _unindexed.Length - _keywordIndexed.Length - _fieldIndex.SelectMany(f => f.Rules).Distinct().Count(),
+         _fieldIndex.SelectMany(f => f.Rules).Distinct().Count(), _keywordIndexed.Length, _unindexed.Length);
 
     /// <summary>The loaded detection rules, in load order.</summary>
     public IReadOnlyList<SigmaRule> Rules { get; }
@@ -140,6 +155,10 @@ public sealed class SigmaRuleSet
         }
 
         Add(_unindexed, marks, epoch, candidates);
+        if (_keywordNeedles is not null && KeywordNode.AnyText(e, _keywordNeedles))
+        {
+            Add(_keywordIndexed, marks, epoch, candidates);
+        }
     }
 
     private static void AddByValue(object? value, Dictionary<string, int[]> byValue, int[] marks, int epoch, List<int> candidates)

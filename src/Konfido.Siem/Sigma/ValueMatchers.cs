@@ -11,8 +11,11 @@ internal abstract class ValueMatcher
 {
     public abstract bool Match(object value);
 
-    /// <summary>The lower-cased exact value, if this matcher is a plain equality (for the rule index).</summary>
-    public virtual string? ExactKey => null;
+    /// <summary>The exact values (any case) this matcher accepts, if it is a plain equality test (for the rule index).</summary>
+    public virtual IReadOnlyCollection<string>? ExactKeys => null;
+
+    /// <summary>Substrings one of which must occur (case-insensitively) for this matcher to accept, or null.</summary>
+    public virtual IReadOnlyCollection<string>? ContainsNeedles => null;
 
     protected static string? AsString(object value) => value as string ?? EventObject.ScalarToString(value);
 }
@@ -86,7 +89,13 @@ internal sealed class StringMatcher : ValueMatcher
         }
     }
 
-    public override string? ExactKey => _shape == Shape.Exact ? _text.ToLowerInvariant() : null;
+    public override IReadOnlyCollection<string>? ExactKeys => _shape == Shape.Exact ? [_text] : null;
+
+    /// <summary>The needle of a case-insensitive contains test without inner wildcards.</summary>
+    public override IReadOnlyCollection<string>? ContainsNeedles => _shape == Shape.Contains && !_cased && _text.Length > 0 ? [_text] : null;
+
+    /// <summary>True for a case-insensitive equality without wildcards.</summary>
+    public bool IsCaseInsensitiveExact => _shape == Shape.Exact && !_cased;
 
     public override bool Match(object value)
     {
@@ -364,5 +373,66 @@ internal sealed class TimePartMatcher(string part, CompareOp op, double bound) :
             _ => utc.Year,
         };
         return NumericMatcher.Compare(op, x, bound);
+    }
+}
+
+/// <summary>
+/// Several case-insensitive contains tests in one pass: a vectorised multi-substring search
+/// (<see cref="System.Buffers.SearchValues{T}"/> of strings, Aho–Corasick/Teddy inside .NET).
+/// </summary>
+internal sealed class MultiContainsMatcher : ValueMatcher
+{
+    private readonly System.Buffers.SearchValues<string> _needles;
+    private readonly string[] _list;
+
+    public MultiContainsMatcher(IEnumerable<string> needles)
+    {
+        _list = needles.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        _needles = System.Buffers.SearchValues.Create(_list, StringComparison.OrdinalIgnoreCase);
+    }
+
+    public override IReadOnlyCollection<string>? ContainsNeedles => _list;
+
+    public override bool Match(object value) => AsString(value) is { } s && s.AsSpan().IndexOfAny(_needles) >= 0;
+}
+
+/// <summary>Several case-insensitive equality tests as one hash lookup.</summary>
+internal sealed class ExactSetMatcher(IEnumerable<string> values) : ValueMatcher
+{
+    private readonly HashSet<string> _values = new(values, StringComparer.OrdinalIgnoreCase);
+
+    public override IReadOnlyCollection<string>? ExactKeys => _values;
+
+    public override bool Match(object value) => AsString(value) is { } s && _values.Contains(s);
+}
+
+/// <summary>Merges OR-ed matchers: contains tests into one multi-substring search, equalities into one set.</summary>
+internal static class MatcherMerger
+{
+    public static ValueMatcher[] Merge(IReadOnlyList<ValueMatcher> matchers)
+    {
+        var contains = matchers.OfType<StringMatcher>().Where(m => m.ContainsNeedles is not null).ToList();
+        var exact = matchers.OfType<StringMatcher>().Where(m => m.IsCaseInsensitiveExact).ToList();
+        var result = new List<ValueMatcher>();
+        if (contains.Count >= 2)
+        {
+            result.Add(new MultiContainsMatcher(contains.SelectMany(m => m.ContainsNeedles!)));
+        }
+        else
+        {
+            result.AddRange(contains);
+        }
+
+        if (exact.Count >= 2)
+        {
+            result.Add(new ExactSetMatcher(exact.SelectMany(m => m.ExactKeys!)));
+        }
+        else
+        {
+            result.AddRange(exact);
+        }
+
+        result.AddRange(matchers.Where(m => !contains.Contains(m) && !exact.Contains(m)));
+        return result.ToArray();
     }
 }
