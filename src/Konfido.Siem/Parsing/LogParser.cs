@@ -1,0 +1,207 @@
+using System.Text.Json;
+using Konfido.Siem.Events;
+
+namespace Konfido.Siem.Parsing;
+
+/// <summary>
+/// Parses raw log lines (syslog, ATNA, CEF, FHIR AuditEvent, JSON) into normalised events. Never
+/// throws for bad input: a line that does not parse becomes an event with <c>error.message</c>
+/// and <c>event.original</c>. Patient identifiers are pseudonymised, also in <c>event.original</c>.
+/// Thread-safe.
+/// </summary>
+public sealed class LogParser
+{
+    private readonly LogFormat _format;
+    private readonly PatientPseudonymiser _pseudonymiser;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates a parser. Requires a pseudonymiser.</summary>
+    /// <param name="format">The expected format, or <see cref="LogFormat.Auto"/>.</param>
+    /// <param name="pseudonymiser">Pseudonymises patient identifiers.</param>
+    /// <param name="time">The clock (RFC 3164 timestamps carry no year); the system clock by default.</param>
+    public LogParser(LogFormat format, PatientPseudonymiser pseudonymiser, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(pseudonymiser);
+        _format = format;
+        _pseudonymiser = pseudonymiser;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>True if the event records a parse failure (<c>error.message</c> is set).</summary>
+    /// <param name="e">The event.</param>
+    public static bool IsError(EventObject e) => e?.GetString("error.message") is not null;
+
+    /// <summary>Parses one line. Requires a non-null line.</summary>
+    /// <param name="line">The raw line (without its line terminator).</param>
+    public EventObject Parse(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        var e = new EventObject();
+        var context = new ParseContext(_pseudonymiser);
+        string? error;
+        try
+        {
+            error = ParseInto(line, e, context);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException or InvalidOperationException or JsonException or IndexOutOfRangeException)
+        {
+            error = $"{_format.ToString().ToLowerInvariant()}: {ex.Message}";
+        }
+
+        if (error is not null)
+        {
+            // Keep nothing half-parsed: the original (scrubbed of what was recognised) and the error.
+            e = new EventObject();
+            e.Set("event.kind", "pipeline_error");
+            e.Set("error.message", error);
+            e.Set("event.module", _format.ToString().ToLowerInvariant());
+        }
+
+        context.Finish(e, line);
+        return e;
+    }
+
+    private string? ParseInto(string line, EventObject e, ParseContext context)
+    {
+        var trimmed = line.TrimStart();
+        if (trimmed.Length == 0)
+        {
+            return "empty line";
+        }
+
+        switch (_format)
+        {
+            case LogFormat.Syslog:
+                return ParseSyslog(line, e, context);
+            case LogFormat.Cef:
+                return CefParser.TryParse(line, e, out var cefError) ? null : cefError;
+            case LogFormat.Atna:
+                return trimmed[0] == '<' && !LooksLikeSyslogPri(trimmed)
+                    ? (AtnaParser.TryParse(trimmed, e, context, out var atnaError) ? null : atnaError)
+                    : ParseSyslog(line, e, context, requireAtna: true);
+            case LogFormat.Json:
+                return ParseJson(trimmed, e, context);
+            default:
+                if (trimmed.StartsWith("CEF:", StringComparison.Ordinal))
+                {
+                    return CefParser.TryParse(trimmed, e, out var autoCef) ? null : autoCef;
+                }
+
+                if (trimmed[0] == '{')
+                {
+                    return ParseJson(trimmed, e, context);
+                }
+
+                if (trimmed[0] == '<' && !LooksLikeSyslogPri(trimmed))
+                {
+                    return AtnaParser.TryParse(trimmed, e, context, out var autoAtna) ? null : autoAtna;
+                }
+
+                return ParseSyslog(line, e, context);
+        }
+    }
+
+    private static bool LooksLikeSyslogPri(string s)
+    {
+        var close = s.IndexOf('>', StringComparison.Ordinal);
+        return close is > 1 and < 5 && s.AsSpan(1, close - 1).IndexOfAnyExceptInRange('0', '9') < 0;
+    }
+
+    private string? ParseSyslog(string line, EventObject e, ParseContext context, bool requireAtna = false)
+    {
+        if (!SyslogParser.TryParse(line, _time.GetUtcNow(), e, out var message, out var error))
+        {
+            return error;
+        }
+
+        var payload = message?.TrimStart() ?? string.Empty;
+        if (payload.StartsWith('<'))
+        {
+            return AtnaParser.TryParse(payload, e, context, out var atnaError) ? null : atnaError;
+        }
+
+        if (requireAtna)
+        {
+            return "ATNA: the syslog message carries no AuditMessage XML";
+        }
+
+        if (payload.StartsWith("CEF:", StringComparison.Ordinal))
+        {
+            return CefParser.TryParse(payload, e, out var cefError) ? null : cefError;
+        }
+
+        if (payload.StartsWith('{'))
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(payload);
+                if (FhirAuditEventParser.IsAuditEvent(document.RootElement))
+                {
+                    FhirAuditEventParser.Parse(document.RootElement, e, context);
+                }
+                else if (document.RootElement.ValueKind == JsonValueKind.Object)
+                {
+                    foreach (var (key, value) in EventObject.FromJson(document.RootElement).Members)
+                    {
+                        e.Set(key, value);
+                    }
+                }
+            }
+            catch (JsonException)
+            {
+                // Not JSON after all: the message stays as text.
+            }
+        }
+
+        return null;
+    }
+
+    private static string? ParseJson(string text, EventObject e, ParseContext context)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text);
+        }
+        catch (JsonException ex)
+        {
+            return $"JSON: {ex.Message}";
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return "JSON: the line is not an object";
+            }
+
+            if (FhirAuditEventParser.IsAuditEvent(document.RootElement))
+            {
+                FhirAuditEventParser.Parse(document.RootElement, e, context);
+                return null;
+            }
+
+            foreach (var (key, value) in EventObject.FromJson(document.RootElement).Members)
+            {
+                e.SetMember(key, value);
+            }
+
+            if (e.GetString("event.module") is null)
+            {
+                e.Set("event.module", "json");
+            }
+
+            // A clear patient identifier in a JSON event is replaced by its pseudonym.
+            if (e.TryGet("patient.id", out var patientId) && EventObject.ScalarToString(patientId) is { Length: > 0 } clear)
+            {
+                e.Set("patient.pseudonym", context.Patient(clear));
+                if (!e.RemoveMember("patient.id") && e.TryGetMember("patient", out var patient) && patient is EventObject nested)
+                {
+                    nested.RemoveMember("id");
+                }
+            }
+
+            return null;
+        }
+    }
+}
