@@ -44,6 +44,9 @@ public readonly record struct CustodyResult<T>
     /// <summary>The value. Throws <see cref="InvalidOperationException"/> if the operation failed.</summary>
     public T Value => Succeeded ? _value! : throw new InvalidOperationException($"The custody operation failed: {Failure}.");
 
+    /// <summary>Describes the outcome without the value (which may be clear data).</summary>
+    public override string ToString() => Succeeded ? "CustodyResult { Succeeded }" : $"CustodyResult {{ Failure = {Failure} }}";
+
     /// <summary>A successful result.</summary>
     /// <param name="value">The value.</param>
     public static CustodyResult<T> Success(T value) => new(value, CustodyFailure.None);
