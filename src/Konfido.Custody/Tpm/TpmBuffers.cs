@@ -59,7 +59,9 @@ internal sealed class TpmWriter
     {
         var nested = new TpmWriter();
         inner(nested);
-        return Sized(nested.AsSpan());
+        Sized(nested.AsSpan());
+        nested.Clear(); // it may have held sensitive data (TPMS_SENSITIVE_CREATE)
+        return this;
     }
 
     /// <summary>Overwrites 4 bytes at <paramref name="offset"/> (e.g. the command size).</summary>
