@@ -44,13 +44,13 @@ internal static partial class AtomicFile
         SyncDirectory(directory);
     }
 
-    /// <summary>Overwrites an existing file's bytes in place with zeros and syncs them (best effort
-    /// on copy-on-write file systems and flash), before it is replaced or deleted.</summary>
-    public static void OverwriteInPlace(string path)
+    /// <summary>Overwrites every byte of an open file with zeros and syncs them (best effort on
+    /// copy-on-write file systems and flash), e.g. an old key record that was just replaced.</summary>
+    public static void Overwrite(FileStream stream)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None);
         var zeros = new byte[4096];
         var remaining = stream.Length;
+        stream.Position = 0;
         while (remaining > 0)
         {
             var n = (int)Math.Min(zeros.Length, remaining);

@@ -71,12 +71,14 @@ internal sealed class KeyStore
         }
     }
 
-    /// <summary>Replaces a record by its tombstone, overwriting the old file's bytes first.</summary>
+    /// <summary>Replaces a record by its tombstone, then zeroes the old file's bytes through a handle
+    /// opened before the replacement (readers never see a half-destroyed record).</summary>
     public void ReplaceWithTombstone(StoredKey tombstone)
     {
         var path = PathOf(tombstone.Id);
-        AtomicFile.OverwriteInPlace(path);
+        using var old = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         AtomicFile.Write(path, Serialize(tombstone), overwrite: true);
+        AtomicFile.Overwrite(old);
     }
 
     private string PathOf(CustodyKeyId id) =>
