@@ -16,7 +16,8 @@ public enum CustodyFailure
     /// machine or TPM: its authentication failed.</summary>
     Tampered,
 
-    /// <summary>The blob is bound to a measurement that differs from the node's current one.</summary>
+    /// <summary>The blob is bound to a measurement that differs from the node's current one (it is not opened;
+    /// with the TPM backend the TPM's PCR policy would refuse it too).</summary>
     WrongMeasurement,
 }
 

@@ -12,11 +12,14 @@ internal interface ICustodyBackend : IDisposable
 {
     string Name { get; }
 
-    /// <summary>Protects <paramref name="secret"/> so that only this backend can recover it, and only with the same <paramref name="context"/>.</summary>
-    byte[] Protect(ReadOnlySpan<byte> secret, ReadOnlySpan<byte> context);
+    /// <summary>Protects <paramref name="secret"/> so that only this backend can recover it, and only with the same
+    /// <paramref name="context"/>; if <paramref name="bindTo"/> is given and the backend can enforce it in hardware,
+    /// only while the node runs that measurement (the caller authenticates the binding in the context as well).</summary>
+    byte[] Protect(ReadOnlySpan<byte> secret, ReadOnlySpan<byte> context, NodeMeasurement? bindTo = null);
 
-    /// <summary>Recovers protected material into a pinned buffer, or null if the blob does not authenticate here.</summary>
-    SecretBuffer? TryUnprotect(ReadOnlySpan<byte> blob, ReadOnlySpan<byte> context);
+    /// <summary>Recovers protected material into a pinned buffer, or null if the blob does not authenticate here
+    /// (or, for a hardware-bound blob, <paramref name="current"/> is not the measurement it is bound to).</summary>
+    SecretBuffer? TryUnprotect(ReadOnlySpan<byte> blob, ReadOnlySpan<byte> context, NodeMeasurement? current = null);
 
     /// <summary>True if keys of <paramref name="kind"/> are generated and used inside the backend itself (never in host memory).</summary>
     bool HoldsKeys(CustodyKeyKind kind);

@@ -288,7 +288,7 @@ public sealed class KeyCustody : IKeyCustody
         }
 
         var header = SealHeader(binding, Measurement.Digest.Span);
-        var blob = _backend.Protect(data, SealContext(header));
+        var blob = _backend.Protect(data, SealContext(header), binding == SealBinding.BackendAndMeasurement ? Measurement : null);
         var output = new byte[header.Length + blob.Length];
         header.CopyTo(output, 0);
         blob.CopyTo(output, header.Length);
@@ -312,19 +312,18 @@ public sealed class KeyCustody : IKeyCustody
         }
 
         var header = sealedBlob[..headerLength];
-        using var clear = _backend.TryUnprotect(sealedBlob[headerLength..], SealContext(header));
-        if (clear is null)
+        var bound = binding == SealBinding.BackendAndMeasurement;
+        if (bound && !Measurement.Matches(header[2..]))
         {
-            return CustodyResult<byte[]>.Fail(CustodyFailure.Tampered);
-        }
-
-        // The header is authenticated: only now does a measurement mismatch mean "another build", not "tampered".
-        if (binding == SealBinding.BackendAndMeasurement && !Measurement.Matches(header[2..]))
-        {
+            // Bound to another build or configuration (or the header was altered, which would fail
+            // authentication anyway): the blob is not opened at all.
             return CustodyResult<byte[]>.Fail(CustodyFailure.WrongMeasurement);
         }
 
-        return CustodyResult<byte[]>.Success(clear.Span.ToArray());
+        using var clear = _backend.TryUnprotect(sealedBlob[headerLength..], SealContext(header), bound ? Measurement : null);
+        return clear is null
+            ? CustodyResult<byte[]>.Fail(CustodyFailure.Tampered)
+            : CustodyResult<byte[]>.Success(clear.Span.ToArray());
     }
 
     /// <inheritdoc />

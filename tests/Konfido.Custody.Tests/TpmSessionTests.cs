@@ -94,3 +94,59 @@ public sealed class TpmSessionTests
         Assert.Empty(next.GetTransientHandles());
     }
 }
+
+/// <summary>TPM-enforced binding of a sealed object to a PCR value (TPM2_PolicyPCR).</summary>
+public sealed class TpmPolicyTests
+{
+    [Fact]
+    public void A_pcr_bound_object_unseals_only_while_the_pcr_holds_the_expected_value()
+    {
+        const int pcr = 16;
+        var good = SHA256.HashData("expected build"u8);
+        var bad = SHA256.HashData("tampered build"u8);
+        var expectedPcr = SHA256.HashData([.. new byte[32], .. good]);
+        using var session = TpmSession.Open(CustodyFactory.TpmEndpoint);
+        var blob = session.Create(w => TpmTemplates.SealedData(w, TpmTemplates.PcrPolicyDigest(pcr, expectedPcr)), [4, 2]);
+        var loaded = session.Load(blob);
+
+        // The password alone no longer suffices (userWithAuth is clear).
+        Assert.Throws<TpmCommandException>(() => session.Unseal(loaded));
+
+        session.PcrReset(pcr);
+        session.PcrExtend(pcr, bad);
+        var refused = session.StartPolicySession();
+        session.PolicyPcr(refused, pcr);
+        Assert.Throws<TpmCommandException>(() => session.Unseal(loaded, refused));
+        session.FlushContext(refused);
+
+        session.PcrReset(pcr);
+        session.PcrExtend(pcr, good);
+        Assert.Equal(expectedPcr, session.PcrRead(pcr));
+        var accepted = session.StartPolicySession();
+        session.PolicyPcr(accepted, pcr);
+        Assert.Equal(new byte[] { 4, 2 }, session.Unseal(loaded, accepted));
+    }
+}
+
+/// <summary>The TPM backend's measurement-bound sealing is enforced by the TPM, not only by custody code.</summary>
+public sealed class TpmBoundSealingTests
+{
+    [Fact]
+    public void The_tpm_object_inside_a_measurement_bound_blob_refuses_the_password()
+    {
+        using var scope = new CustodyScope("tpm");
+        var blob = scope.Custody.Seal("bound"u8, SealBinding.BackendAndMeasurement);
+        var backendBlob = blob.AsSpan(2 + Attestation.NodeMeasurement.Size);
+        Assert.Equal(0x03, backendBlob[0]);
+        Assert.True(TpmBlobs.TryDecode(backendBlob[1..], out var sealedKey, out _));
+
+        using var session = TpmSession.Open(CustodyFactory.TpmEndpoint);
+        var loaded = session.Load(sealedKey);
+        Assert.Throws<TpmCommandException>(() => session.Unseal(loaded));
+        session.PcrReset(23);
+        session.PcrExtend(23, CustodyFactory.OtherMeasurement.Digest.Span);
+        var policy = session.StartPolicySession();
+        session.PolicyPcr(policy, 23);
+        Assert.Throws<TpmCommandException>(() => session.Unseal(loaded, policy));
+    }
+}

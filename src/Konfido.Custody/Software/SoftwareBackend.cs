@@ -16,7 +16,7 @@ internal sealed class SoftwareBackend(SecretBuffer machineKey) : ICustodyBackend
 
     public byte[]? HardwareAttestationKey => null;
 
-    public byte[] Protect(ReadOnlySpan<byte> secret, ReadOnlySpan<byte> context)
+    public byte[] Protect(ReadOnlySpan<byte> secret, ReadOnlySpan<byte> context, NodeMeasurement? bindTo = null)
     {
         var ad = AssociatedData(context);
         var sealedBytes = KeyAlgorithms.Encrypt(machineKey.Span, secret, ad);
@@ -26,7 +26,7 @@ internal sealed class SoftwareBackend(SecretBuffer machineKey) : ICustodyBackend
         return blob;
     }
 
-    public SecretBuffer? TryUnprotect(ReadOnlySpan<byte> blob, ReadOnlySpan<byte> context)
+    public SecretBuffer? TryUnprotect(ReadOnlySpan<byte> blob, ReadOnlySpan<byte> context, NodeMeasurement? current = null)
     {
         if (blob.Length < 1 + CustodyCiphertext.Overhead || blob[0] != BlobVersion)
         {

@@ -2,7 +2,9 @@
 // - Secret material is protected by envelope sealing: a fresh 256-bit AES key is sealed into a TPM
 //   keyed-hash data object (TPM2_Create under the storage primary, at most 128 bytes of sensitive
 //   data, Part 3 §12.1) and the material is encrypted under it with AES-256-GCM (SP 800-38D), the
-//   context as associated data. Recovering it needs this TPM (TPM2_Load + TPM2_Unseal).
+//   context as associated data. Recovering it needs this TPM (TPM2_Load + TPM2_Unseal). Data sealed
+//   to a measurement gets a sealed object whose authPolicy is TPM2_PolicyPCR over the measurement PCR
+//   holding SHA-256(0³² ‖ measurement): the TPM itself refuses to unseal it under another measurement.
 // - ECDSA P-256 signing keys are generated and used inside the TPM (TPM2_Create, TPM2_Sign); only
 //   their TPM-wrapped private part ever leaves it.
 // - Quotes: a restricted ECDSA P-256 attestation key signs TPM2_Quote over one resettable PCR that
@@ -17,6 +19,7 @@ namespace Konfido.Custody.Tpm;
 internal sealed class TpmBackend : ICustodyBackend
 {
     private const byte BlobVersion = 0x02;
+    private const byte PcrBoundBlobVersion = 0x03;
     private readonly TpmEndpoint _endpoint;
     private readonly TpmStorageKeyAlgorithm _storageKey;
     private readonly int _measurementPcr;
@@ -54,31 +57,35 @@ internal sealed class TpmBackend : ICustodyBackend
 
     public byte[]? HardwareAttestationKey { get; }
 
-    public byte[] Protect(ReadOnlySpan<byte> secret, ReadOnlySpan<byte> context)
+    public byte[] Protect(ReadOnlySpan<byte> secret, ReadOnlySpan<byte> context, NodeMeasurement? bindTo = null)
     {
         using var wrappingKey = SecretBuffer.Random(KeyAlgorithms.SymmetricKeySize);
         TpmObjectBlob sealedKey;
         using (var session = Open())
         {
-            sealedKey = session.Create(TpmTemplates.SealedData, wrappingKey.Span);
+            var policy = bindTo is null
+                ? []
+                : TpmTemplates.PcrPolicyDigest(_measurementPcr, QuoteChecks.ExpectedPcr(bindTo.Digest.Span));
+            sealedKey = session.Create(w => TpmTemplates.SealedData(w, policy), wrappingKey.Span);
         }
 
-        var header = new TpmWriter().U8(BlobVersion);
+        var header = new TpmWriter().U8(bindTo is null ? BlobVersion : PcrBoundBlobVersion);
         header.Bytes(TpmBlobs.Encode(sealedKey));
         var ciphertext = KeyAlgorithms.Encrypt(wrappingKey.Span, secret, context);
         header.Bytes(ciphertext);
         return header.ToArray();
     }
 
-    public SecretBuffer? TryUnprotect(ReadOnlySpan<byte> blob, ReadOnlySpan<byte> context)
+    public SecretBuffer? TryUnprotect(ReadOnlySpan<byte> blob, ReadOnlySpan<byte> context, NodeMeasurement? current = null)
     {
-        if (blob.Length < 1 || blob[0] != BlobVersion || !TpmBlobs.TryDecode(blob[1..], out var sealedKey, out var consumed))
+        if (blob.Length < 1 || blob[0] is not (BlobVersion or PcrBoundBlobVersion) || !TpmBlobs.TryDecode(blob[1..], out var sealedKey, out var consumed))
         {
             return null;
         }
 
+        var pcrBound = blob[0] == PcrBoundBlobVersion;
         var ciphertext = blob[(1 + consumed)..];
-        if (ciphertext.Length < CustodyCiphertext.Overhead)
+        if (ciphertext.Length < CustodyCiphertext.Overhead || (pcrBound && current is null))
         {
             return null;
         }
@@ -86,17 +93,25 @@ internal sealed class TpmBackend : ICustodyBackend
         byte[] clearKey;
         using (var session = Open())
         {
-            TpmObject loaded;
             try
             {
-                loaded = session.Load(sealedKey);
+                var loaded = session.Load(sealedKey);
+                var policySession = 0u;
+                if (pcrBound)
+                {
+                    // One exclusive session: measure, then satisfy the PCR policy, then unseal.
+                    session.PcrReset(_measurementPcr);
+                    session.PcrExtend(_measurementPcr, current!.Digest.Span);
+                    policySession = session.StartPolicySession();
+                    session.PolicyPcr(policySession, _measurementPcr);
+                }
+
+                clearKey = session.Unseal(loaded, policySession);
             }
             catch (TpmCommandException)
             {
-                return null; // Integrity or format failure: altered, or sealed by another TPM.
+                return null; // Integrity, format or policy failure: altered, sealed by another TPM, or another measurement.
             }
-
-            clearKey = session.Unseal(loaded);
         }
 
         using var key = SecretBuffer.CopyOf(clearKey);

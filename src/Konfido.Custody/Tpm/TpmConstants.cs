@@ -25,6 +25,8 @@ internal static class TpmCc
     public const uint PcrReset = 0x0000013D;
     public const uint CreatePrimary = 0x00000131;
     public const uint Startup = 0x00000144;
+    public const uint StartAuthSession = 0x00000176;
+    public const uint PolicyPcr = 0x0000017F;
     public const uint Create = 0x00000153;
     public const uint Load = 0x00000157;
     public const uint Quote = 0x00000158;
@@ -51,6 +53,8 @@ internal static class TpmRh
     public const uint Null = 0x40000007;
     public const uint PasswordSession = 0x40000009; // TPM_RS_PW
     public const uint TransientFirst = 0x80000000;
+    public const uint HmacSessionFirst = 0x02000000;
+    public const uint PolicySessionFirst = 0x03000000;
 }
 
 internal static class TpmRc
@@ -84,6 +88,9 @@ internal static class TpmConstants
 
     /// <summary>TPM_CAP_HANDLES.</summary>
     public const uint CapabilityHandles = 0x00000001;
+
+    /// <summary>TPM_SE_POLICY.</summary>
+    public const byte SessionPolicy = 0x01;
 
     /// <summary>MAX_SYM_DATA: the largest sealed data object.</summary>
     public const int MaxSealedData = 128;

@@ -53,9 +53,12 @@ internal sealed class TpmSession : IDisposable
             session.Startup();
             if (endpoint.DevicePath is null)
             {
-                foreach (var handle in session.GetTransientHandles())
+                foreach (var first in (ReadOnlySpan<uint>)[TpmRh.TransientFirst, TpmRh.PolicySessionFirst, TpmRh.HmacSessionFirst])
                 {
-                    session.FlushContext(handle);
+                    foreach (var handle in session.GetHandles(first))
+                    {
+                        session.FlushContext(handle);
+                    }
                 }
             }
 
@@ -147,10 +150,32 @@ internal sealed class TpmSession : IDisposable
         return new TpmObject(handles[0], blob.Public);
     }
 
-    /// <summary>TPM2_Unseal; the caller owns (and must zeroise) the returned array.</summary>
-    public byte[] Unseal(TpmObject sealedObject)
+    /// <summary>TPM2_StartAuthSession of an unbound, unsalted policy session with SHA-256 (Part 3 §11.1).</summary>
+    public uint StartPolicySession()
     {
-        var p = Execute(TpmCc.Unseal, [sealedObject.Handle], 1, null, 0, out _);
+        var nonceCaller = RandomNumberGenerator.GetBytes(16);
+        Execute(TpmCc.StartAuthSession, [TpmRh.Null, TpmRh.Null], 0, w =>
+        {
+            w.Sized(nonceCaller);
+            w.Sized([]);                     // encryptedSalt
+            w.U8(TpmConstants.SessionPolicy);
+            w.U16(TpmAlg.Null);              // symmetric: none
+            w.U16(TpmAlg.Sha256);            // authHash
+        }, 1, out var handles);
+        _loaded.Add(handles[0]);
+        return handles[0];
+    }
+
+    /// <summary>TPM2_PolicyPCR with an empty digest: the TPM folds in the PCR's current value (Part 3 §23.7).</summary>
+    public void PolicyPcr(uint policySession, int pcr) =>
+        Execute(TpmCc.PolicyPcr, [policySession], 0, w => { w.Sized([]); WritePcrSelection(w, pcr); }, 0, out _);
+
+    /// <summary>TPM2_Unseal, authorised by the empty password or by <paramref name="policySession"/>;
+    /// the caller owns (and must zeroise) the returned array.</summary>
+    public byte[] Unseal(TpmObject sealedObject, uint policySession = 0)
+    {
+        var p = Execute(TpmCc.Unseal, [sealedObject.Handle], 1, null, 0, out _, authSession: policySession);
+        _loaded.Remove(policySession); // the TPM ended the session with the command
         try
         {
             var r = new TpmReader(p);
@@ -229,9 +254,12 @@ internal sealed class TpmSession : IDisposable
         }
     }
 
-    public IReadOnlyList<uint> GetTransientHandles()
+    public IReadOnlyList<uint> GetTransientHandles() => GetHandles(TpmRh.TransientFirst);
+
+    /// <summary>The handles in use in the range starting at <paramref name="first"/> (TPM_CAP_HANDLES).</summary>
+    public IReadOnlyList<uint> GetHandles(uint first)
     {
-        var p = Execute(TpmCc.GetCapability, [], 0, w => w.U32(TpmConstants.CapabilityHandles).U32(TpmRh.TransientFirst).U32(64), 0, out _);
+        var p = Execute(TpmCc.GetCapability, [], 0, w => w.U32(TpmConstants.CapabilityHandles).U32(first).U32(64), 0, out _);
         var r = new TpmReader(p);
         r.U8(); // moreData
         if (r.U32() != TpmConstants.CapabilityHandles)
@@ -243,7 +271,11 @@ internal sealed class TpmSession : IDisposable
         var handles = new List<uint>((int)Math.Min(count, 64));
         for (var i = 0; i < count; i++)
         {
-            handles.Add(r.U32());
+            var handle = r.U32();
+            if ((handle & 0xFF000000) == (first & 0xFF000000))
+            {
+                handles.Add(handle);
+            }
         }
 
         return handles;
@@ -302,14 +334,15 @@ internal sealed class TpmSession : IDisposable
         return new TpmEcdsaSignature(sigR, sigS);
     }
 
-    private byte[] Execute(uint commandCode, uint[] handles, int authorised, Action<TpmWriter>? parameters, int responseHandles, out uint[] outHandles, bool clearCommand = false)
+    private byte[] Execute(uint commandCode, uint[] handles, int authorised, Action<TpmWriter>? parameters, int responseHandles,
+        out uint[] outHandles, bool clearCommand = false, uint authSession = 0)
     {
-        Send(commandCode, handles, authorised, parameters, responseHandles, out outHandles, out var p, throwOnError: true, clearCommand);
+        Send(commandCode, handles, authorised, parameters, responseHandles, out outHandles, out var p, throwOnError: true, clearCommand, authSession);
         return p;
     }
 
     private uint Send(uint commandCode, uint[] handles, int authorised, Action<TpmWriter>? parameters, int responseHandles,
-        out uint[] outHandles, out byte[] responseParameters, bool throwOnError, bool clearCommand = false)
+        out uint[] outHandles, out byte[] responseParameters, bool throwOnError, bool clearCommand = false, uint authSession = 0)
     {
         var w = new TpmWriter();
         w.U16(authorised > 0 ? TpmSt.Sessions : TpmSt.NoSessions).U32(0).U32(commandCode);
@@ -320,11 +353,13 @@ internal sealed class TpmSession : IDisposable
 
         if (authorised > 0)
         {
-            // TPMS_AUTH_COMMAND per handle: TPM_RS_PW, empty nonce, attributes 0, empty password.
+            // TPMS_AUTH_COMMAND per handle: TPM_RS_PW (or the given policy session, which needs no HMAC
+            // because its policy asserts neither an auth value nor a password), empty nonce,
+            // attributes 0 (a policy session ends with the command), empty password/HMAC.
             w.U32((uint)(authorised * 9));
             for (var i = 0; i < authorised; i++)
             {
-                w.U32(TpmRh.PasswordSession).U16(0).U8(0).U16(0);
+                w.U32(authSession != 0 && i == 0 ? authSession : TpmRh.PasswordSession).U16(0).U8(0).U16(0);
             }
         }
 

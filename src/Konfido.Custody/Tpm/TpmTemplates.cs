@@ -51,12 +51,30 @@ internal static class TpmTemplates
         w.Sized([]).Sized([]);                       // unique.ecc: x, y
     }
 
-    /// <summary>A keyed-hash object holding caller data (at most 128 bytes), usable only by TPM2_Unseal.</summary>
-    public static void SealedData(TpmWriter w)
+    /// <summary>A keyed-hash object holding caller data (at most 128 bytes), usable only by TPM2_Unseal
+    /// with the (empty) password.</summary>
+    public static void SealedData(TpmWriter w) => SealedData(w, []);
+
+    /// <summary>A keyed-hash object holding caller data; with a non-empty <paramref name="authPolicy"/> it can be
+    /// unsealed only through a policy session that reaches that digest (userWithAuth is cleared).</summary>
+    public static void SealedData(TpmWriter w, ReadOnlySpan<byte> authPolicy)
     {
-        w.U16(TpmAlg.KeyedHash).U16(TpmAlg.Sha256).U32((uint)SealedDataAttributes).Sized([]);
+        var attributes = authPolicy.IsEmpty ? SealedDataAttributes : SealedDataAttributes & ~TpmObjectAttributes.UserWithAuth;
+        w.U16(TpmAlg.KeyedHash).U16(TpmAlg.Sha256).U32((uint)attributes).Sized(authPolicy);
         w.U16(TpmAlg.Null); // scheme
         w.Sized([]);        // unique.keyedHash
+    }
+
+    /// <summary>
+    /// The policy digest of a single TPM2_PolicyPCR over one SHA-256 PCR that must hold
+    /// <paramref name="pcrValue"/> (Part 3 §23.7): H(0³² ‖ TPM_CC_PolicyPCR ‖ TPML_PCR_SELECTION ‖ H(pcrValue)).
+    /// </summary>
+    public static byte[] PcrPolicyDigest(int pcr, ReadOnlySpan<byte> pcrValue)
+    {
+        var w = new TpmWriter().Bytes(new byte[32]).U32(TpmCc.PolicyPcr);
+        TpmSession.WritePcrSelection(w, pcr);
+        w.Bytes(SHA256.HashData(pcrValue));
+        return SHA256.HashData(w.AsSpan());
     }
 
     /// <summary>An ECDSA P-256/SHA-256 signing key; <paramref name="restricted"/> for an attestation key
