@@ -16,8 +16,9 @@ public enum CustodyFailure
     /// machine or TPM: its authentication failed.</summary>
     Tampered,
 
-    /// <summary>The blob is bound to a measurement that differs from the node's current one (it is not opened;
-    /// with the TPM backend the TPM's PCR policy would refuse it too).</summary>
+    /// <summary>The blob's header binds it to a measurement other than the node's current one (another build or
+    /// configuration, or an altered header): it is not opened, and with the TPM backend the TPM's PCR policy would
+    /// refuse it too.</summary>
     WrongMeasurement,
 }
 

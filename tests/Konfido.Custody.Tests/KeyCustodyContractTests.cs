@@ -102,6 +102,9 @@ public abstract class KeyCustodyContractTests : IDisposable
             Assert.Equal(CustodyFailure.Tampered, result.Failure);
         }
 
+        var rebound = (byte[])blob.Clone();
+        rebound[1] = (byte)SealBinding.BackendAndMeasurement; // claims a binding it never had
+        Assert.False(Custody.Unseal(rebound).Succeeded);
         Assert.Equal(CustodyFailure.Tampered, Custody.Unseal(blob.AsSpan(0, blob.Length - 1)).Failure);
         Assert.Equal(CustodyFailure.Tampered, Custody.Unseal([.. blob, 0]).Failure);
         Assert.Equal(CustodyFailure.Tampered, Custody.Unseal([]).Failure);

@@ -199,7 +199,8 @@ internal static partial class CommandGroups
         {
             var tampered = (byte[])blob.Clone();
             tampered[position] ^= 0x01;
-            if (custody.Unseal(tampered).Failure != CustodyFailure.Tampered)
+            // Tampered, or WrongMeasurement when the flipped bit turned the binding byte into a measurement binding.
+            if (custody.Unseal(tampered).Succeeded)
             {
                 return false;
             }
