@@ -27,8 +27,8 @@ internal interface ICustodyBackend : IDisposable
     /// <summary>Generates a key inside the backend; returns the backend's (safe to store) blob for it.</summary>
     byte[] CreateHeldKey(CustodyKeyKind kind, out byte[] publicKey);
 
-    /// <summary>Signs with a key the backend holds.</summary>
-    byte[] SignWithHeldKey(ReadOnlySpan<byte> blob, ReadOnlySpan<byte> data);
+    /// <summary>Signs a SHA-256 digest with a key the backend holds.</summary>
+    byte[] SignDigestWithHeldKey(ReadOnlySpan<byte> blob, ReadOnlySpan<byte> sha256Digest);
 
     /// <summary>A hardware quote over <paramref name="measurement"/>, or null if the backend has no hardware root of trust.</summary>
     AttestationQuote? Quote(ReadOnlySpan<byte> nonce, NodeMeasurement measurement);

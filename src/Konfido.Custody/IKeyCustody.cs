@@ -76,6 +76,13 @@ public interface IKeyCustody : IDisposable
     /// <returns>The 64-byte signature; verify it with <see cref="CustodySignatures.Verify"/>.</returns>
     byte[] Sign(CustodyKeyId id, ReadOnlySpan<byte> data);
 
+    /// <summary>Signs a SHA-256 digest computed by the caller (for APIs that hash first: XML-DSig, JWS, CMS,
+    /// <see cref="CustodyECDsa"/>). Requires a live <see cref="CustodyKeyKind.EcdsaP256Signing"/> key and 32 bytes.</summary>
+    /// <param name="id">The ECDSA key.</param>
+    /// <param name="sha256Digest">SHA-256 of the message.</param>
+    /// <returns>The 64-byte r‖s signature.</returns>
+    byte[] SignDigest(CustodyKeyId id, ReadOnlySpan<byte> sha256Digest);
+
     /// <summary>HMAC-SHA-256 of <paramref name="data"/>. Requires a live <see cref="CustodyKeyKind.HmacSha256"/> key.</summary>
     /// <param name="id">The HMAC key.</param>
     /// <param name="data">The message.</param>

@@ -190,11 +190,29 @@ public sealed class KeyCustody : IKeyCustody
 
         if (record.HeldByBackend)
         {
-            return _backend.SignWithHeldKey(record.ProtectedMaterial, data);
+            return _backend.SignDigestWithHeldKey(record.ProtectedMaterial, System.Security.Cryptography.SHA256.HashData(data));
         }
 
         using var material = Unprotect(record);
         return KeyAlgorithms.Sign(record.Kind, material, data);
+    }
+
+    /// <inheritdoc />
+    public byte[] SignDigest(CustodyKeyId id, ReadOnlySpan<byte> sha256Digest)
+    {
+        if (sha256Digest.Length != 32)
+        {
+            throw new ArgumentException("A SHA-256 digest is 32 bytes.", nameof(sha256Digest));
+        }
+
+        var record = LiveKey(id, CustodyKeyKind.EcdsaP256Signing);
+        if (record.HeldByBackend)
+        {
+            return _backend.SignDigestWithHeldKey(record.ProtectedMaterial, sha256Digest);
+        }
+
+        using var material = Unprotect(record);
+        return KeyAlgorithms.SignDigestP256(material, sha256Digest);
     }
 
     /// <inheritdoc />

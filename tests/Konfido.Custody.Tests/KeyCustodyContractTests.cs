@@ -37,6 +37,42 @@ public abstract class KeyCustodyContractTests : IDisposable
     }
 
     [Fact]
+    public void A_digest_signature_verifies_as_ecdsa_over_that_digest()
+    {
+        var info = Custody.CreateKey(Id("jws"), CustodyKeyKind.EcdsaP256Signing);
+        var digest = SHA256.HashData("payload"u8);
+        var signature = Custody.SignDigest(info.Id, digest);
+        using var verifier = ECDsa.Create();
+        verifier.ImportSubjectPublicKeyInfo(info.PublicKey.Span, out _);
+        Assert.True(verifier.VerifyHash(digest, signature));
+        Assert.True(CustodySignatures.Verify(CustodyKeyKind.EcdsaP256Signing, info.PublicKey.Span, "payload"u8, signature));
+        Assert.Throws<ArgumentException>(() => Custody.SignDigest(info.Id, new byte[20]));
+    }
+
+    [Fact]
+    public void CustodyECDsa_signs_a_certificate_without_exposing_the_key()
+    {
+        var info = Custody.CreateKey(Id("node-ca"), CustodyKeyKind.EcdsaP256Signing);
+        using var key = new CustodyECDsa(Custody, info.Id);
+        Assert.Throws<CryptographicException>(() => key.ExportParameters(includePrivateParameters: true));
+        Assert.Throws<CryptographicException>(() => key.ExportECPrivateKey());
+
+        var name = new System.Security.Cryptography.X509Certificates.X500DistinguishedName("CN=Konfido DK node CA");
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(name, key, HashAlgorithmName.SHA256);
+        using var certificate = request.Create(name, System.Security.Cryptography.X509Certificates.X509SignatureGenerator.CreateForECDsa(key),
+            DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(1), [1, 2, 3]);
+        using var publicKey = System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions.GetECDsaPublicKey(certificate)!;
+        Assert.Equal(info.PublicKey.ToArray(), publicKey.ExportSubjectPublicKeyInfo());
+
+        // The signature over the TBSCertificate (RFC 5280 §4.1) verifies under the custody key.
+        var reader = new System.Formats.Asn1.AsnReader(certificate.RawData, System.Formats.Asn1.AsnEncodingRules.DER).ReadSequence();
+        var tbs = reader.ReadEncodedValue();
+        reader.ReadSequence(); // signatureAlgorithm
+        var signature = reader.ReadBitString(out _);
+        Assert.True(publicKey.VerifyData(tbs.Span, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
+    }
+
+    [Fact]
     public void Keys_survive_reopening_the_custody()
     {
         var created = Custody.CreateKey(Id("witness"), CustodyKeyKind.EcdsaP256Signing);

@@ -52,6 +52,19 @@ public sealed class ValueTypeTests
     }
 
     [Fact]
+    public void Directory_measurement_covers_the_matching_files_only()
+    {
+        using var directory = new Konfido.Testing.TemporaryDirectory();
+        File.WriteAllBytes(directory.File("Konfido.A.dll"), [1]);
+        File.WriteAllBytes(directory.File("Konfido.B.dll"), [2]);
+        File.WriteAllBytes(directory.File("Other.dll"), [3]);
+        var measured = NodeMeasurement.FromDirectory(directory.Path, "Konfido*.dll", "c"u8);
+        Assert.Equal(NodeMeasurement.FromComponents([new("Konfido.A.dll", [1]), new("Konfido.B.dll", [2])], "c"u8), measured);
+        File.WriteAllBytes(directory.File("Konfido.B.dll"), [9]);
+        Assert.NotEqual(measured, NodeMeasurement.FromDirectory(directory.Path, "Konfido*.dll", "c"u8));
+    }
+
+    [Fact]
     public void Assembly_measurement_hashes_the_loaded_files()
     {
         var assemblies = new[] { typeof(KeyCustody).Assembly, typeof(Core.SecurityEvent).Assembly };

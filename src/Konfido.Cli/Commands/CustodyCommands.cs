@@ -65,9 +65,8 @@ internal static partial class CommandGroups
 
         var temporary = directory is null;
         directory ??= Path.Combine(Path.GetTempPath(), $"konfido-custody-check-{Guid.NewGuid():N}");
-        var measurement = NodeMeasurement.FromAssemblies(
-            AppDomain.CurrentDomain.GetAssemblies().Where(a => a.GetName().Name?.StartsWith("Konfido", StringComparison.Ordinal) == true && !a.IsDynamic),
-            "konfido custody check"u8);
+        // The build as installed: every Konfido assembly next to the CLI, plus this command's (empty) configuration.
+        var measurement = NodeMeasurement.FromDirectory(AppContext.BaseDirectory, "Konfido*.dll", "konfido custody check"u8);
         try
         {
             KeyCustody keyCustody;

@@ -91,6 +91,21 @@ public sealed class NodeMeasurement : IEquatable<NodeMeasurement>
         return FromComponents(components, configuration);
     }
 
+    /// <summary>Measures the files matching <paramref name="searchPattern"/> in <paramref name="directory"/> (not
+    /// recursive; named by file name), e.g. a node's <c>Konfido*.dll</c> in <see cref="AppContext.BaseDirectory"/>,
+    /// and the configuration. Requires an existing directory.</summary>
+    /// <param name="directory">The build output or installation folder.</param>
+    /// <param name="searchPattern">Which files make up the build (e.g. <c>Konfido*.dll</c>).</param>
+    /// <param name="configuration">The node's configuration bytes.</param>
+    public static NodeMeasurement FromDirectory(string directory, string searchPattern, ReadOnlySpan<byte> configuration)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentException.ThrowIfNullOrEmpty(searchPattern);
+        var components = Directory.EnumerateFiles(directory, searchPattern, SearchOption.TopDirectoryOnly)
+            .Select(path => new KeyValuePair<string, byte[]>(Path.GetFileName(path), File.ReadAllBytes(path)));
+        return FromComponents(components, configuration);
+    }
+
     /// <summary>True if <paramref name="digest"/> equals this measurement.</summary>
     /// <param name="digest">A digest.</param>
     public bool Matches(ReadOnlySpan<byte> digest) => digest.SequenceEqual(_digest);

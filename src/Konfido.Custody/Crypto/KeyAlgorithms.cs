@@ -73,16 +73,7 @@ internal static class KeyAlgorithms
 
             case CustodyKeyKind.EcdsaP256Signing:
                 {
-                    var parameters = new ECParameters
-                    {
-                        Curve = ECCurve.NamedCurves.nistP256,
-                        D = material.Span[..P256ScalarSize].ToArray(),
-                        Q = new ECPoint
-                        {
-                            X = material.Span.Slice(P256ScalarSize, P256ScalarSize).ToArray(),
-                            Y = material.Span.Slice(2 * P256ScalarSize, P256ScalarSize).ToArray(),
-                        },
-                    };
+                    var parameters = P256Parameters(material);
                     try
                     {
                         using var ecdsa = ECDsa.Create(parameters);
@@ -98,6 +89,32 @@ internal static class KeyAlgorithms
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a signing key.");
         }
     }
+
+    /// <summary>ECDSA P-256 signature of a SHA-256 digest with clear material (d ‖ Qx ‖ Qy), r‖s.</summary>
+    public static byte[] SignDigestP256(SecretBuffer material, ReadOnlySpan<byte> sha256Digest)
+    {
+        var parameters = P256Parameters(material);
+        try
+        {
+            using var ecdsa = ECDsa.Create(parameters);
+            return ecdsa.SignHash(sha256Digest, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(parameters.D);
+        }
+    }
+
+    private static ECParameters P256Parameters(SecretBuffer material) => new()
+    {
+        Curve = ECCurve.NamedCurves.nistP256,
+        D = material.Span[..P256ScalarSize].ToArray(),
+        Q = new ECPoint
+        {
+            X = material.Span.Slice(P256ScalarSize, P256ScalarSize).ToArray(),
+            Y = material.Span.Slice(2 * P256ScalarSize, P256ScalarSize).ToArray(),
+        },
+    };
 
     /// <summary>AES-256-GCM encryption into the <see cref="CustodyCiphertext"/> format.</summary>
     public static byte[] Encrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData)

@@ -47,7 +47,7 @@ internal sealed class SoftwareBackend(SecretBuffer machineKey) : ICustodyBackend
 
     public byte[] CreateHeldKey(CustodyKeyKind kind, out byte[] publicKey) => throw new NotSupportedException();
 
-    public byte[] SignWithHeldKey(ReadOnlySpan<byte> blob, ReadOnlySpan<byte> data) => throw new NotSupportedException();
+    public byte[] SignDigestWithHeldKey(ReadOnlySpan<byte> blob, ReadOnlySpan<byte> sha256Digest) => throw new NotSupportedException();
 
     public AttestationQuote? Quote(ReadOnlySpan<byte> nonce, NodeMeasurement measurement) => null;
 

@@ -146,17 +146,16 @@ internal sealed class TpmBackend : ICustodyBackend
         return TpmBlobs.Encode(blob);
     }
 
-    public byte[] SignWithHeldKey(ReadOnlySpan<byte> blob, ReadOnlySpan<byte> data)
+    public byte[] SignDigestWithHeldKey(ReadOnlySpan<byte> blob, ReadOnlySpan<byte> sha256Digest)
     {
         if (!TpmBlobs.TryDecode(blob, out var keyBlob, out _))
         {
             throw new InvalidDataException("The stored TPM key blob is malformed.");
         }
 
-        var digest = SHA256.HashData(data);
         using var session = Open();
         var key = session.Load(keyBlob);
-        return session.Sign(key, digest).ToP1363();
+        return session.Sign(key, sha256Digest).ToP1363();
     }
 
     public AttestationQuote? Quote(ReadOnlySpan<byte> nonce, NodeMeasurement measurement)
