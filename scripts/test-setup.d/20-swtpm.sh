@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # Ensures a software TPM 2.0 (swtpm, from Debian's packages) for the custody tests and exports
-# KONFIDO_TEST_TPM=host:port (the raw TPM 2.0 command port). Source it: `. scripts/test-setup.d/20-swtpm.sh`.
+# KONFIDO_TEST_TPM=host:port (the raw TPM 2.0 command port; KONFIDO_TPM too, for the CLI, unless set).
+# Source it: `. scripts/test-setup.d/20-swtpm.sh`.
 # - KONFIDO_TEST_TPM already set and reachable: that TPM is used as it is.
 # - Otherwise swtpm is installed if missing, and one instance with its state under
 #   ${KONFIDO_TPM_DIR:-/tmp/konfido-swtpm} is started on 127.0.0.1:${KONFIDO_TPM_PORT:-2321}
 #   (control channel on the next port); an instance already listening there is reused.
 konfido_tpm_main() {
   konfido_tpm_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+  # True if host:port answers TPM2_GetRandom(8) with TPM_RC_SUCCESS (raw TPM 2.0 command bytes).
+  konfido_tpm_answers() {
+    local reply
+    reply=$(timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
+      printf "\x80\x01\x00\x00\x00\x0c\x00\x00\x01\x7b\x00\x08" >&3
+      head -c 10 <&3 | od -An -tx1' "$1" "$2" 2>/dev/null | tr -d ' \n')
+    [ "$reply" = "80010000001400000000" ]
+  }
   if [ -n "${KONFIDO_TEST_TPM:-}" ]; then
     if konfido_tpm_open "${KONFIDO_TEST_TPM%:*}" "${KONFIDO_TEST_TPM##*:}"; then
       echo "swtpm: using KONFIDO_TEST_TPM=$KONFIDO_TEST_TPM from the environment" >&2
@@ -25,7 +34,12 @@ konfido_tpm_main() {
       || { echo "swtpm: installation failed" >&2; return 1; }
   fi
   if konfido_tpm_open 127.0.0.1 "$port"; then
-    echo "swtpm: already running on 127.0.0.1:$port" >&2
+    if konfido_tpm_answers 127.0.0.1 "$port"; then
+      echo "swtpm: already running on 127.0.0.1:$port" >&2
+    else
+      echo "swtpm: something listens on 127.0.0.1:$port but does not answer TPM 2.0 commands (set KONFIDO_TPM_PORT)" >&2
+      return 1
+    fi
   else
     mkdir -p "$dir/state"
     # A stale pid file from an instance that died is harmless: swtpm rewrites it.
@@ -46,5 +60,6 @@ konfido_tpm_main() {
     konfido_tpm_open 127.0.0.1 "$port" || { echo "swtpm: not listening on port $port (see $dir/swtpm.log)" >&2; return 1; }
   fi
   export KONFIDO_TEST_TPM="127.0.0.1:$port"
+  export KONFIDO_TPM="${KONFIDO_TPM:-$KONFIDO_TEST_TPM}"
 }
 konfido_tpm_main
