@@ -1,3 +1,4 @@
+using Konfido.Core;
 using Konfido.Custody.Attestation;
 using Konfido.Custody.Tpm;
 
@@ -18,6 +19,14 @@ public sealed record SoftwareCustodyOptions
 
     /// <summary>If set, the machine key is sealed by this TPM instead of lying in a file in the clear.</summary>
     public TpmEndpoint? SealMachineKeyTo { get; init; }
+
+    /// <summary>Where key lifecycle and refusal events go (category <c>custody</c>: <c>key-create</c>,
+    /// <c>key-destroy</c>, refused <c>unseal</c> and <c>decrypt</c>); none if null. The sink is awaited
+    /// synchronously, so it should accept quickly (e.g. hand over to a queue).</summary>
+    public ISecurityEventSink? Events { get; init; }
+
+    /// <summary>The node's country code, for <see cref="Events"/>; required when <see cref="Events"/> is set.</summary>
+    public string? Node { get; init; }
 }
 
 /// <summary>Settings of the TPM 2.0 backend, as the operator writes them; validated by <see cref="KeyCustody.OpenTpm"/>.</summary>
@@ -37,4 +46,12 @@ public sealed record TpmCustodyOptions
 
     /// <summary>The storage primary key's algorithm (default ECC P-256).</summary>
     public TpmStorageKeyAlgorithm StorageKey { get; init; } = TpmStorageKeyAlgorithm.EccP256;
+
+    /// <summary>Where key lifecycle and refusal events go (category <c>custody</c>: <c>key-create</c>,
+    /// <c>key-destroy</c>, refused <c>unseal</c> and <c>decrypt</c>); none if null. The sink is awaited
+    /// synchronously, so it should accept quickly (e.g. hand over to a queue).</summary>
+    public ISecurityEventSink? Events { get; init; }
+
+    /// <summary>The node's country code, for <see cref="Events"/>; required when <see cref="Events"/> is set.</summary>
+    public string? Node { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Konfido.Core;
 using Konfido.Custody.Attestation;
 using Konfido.Custody.Crypto;
 using Konfido.Custody.Software;
@@ -26,15 +27,19 @@ public sealed class KeyCustody : IKeyCustody
     private readonly ICustodyBackend _backend;
     private readonly KeyStore _store;
     private readonly TimeProvider _time;
+    private readonly ISecurityEventSink? _events;
+    private readonly string _node;
     private readonly Lock _gate = new();
     private byte[]? _attestationPublicKey;
     private bool _disposed;
 
-    private KeyCustody(ICustodyBackend backend, KeyStore store, NodeMeasurement measurement, TimeProvider time)
+    private KeyCustody(ICustodyBackend backend, KeyStore store, NodeMeasurement measurement, TimeProvider time, ISecurityEventSink? events, string? node)
     {
         _backend = backend;
         _store = store;
         _time = time;
+        _events = events;
+        _node = node ?? string.Empty;
         Measurement = measurement;
     }
 
@@ -52,12 +57,12 @@ public sealed class KeyCustody : IKeyCustody
     public static KeyCustody OpenSoftware(SoftwareCustodyOptions options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ValidateCommon(options.Directory, options.Measurement);
+        ValidateCommon(options.Directory, options.Measurement, options.Events, options.Node);
         var store = new KeyStore(options.Directory);
         var machineKey = options.SealMachineKeyTo is { } tpm
             ? MachineKey.SealedByTpm(options.MachineKeyFile ?? Path.Combine(options.Directory, "machine.key.tpm"), tpm, TpmStorageKeyAlgorithm.EccP256)
             : MachineKey.FromFile(options.MachineKeyFile ?? Path.Combine(options.Directory, "machine.key"));
-        return new KeyCustody(new SoftwareBackend(machineKey), store, options.Measurement, time ?? TimeProvider.System);
+        return new KeyCustody(new SoftwareBackend(machineKey), store, options.Measurement, time ?? TimeProvider.System, options.Events, options.Node);
     }
 
     /// <summary>Opens (creating if needed) a TPM-backed custody. Throws <see cref="ArgumentException"/> naming what is
@@ -67,7 +72,7 @@ public sealed class KeyCustody : IKeyCustody
     public static KeyCustody OpenTpm(TpmCustodyOptions options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ValidateCommon(options.Directory, options.Measurement);
+        ValidateCommon(options.Directory, options.Measurement, options.Events, options.Node);
         ArgumentNullException.ThrowIfNull(options.Tpm, nameof(options.Tpm));
         if (options.MeasurementPcr is not (16 or 23))
         {
@@ -81,7 +86,7 @@ public sealed class KeyCustody : IKeyCustody
 
         var store = new KeyStore(options.Directory);
         var backend = new TpmBackend(options.Tpm, options.StorageKey, options.MeasurementPcr, options.Directory);
-        return new KeyCustody(backend, store, options.Measurement, time ?? TimeProvider.System);
+        return new KeyCustody(backend, store, options.Measurement, time ?? TimeProvider.System, options.Events, options.Node);
     }
 
     /// <inheritdoc />
@@ -123,6 +128,7 @@ public sealed class KeyCustody : IKeyCustody
             _store.Add(record);
         }
 
+        Report("key-create", EventOutcome.Success, id, kind, null);
         return record.ToInfo();
     }
 
@@ -143,6 +149,7 @@ public sealed class KeyCustody : IKeyCustody
             _store.Add(record);
         }
 
+        Report("key-create", EventOutcome.Success, id, CustodyKeyKind.Secret, null);
         return record.ToInfo();
     }
 
@@ -175,8 +182,10 @@ public sealed class KeyCustody : IKeyCustody
             }
 
             _store.ReplaceWithTombstone(record with { ProtectedMaterial = [], DestroyedAt = _time.GetUtcNow() });
-            return true;
         }
+
+        Report("key-destroy", EventOutcome.Success, id, null, null);
+        return true;
     }
 
     /// <inheritdoc />
@@ -239,18 +248,24 @@ public sealed class KeyCustody : IKeyCustody
     /// <inheritdoc />
     public CustodyResult<byte[]> Decrypt(CustodyKeyId id, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> associatedData)
     {
-        if (ciphertext.Length < CustodyCiphertext.Overhead)
-        {
-            return CustodyResult<byte[]>.Fail(CustodyFailure.Tampered);
-        }
-
-        var output = new byte[ciphertext.Length - CustodyCiphertext.Overhead];
+        var output = new byte[Math.Max(0, ciphertext.Length - CustodyCiphertext.Overhead)];
         var result = Decrypt(id, ciphertext, associatedData, output);
         return result.Succeeded ? CustodyResult<byte[]>.Success(output) : CustodyResult<byte[]>.Fail(result.Failure);
     }
 
     /// <inheritdoc />
     public CustodyResult<int> Decrypt(CustodyKeyId id, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> associatedData, Span<byte> plaintext)
+    {
+        var result = DecryptCore(id, ciphertext, associatedData, plaintext);
+        if (!result.Succeeded)
+        {
+            Report("decrypt", EventOutcome.Failure, id, CustodyKeyKind.Aes256Gcm, $"decryption refused: {result.Failure}");
+        }
+
+        return result;
+    }
+
+    private CustodyResult<int> DecryptCore(CustodyKeyId id, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> associatedData, Span<byte> plaintext)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         RequireId(id);
@@ -315,6 +330,17 @@ public sealed class KeyCustody : IKeyCustody
 
     /// <inheritdoc />
     public CustodyResult<byte[]> Unseal(ReadOnlySpan<byte> sealedBlob)
+    {
+        var result = UnsealCore(sealedBlob);
+        if (!result.Succeeded)
+        {
+            Report("unseal", EventOutcome.Failure, null, null, $"unseal refused: {result.Failure}");
+        }
+
+        return result;
+    }
+
+    private CustodyResult<byte[]> UnsealCore(ReadOnlySpan<byte> sealedBlob)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (sealedBlob.Length < 2 || sealedBlob[0] != SealVersion || sealedBlob[1] > (byte)SealBinding.BackendAndMeasurement)
@@ -444,14 +470,55 @@ public sealed class KeyCustody : IKeyCustody
         }
     }
 
-    private static void ValidateCommon(string directory, NodeMeasurement measurement)
+    private static void ValidateCommon(string directory, NodeMeasurement measurement, ISecurityEventSink? events, string? node)
     {
         if (string.IsNullOrWhiteSpace(directory))
         {
             throw new ArgumentException("Directory is required: the folder that holds the key store.", nameof(directory));
         }
 
-        ArgumentNullException.ThrowIfNull(measurement);
+        if (measurement is null)
+        {
+            throw new ArgumentException("Measurement is required: the node's build and configuration digest.", nameof(measurement));
+        }
+
+        if (events is not null && string.IsNullOrWhiteSpace(node))
+        {
+            throw new ArgumentException("Node (the country code) is required when Events is set.", nameof(node));
+        }
+    }
+
+    private void Report(string action, EventOutcome outcome, CustodyKeyId? id, CustodyKeyKind? kind, string? reason)
+    {
+        if (_events is null)
+        {
+            return;
+        }
+
+        var attributes = new Dictionary<string, string> { ["custody.backend"] = Backend };
+        if (id is { } keyId)
+        {
+            attributes["custody.key_id"] = keyId.Value;
+        }
+
+        if (kind is { } k)
+        {
+            attributes["custody.key_kind"] = CustodyKeyKinds.Name(k);
+        }
+
+        var published = _events.PublishAsync(new SecurityEvent
+        {
+            Node = _node,
+            Category = EventCategories.Custody,
+            Action = action,
+            Outcome = outcome,
+            Reason = reason,
+            Attributes = attributes,
+        });
+        if (!published.IsCompletedSuccessfully)
+        {
+            published.AsTask().GetAwaiter().GetResult();
+        }
     }
 
     private static byte[] KeyContext(CustodyKeyId id, CustodyKeyKind kind) =>
