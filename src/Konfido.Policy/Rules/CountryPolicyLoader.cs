@@ -119,9 +119,10 @@ public static class CountryPolicyLoader
         }
         catch (YamlException ex)
         {
-            var message = ex.InnerException is ArgumentException && ex.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase)
-                ? "duplicate key"
-                : $"YAML syntax error: {FirstLine(ex.Message)}";
+            var first = FirstLine(ex.Message);
+            var message = first.StartsWith("Duplicate key", StringComparison.OrdinalIgnoreCase)
+                ? $"duplicate key{first["Duplicate key".Length..]}"
+                : $"YAML syntax error: {first}";
             return new PolicyLoadResult(null, [new PolicyFileError(source, ToInt(ex.Start.Line), ToInt(ex.Start.Column), message)]);
         }
 
