@@ -1,0 +1,293 @@
+using Hl7.Fhir.Model;
+using Task = System.Threading.Tasks.Task;
+using Konfido.Core;
+using FhirConsent = Hl7.Fhir.Model.Consent;
+
+namespace Konfido.Policy.Consent;
+
+/// <summary>The result of validating a <see cref="ConsentGrant"/>: the stored consent, or every rejection.</summary>
+/// <param name="Consent">The stored Consent, or null if rejected.</param>
+/// <param name="Errors">Every rejection (unknown purpose, bad country, empty period, ...).</param>
+/// <param name="Superseded">Ids of earlier consents of the opposite effect that this one made inactive.</param>
+public sealed record ConsentChange(FhirConsent? Consent, IReadOnlyList<string> Errors, IReadOnlyList<string> Superseded)
+{
+    /// <summary>True if the change was recorded.</summary>
+    public bool Succeeded => Consent is not null;
+}
+
+/// <summary>
+/// Country A's consent register: patients grant and withdraw cross-border sharing; the policy
+/// decision point asks for the consents in force. Every change is a new resource version
+/// (history is kept) and a <see cref="SecurityEvent"/> (category policy, action
+/// <c>consent-grant</c> / <c>consent-withdraw</c>).
+/// </summary>
+/// <remarks>
+/// The latest statement of the patient wins: granting a permit makes earlier overlapping denies
+/// inactive, and a deny makes earlier overlapping permits inactive. Conflicts (an active permit and
+/// an active deny overlapping) therefore only arise from consents written by other means
+/// (<see cref="ImportAsync"/>, migrations, concurrent registers); decisions resolve them
+/// deny-overrides and report them.
+/// </remarks>
+public sealed class ConsentRegistry
+{
+    private readonly IConsentStore _store;
+    private readonly ISecurityEventSink _events;
+    private readonly CountryCode _country;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the register. Requires all arguments but <paramref name="time"/>.</summary>
+    /// <param name="store">Where consents are kept.</param>
+    /// <param name="events">Receives consent-change events.</param>
+    /// <param name="country">This node's country (country A).</param>
+    /// <param name="time">The clock; the system clock by default.</param>
+    public ConsentRegistry(IConsentStore store, ISecurityEventSink events, CountryCode country, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(events);
+        _store = store;
+        _events = events;
+        _country = country;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The underlying store.</summary>
+    public IConsentStore Store => _store;
+
+    /// <summary>Validates <paramref name="grant"/> into terms, listing every rejection.</summary>
+    /// <param name="grant">The patient's statement.</param>
+    /// <param name="id">The id to give the consent.</param>
+    /// <param name="recorded">When it is recorded.</param>
+    public static (ConsentTerms? Terms, IReadOnlyList<string> Errors) Validate(ConsentGrant grant, string id, DateTimeOffset recorded)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(grant.PatientId))
+        {
+            errors.Add("the patient identifier is missing");
+        }
+
+        HashSet<PurposeOfUse>? purposes = null;
+        foreach (var text in grant.Purposes ?? [])
+        {
+            if (PolicyVocabulary.TryParsePurpose(text, out var purpose))
+            {
+                (purposes ??= []).Add(purpose);
+            }
+            else
+            {
+                errors.Add($"unknown purpose '{text}' (expected {PolicyVocabulary.PurposeSpellings})");
+            }
+        }
+
+        HashSet<CountryCode>? countries = null;
+        foreach (var text in grant.Countries ?? [])
+        {
+            if (CountryCode.TryParse(text, out var country))
+            {
+                (countries ??= []).Add(country);
+            }
+            else
+            {
+                errors.Add($"'{text}' is not a two-letter country code");
+            }
+        }
+
+        if (grant.ValidUntil is { } until && until <= grant.ValidFrom)
+        {
+            errors.Add("the validity period is empty (validUntil is not after validFrom)");
+        }
+
+        if (!Enum.IsDefined(grant.Effect))
+        {
+            errors.Add($"unknown consent effect {(int)grant.Effect}");
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        return (new ConsentTerms
+        {
+            Id = id,
+            PatientId = grant.PatientId,
+            Active = true,
+            Effect = grant.Effect,
+            Purposes = purposes,
+            Countries = countries,
+            ValidFrom = grant.ValidFrom,
+            ValidUntil = grant.ValidUntil,
+            Recorded = recorded,
+        }, []);
+    }
+
+    /// <summary>
+    /// Records a patient's permit or deny. Earlier active consents of the opposite effect that
+    /// overlap it become inactive (kept in the history).
+    /// </summary>
+    /// <param name="grant">The statement.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    public async Task<ConsentChange> GrantAsync(ConsentGrant grant, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        var now = _time.GetUtcNow();
+        var (terms, errors) = Validate(grant, Guid.NewGuid().ToString("N"), now);
+        if (terms is null)
+        {
+            return new ConsentChange(null, errors, []);
+        }
+
+        var superseded = new List<string>();
+        foreach (var existing in await _store.ListAsync(grant.PatientId, cancellationToken).ConfigureAwait(false))
+        {
+            var old = ConsentDocument.Read(existing);
+            if (old.Active && old.Effect != terms.Effect && Overlaps(old, terms))
+            {
+                await DeactivateAsync(existing, cancellationToken).ConfigureAwait(false);
+                superseded.Add(old.Id);
+            }
+        }
+
+        var stored = await _store.SaveAsync(ConsentDocument.Create(terms), cancellationToken).ConfigureAwait(false);
+        await EmitAsync(terms.Effect == ConsentEffect.Permit ? "consent-grant" : "consent-deny", terms, superseded, now, cancellationToken).ConfigureAwait(false);
+        return new ConsentChange(stored, [], superseded);
+    }
+
+    /// <summary>
+    /// Withdraws consent: every active permit (or only <paramref name="consentId"/>) becomes
+    /// inactive and a new deny with the same scope, valid from now, is recorded. With no active
+    /// permit, a deny for every purpose and country is recorded.
+    /// </summary>
+    /// <param name="patientId">The patient.</param>
+    /// <param name="consentId">One permit to withdraw, or null for all.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    public async Task<ConsentChange> WithdrawAsync(string patientId, string? consentId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(patientId);
+        var now = _time.GetUtcNow();
+        var withdrawn = new List<string>();
+        HashSet<PurposeOfUse>? purposes = [];
+        HashSet<CountryCode>? countries = [];
+        foreach (var existing in await _store.ListAsync(patientId, cancellationToken).ConfigureAwait(false))
+        {
+            var old = ConsentDocument.Read(existing);
+            if (!old.Active || old.Effect != ConsentEffect.Permit || (consentId is not null && old.Id != consentId))
+            {
+                continue;
+            }
+
+            await DeactivateAsync(existing, cancellationToken).ConfigureAwait(false);
+            withdrawn.Add(old.Id);
+            purposes = purposes is null || old.Purposes is null ? null : [.. purposes, .. old.Purposes];
+            countries = countries is null || old.Countries is null ? null : [.. countries, .. old.Countries];
+        }
+
+        if (consentId is not null && withdrawn.Count == 0)
+        {
+            return new ConsentChange(null, [$"no active permit with id '{consentId}' for this patient"], []);
+        }
+
+        if (withdrawn.Count == 0)
+        {
+            purposes = null;
+            countries = null;
+        }
+
+        var deny = new ConsentTerms
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            PatientId = patientId,
+            Active = true,
+            Effect = ConsentEffect.Deny,
+            Purposes = purposes is { Count: > 0 } ? purposes : null,
+            Countries = countries is { Count: > 0 } ? countries : null,
+            ValidFrom = now,
+            Recorded = now,
+        };
+        var stored = await _store.SaveAsync(ConsentDocument.Create(deny), cancellationToken).ConfigureAwait(false);
+        await EmitAsync("consent-withdraw", deny, withdrawn, now, cancellationToken).ConfigureAwait(false);
+        return new ConsentChange(stored, [], withdrawn);
+    }
+
+    /// <summary>
+    /// Stores a Consent written elsewhere (a national register, a migration) as it is, without
+    /// superseding anything. Rejects a resource without id or patient.
+    /// </summary>
+    /// <param name="consent">The resource.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    public async Task<ConsentChange> ImportAsync(FhirConsent consent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(consent);
+        var terms = ConsentDocument.Read(consent);
+        if (string.IsNullOrWhiteSpace(consent.Id) || terms.PatientId.Length == 0)
+        {
+            return new ConsentChange(null, ["an imported consent needs an id and a patient identifier"], []);
+        }
+
+        var stored = await _store.SaveAsync(consent, cancellationToken).ConfigureAwait(false);
+        await EmitAsync("consent-import", terms, [], _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        return new ConsentChange(stored, terms.Problems, []);
+    }
+
+    /// <summary>The current version of each of the patient's consents, read.</summary>
+    public async Task<IReadOnlyList<ConsentTerms>> ListAsync(string patientId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(patientId);
+        var consents = await _store.ListAsync(patientId, cancellationToken).ConfigureAwait(false);
+        return consents.Select(ConsentDocument.Read).ToArray();
+    }
+
+    /// <summary>Every version of the patient's consents, in the order stored.</summary>
+    public async Task<IReadOnlyList<FhirConsent>> HistoryAsync(string patientId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(patientId);
+        return await _store.HistoryAsync(patientId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What the patient's consents say for <paramref name="purpose"/> from <paramref name="requestingCountry"/> at <paramref name="instant"/>.</summary>
+    public async Task<ConsentResolution> ResolveAsync(string patientId, PurposeOfUse purpose, CountryCode requestingCountry, DateTimeOffset instant, CancellationToken cancellationToken = default)
+    {
+        var consents = await ListAsync(patientId, cancellationToken).ConfigureAwait(false);
+        return ConsentResolver.Resolve(consents, purpose, requestingCountry, instant);
+    }
+
+    private static bool Overlaps(ConsentTerms a, ConsentTerms b) =>
+        Enum.GetValues<PurposeOfUse>().Any(p => a.CoversPurpose(p) && b.CoversPurpose(p))
+        && (a.Countries is null || b.Countries is null || a.Countries.Overlaps(b.Countries))
+        && a.PeriodOverlaps(b);
+
+    private async Task DeactivateAsync(FhirConsent consent, CancellationToken cancellationToken)
+    {
+        var copy = (FhirConsent)consent.DeepCopy();
+        copy.Status = FhirConsent.ConsentState.Inactive;
+        await _store.SaveAsync(copy, cancellationToken).ConfigureAwait(false);
+    }
+
+    private ValueTask EmitAsync(string action, ConsentTerms terms, IReadOnlyList<string> affected, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var attributes = new Dictionary<string, string>
+        {
+            ["consent.id"] = terms.Id,
+            ["consent.effect"] = terms.Effect == ConsentEffect.Permit ? "permit" : "deny",
+            ["consent.purposes"] = terms.Purposes is null ? "*" : string.Join(",", terms.Purposes.Order().Select(PolicyVocabulary.ActReason)),
+            ["consent.countries"] = terms.Countries is null ? "*" : string.Join(",", terms.Countries.Select(c => c.Value).Order(StringComparer.Ordinal)),
+        };
+        if (affected.Count > 0)
+        {
+            attributes["consent.superseded"] = string.Join(",", affected);
+        }
+
+        return _events.PublishAsync(new SecurityEvent
+        {
+            Timestamp = now,
+            Node = _country.Value,
+            Category = EventCategories.Policy,
+            Action = action,
+            Outcome = EventOutcome.Success,
+            Actor = "patient",
+            PatientId = terms.PatientId,
+            TargetCountry = _country.Value,
+            Attributes = attributes,
+        }, cancellationToken);
+    }
+}
