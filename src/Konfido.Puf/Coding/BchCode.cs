@@ -160,6 +160,37 @@ public sealed class BchCode
         return g;
     }
 
+    /// <summary>deg g(x) of the BCH code (m, t) without building it: the sizes of the distinct cyclotomic cosets of 1, 3, ..., 2t-1 mod 2^m - 1.</summary>
+    /// <param name="m">The field degree, 2..16.</param>
+    /// <param name="t">The correction capability, at least 1.</param>
+    public static int GeneratorDegree(int m, int t)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(m, 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(m, 16);
+        ArgumentOutOfRangeException.ThrowIfLessThan(t, 1);
+        var n = (1 << m) - 1;
+        var covered = new bool[n];
+        var degree = 0;
+        for (var i = 1; i <= 2 * t && i < n; i += 2)
+        {
+            if (covered[i])
+            {
+                continue;
+            }
+
+            var j = i;
+            do
+            {
+                covered[j] = true;
+                degree++;
+                j = (int)(2L * j % n);
+            }
+            while (j != i);
+        }
+
+        return degree;
+    }
+
     private static bool[] MultiplyBinary(bool[] a, bool[] b)
     {
         var r = new bool[a.Length + b.Length - 1];
