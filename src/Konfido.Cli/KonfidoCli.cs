@@ -18,7 +18,9 @@ internal static class KonfidoCli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            await stderr.WriteLineAsync($"konfido: {parse.Errors[0].Message} (see 'konfido --help')").ConfigureAwait(false);
+            // Prefer the error that names what the user typed wrong over "required command was not provided".
+            var error = parse.Errors.FirstOrDefault(e => parse.UnmatchedTokens.Any(t => e.Message.Contains(t, StringComparison.Ordinal))) ?? parse.Errors[0];
+            await stderr.WriteLineAsync($"konfido: {error.Message} (see 'konfido --help')").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 
