@@ -65,13 +65,22 @@ public sealed class FederationClient : IDisposable
     /// sent), so a submission is never delivered twice by the client.
     /// </summary>
     /// <exception cref="ExchangeException">Unknown country, peer unreachable or slow, or a bad signature.</exception>
-    public Task<PeerResponse> PostAsync(string country, string relativeUrl, byte[] fhirJson, CancellationToken cancellationToken = default)
+    public Task<PeerResponse> PostAsync(string country, string relativeUrl, byte[] fhirJson, CancellationToken cancellationToken = default) =>
+        PostAsync(country, relativeUrl, fhirJson, FhirJson.MediaType, cancellationToken);
+
+    /// <summary>
+    /// POSTs a body of <paramref name="mediaType"/> (e.g. a C2SP add-checkpoint request), with the same
+    /// retry rule as the FHIR overload: retried only when nothing was sent.
+    /// </summary>
+    /// <exception cref="ExchangeException">Unknown country, peer unreachable or slow, or a bad signature.</exception>
+    public Task<PeerResponse> PostAsync(string country, string relativeUrl, byte[] body, string mediaType, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(fhirJson);
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentException.ThrowIfNullOrEmpty(mediaType);
         return SendAsync(country, () =>
         {
-            var content = new ByteArrayContent(fhirJson);
-            content.Headers.ContentType = new MediaTypeHeaderValue(FhirJson.MediaType);
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse(mediaType);
             return new HttpRequestMessage(HttpMethod.Post, relativeUrl) { Content = content };
         }, idempotent: false, cancellationToken);
     }

@@ -16,12 +16,16 @@ namespace Konfido.Exchange;
 /// <param name="Endpoint">The base URL of the node's federation API (HTTPS).</param>
 /// <param name="TlsCertificateSha256">Lower-case hex SHA-256 of the DER TLS certificate.</param>
 /// <param name="SigningKey">Base64 DER SubjectPublicKeyInfo of the node's P-256 signing key.</param>
+/// <param name="LedgerKey">The C2SP signed-note verifier key of the node's audit log (its name is the log origin), or null.</param>
+/// <param name="WitnessKey">The C2SP cosignature verifier key of the node's witness, or null.</param>
 public sealed record FederationMember(
     [property: JsonPropertyName("country")] string Country,
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("endpoint")] Uri Endpoint,
     [property: JsonPropertyName("tlsCertificateSha256")] string TlsCertificateSha256,
-    [property: JsonPropertyName("signingKey")] string SigningKey)
+    [property: JsonPropertyName("signingKey")] string SigningKey,
+    [property: JsonPropertyName("ledgerKey")] string? LedgerKey = null,
+    [property: JsonPropertyName("witnessKey")] string? WitnessKey = null)
 {
     /// <summary>Imports <see cref="SigningKey"/> as a P-256 public key (the caller disposes it).</summary>
     public ECDsa ImportSigningKey()

@@ -48,6 +48,13 @@ public static class FederationBootstrap
         var operatorPublicPath = Path.Combine(directory, "operator-public.pem");
         File.WriteAllText(operatorPublicPath, operatorKey.ExportSubjectPublicKeyInfoPem());
 
+        var pseudonymKeyPath = Path.Combine(directory, "federation-pseudonym.key");
+        if (!File.Exists(pseudonymKeyPath))
+        {
+            // Kept across runs: the same patient must keep the same pseudonym in every ledger.
+            NodeCredentials.WriteOwnerOnly(pseudonymKeyPath, System.Text.Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32))));
+        }
+
         var members = new List<FederationMember>();
         var configs = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var plan in nodes)
@@ -59,8 +66,25 @@ public static class FederationBootstrap
             using var credentials = NodeCredentials.Generate(cc, ["localhost", "127.0.0.1"], TimeSpan.FromDays(365));
             var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
             credentials.Save(nodeDirectory, password);
+            var (logKeyPath, witnessKeyPath) = (Path.Combine(nodeDirectory, $"{lower}-ledger.key"), Path.Combine(nodeDirectory, $"{lower}-witness.key"));
+            string logVerifier, witnessVerifier;
+            if (File.Exists(logKeyPath) && File.Exists(witnessKeyPath))
+            {
+                // An existing ledger keeps its keys, or its history could no longer be verified.
+                using var logKey = ReadSigner(logKeyPath);
+                using var witnessKey = ReadSigner(witnessKeyPath);
+                (logVerifier, witnessVerifier) = (logKey.VerifierKey, witnessKey.CosignatureVerifierKey);
+            }
+            else
+            {
+                var keys = NodeLedger.GenerateKeys(cc);
+                NodeCredentials.WriteOwnerOnly(logKeyPath, System.Text.Encoding.ASCII.GetBytes(keys.LogSignerKey));
+                NodeCredentials.WriteOwnerOnly(witnessKeyPath, System.Text.Encoding.ASCII.GetBytes(keys.WitnessSignerKey));
+                (logVerifier, witnessVerifier) = (keys.LogVerifierKey, keys.WitnessVerifierKey);
+            }
+
             members.Add(new FederationMember(cc, plan.Name, new Uri($"https://127.0.0.1:{plan.FederationPort}/"),
-                CertificateFingerprint.Sha256(credentials.TlsCertificate), credentials.SigningPublicKey));
+                CertificateFingerprint.Sha256(credentials.TlsCertificate), credentials.SigningPublicKey, logVerifier, witnessVerifier));
 
             var storage = storageProvider == "postgres"
                 ? new StorageSettings { Provider = "postgres", ConnectionString = (postgresConnectionString ?? throw new ArgumentNullException(nameof(postgresConnectionString)))(cc) }
@@ -76,6 +100,12 @@ public static class FederationBootstrap
                 TrustList = "trustlist.json",
                 OperatorKey = "operator-public.pem",
                 Storage = storage,
+                Ledger = new LedgerSettings
+                {
+                    LogKey = Path.Combine(lower, $"{lower}-ledger.key"),
+                    WitnessKey = Path.Combine(lower, $"{lower}-witness.key"),
+                    PseudonymKey = "federation-pseudonym.key",
+                },
             };
             var configPath = Path.Combine(directory, $"node-{lower}.json");
             NodeCredentials.WriteOwnerOnly(configPath, JsonSerializer.SerializeToUtf8Bytes(settings, new JsonSerializerOptions { WriteIndented = true }));
@@ -88,6 +118,11 @@ public static class FederationBootstrap
         File.WriteAllText(trustListPath, SignedTrustList.Sign(trustList, operatorKey));
         return new FederationLayout(directory, configs, trustListPath, operatorPublicPath);
     }
+
+    private static Konfido.Ledger.Notes.Ed25519NoteSigner ReadSigner(string path) =>
+        Konfido.Ledger.Notes.Ed25519NoteSigner.TryParse(File.ReadAllText(path).Trim(), out var signer, out var error)
+            ? signer
+            : throw new NodeConfigurationException($"{path}: {error}");
 
     /// <summary>Finds <paramref name="count"/> free TCP ports on loopback (bound and released at once).</summary>
     public static int[] FreeLoopbackPorts(int count)

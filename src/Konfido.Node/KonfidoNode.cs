@@ -21,6 +21,7 @@ namespace Konfido.Node;
 /// <param name="Backend">The national back end (the patients this country holds).</param>
 /// <param name="Events">Where security events go (ledger, SIEM).</param>
 /// <param name="PeerPolicy">Timeouts and retries for calls to other nodes.</param>
+/// <param name="Ledger">The node's audit ledger, or null to run without one; when set, every event is also appended to it.</param>
 public sealed record NodeComponents(
     string Country,
     IPEndPoint FederationEndpoint,
@@ -29,7 +30,8 @@ public sealed record NodeComponents(
     Func<TrustList> TrustList,
     INationalBackend Backend,
     ISecurityEventSink Events,
-    PeerCallPolicy? PeerPolicy = null);
+    PeerCallPolicy? PeerPolicy = null,
+    NodeLedger? Ledger = null);
 
 /// <summary>
 /// A Konfido national contact point: an ASP.NET Core host with two HTTPS listeners. The federation
@@ -111,12 +113,22 @@ public sealed class KonfidoNode : IAsyncDisposable
         var federationClient = new FederationClient(components.Credentials, components.TrustList, components.PeerPolicy);
         var app = builder.Build();
         var node = new KonfidoNode(app, federationClient, components);
-        var home = new HomeCountryService(components.Backend, components.Credentials, components.Events);
-        var gateway = new CrossBorderGateway(components.Country, federationClient, components.Events);
+        // Every security event is appended to the node's audit ledger (durably) before anything else sees it.
+        ISecurityEventSink events = components.Ledger is { } ledger
+            ? new SecurityEventFanOut([ledger.Sink, components.Events])
+            : components.Events;
+        components.Ledger?.AttachPublisher(federationClient, components.TrustList());
+        var home = new HomeCountryService(components.Backend, components.Credentials, events);
+        var gateway = new CrossBorderGateway(components.Country, federationClient, events);
         var errors = new NodeErrorResponder(components.Credentials, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Konfido.Node"));
         app.Use(errors.HandleAsync);
         FederationApi.Map(app, components, home);
         LocalApi.Map(app, components, gateway);
+        if (components.Ledger is not null)
+        {
+            LedgerApi.Map(app, components, components.Ledger, home);
+        }
+
         app.MapGet("/health", () => Results.Json(new { country = components.Country, status = "ok" }));
         return node;
     }

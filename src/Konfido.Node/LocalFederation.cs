@@ -118,6 +118,11 @@ public sealed class LocalFederation : IAsyncDisposable
         foreach (var node in _nodes.Values)
         {
             await node.DisposeAsync().ConfigureAwait(false);
+            if (node.Components.Ledger is { } ledger)
+            {
+                await ledger.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (node.Components.Backend is IAsyncDisposable asyncDisposable)
             {
                 await asyncDisposable.DisposeAsync().ConfigureAwait(false);

@@ -53,12 +53,18 @@ public static class NodeLauncher
         var storage = settings.Storage!.Provider == "sqlite"
             ? settings.Storage with { ConnectionString = settings.Resolve(settings.Storage.ConnectionString) }
             : settings.Storage;
+        NodeLedger? ledger = null;
+        if (settings.Ledger is not null)
+        {
+            ledger = NodeLedger.OpenAsync(country, dataDirectory, settings.Ledger, settings.Resolve, trustList, events).GetAwaiter().GetResult();
+        }
+
         var backend = openBackend(storage, country);
         var policy = PeerCallPolicy.Default with { AttemptTimeout = TimeSpan.FromSeconds(settings.PeerTimeoutSeconds) };
         return new NodeComponents(country,
             NodeSettings.ParseEndpoint(settings.FederationListen, "federationListen", "config"),
             NodeSettings.ParseEndpoint(settings.LocalListen, "localListen", "config"),
-            credentials, () => trustList, backend, events, policy);
+            credentials, () => trustList, backend, events, policy, ledger);
     }
 
     /// <summary>Reads and verifies the trust list named by <paramref name="settings"/>.</summary>

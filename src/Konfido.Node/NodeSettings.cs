@@ -53,6 +53,9 @@ public sealed record NodeSettings
     /// <summary>The national back end's storage.</summary>
     [JsonPropertyName("storage")] public StorageSettings? Storage { get; init; }
 
+    /// <summary>The audit ledger, or null to run without one.</summary>
+    [JsonPropertyName("ledger")] public LedgerSettings? Ledger { get; init; }
+
     /// <summary>Seconds one peer call attempt may take (default 5).</summary>
     [JsonPropertyName("peerTimeoutSeconds")] public double PeerTimeoutSeconds { get; init; } = 5;
 
@@ -121,6 +124,17 @@ public sealed record NodeSettings
         }
 
         Require(Storage.ConnectionString, "storage.connectionString", source);
+        if (Ledger is not null)
+        {
+            Require(Ledger.LogKey, "ledger.logKey", source);
+            Require(Ledger.WitnessKey, "ledger.witnessKey", source);
+            Require(Ledger.PseudonymKey, "ledger.pseudonymKey", source);
+            if (Ledger.Quorum is < 1)
+            {
+                throw new NodeConfigurationException($"{source}: 'ledger.quorum' must be at least 1");
+            }
+        }
+
         if (PeerTimeoutSeconds is <= 0 or > 300)
         {
             throw new NodeConfigurationException($"{source}: 'peerTimeoutSeconds' must be in (0, 300]");
@@ -163,6 +177,22 @@ public sealed record TlsSettings
 
     /// <summary>A file holding the PKCS#12 password.</summary>
     [JsonPropertyName("passwordFile")] public string? PasswordFile { get; init; }
+}
+
+/// <summary>The node's audit ledger settings (keys in C2SP signed-note <c>PRIVATE+KEY+...</c> form).</summary>
+public sealed record LedgerSettings
+{
+    /// <summary>The log's signing key file.</summary>
+    [JsonPropertyName("logKey")] public string LogKey { get; init; } = string.Empty;
+
+    /// <summary>The witness's signing key file.</summary>
+    [JsonPropertyName("witnessKey")] public string WitnessKey { get; init; } = string.Empty;
+
+    /// <summary>The federation's patient-pseudonymisation key file (32 bytes, hex), shared by all nodes.</summary>
+    [JsonPropertyName("pseudonymKey")] public string PseudonymKey { get; init; } = string.Empty;
+
+    /// <summary>How many other countries' witnesses must cosign a checkpoint for it to count as published (default: all).</summary>
+    [JsonPropertyName("quorum")] public int? Quorum { get; init; }
 }
 
 /// <summary>The national back end's storage settings.</summary>

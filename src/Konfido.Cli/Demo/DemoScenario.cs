@@ -39,6 +39,11 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
         await StepAsync("patient-discovery", DiscoverAsync, cancellationToken).ConfigureAwait(false);
         await StepAsync("ips-retrieve", RetrieveSummaryAsync, cancellationToken).ConfigureAwait(false);
         await StepAsync("eprescription-dispense", DispenseAsync, cancellationToken).ConfigureAwait(false);
+        if (federation.Nodes.Values.All(n => n.Components.Ledger is not null))
+        {
+            await StepAsync("ledger-publish", PublishLedgersAsync, cancellationToken).ConfigureAwait(false);
+        }
+
         return _results;
     }
 
@@ -147,6 +152,62 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
         return second.Status == HttpStatusCode.Conflict
             ? (true, $"IT pharmacy dispensed {drug} on {patient.HomeCountry} prescription {prescription.Id}; a second submission was refused (409), dispensed exactly once")
             : (false, $"a second dispensation of {prescription.Id} answered {(int)second.Status} instead of 409");
+    }
+
+    /// <summary>
+    /// Each country publishes a checkpoint of its audit log, cosigned by the other two countries'
+    /// witnesses over mutual TLS; then an auditor checks, offline, that Denmark's record of the
+    /// Spanish retrieval is in Denmark's published log (an inclusion-proof bundle).
+    /// </summary>
+    private async Task<(bool, string)> PublishLedgersAsync(CancellationToken cancellationToken)
+    {
+        var parts = new List<string>();
+        var allPublished = true;
+        foreach (var node in federation.Nodes.Values)
+        {
+            var ledger = node.Components.Ledger!;
+            var result = await ledger.Publisher!.PublishAsync(cancellationToken).ConfigureAwait(false);
+            var checkpoint = Konfido.Ledger.Notes.Checkpoint.TryParse(result.Checkpoint.Text, out var parsed, out _) ? parsed : null;
+            allPublished &= result.Published;
+            parts.Add($"{node.Country}: {checkpoint?.Size ?? ledger.Log.Head.Size} entries, cosigned by {string.Join('+', result.Quorum.Cosigners.Select(c => c[(c.LastIndexOf('/') + 1)..]))}" +
+                (result.Published ? "" : $" NOT published ({string.Join("; ", result.Refusals)})"));
+        }
+
+        // The auditor's offline check: Denmark's entry for the retrieval, its inclusion proof, the cosigned checkpoint.
+        var home = federation[patient.HomeCountry].Components.Ledger!;
+        var published = home.Publisher!.Latest!;
+        var size = home.Log.Head.Size;
+        long? index = null;
+        for (var i = size - 1; i >= 0 && index is null; i--)
+        {
+            var entry = System.Text.Encoding.UTF8.GetString(await home.Log.ReadEntryAsync(i, cancellationToken).ConfigureAwait(false));
+            if (entry.Contains("ips-retrieve", StringComparison.Ordinal))
+            {
+                index = i;
+            }
+        }
+
+        if (index is null)
+        {
+            return (false, $"no ips-retrieve entry in the {patient.HomeCountry} log; {string.Join("; ", parts)}");
+        }
+
+        Konfido.Ledger.Notes.Checkpoint.TryParse(published.Checkpoint.Text, out var cp, out _);
+        var proof = await home.Log.ProveInclusionAsync(index.Value, cp!.Size, cancellationToken).ConfigureAwait(false);
+        var bundle = new Konfido.Ledger.Witnessing.ProofBundle(published.Checkpoint.ToString(), index.Value,
+            await home.Log.ReadEntryAsync(index.Value, cancellationToken).ConfigureAwait(false), proof);
+        var roundTripped = Konfido.Ledger.Witnessing.ProofBundle.TryParse(bundle.ToJson(), out var offline, out var parseError) ? offline : null;
+        if (roundTripped is null)
+        {
+            return (false, $"the proof bundle does not parse: {parseError}");
+        }
+
+        var verification = Konfido.Ledger.Witnessing.BundleVerification.Verify(roundTripped, home.Signer.Verifier, home.Policy);
+        var pseudonymised = !System.Text.Encoding.UTF8.GetString(roundTripped.Entry).Contains(patient.IdentifierValue, StringComparison.Ordinal);
+        var ok = allPublished && verification.IsValid && pseudonymised;
+        return (ok, $"{string.Join("; ", parts)}; offline proof bundle for {patient.HomeCountry} entry #{index} (ips-retrieve by ES) " +
+            (verification.IsValid ? "verified" : $"FAILED: {verification.Reason}") +
+            (pseudonymised ? ", patient identifier pseudonymised" : ", patient identifier IN CLEAR"));
     }
 
     private async Task<(HttpStatusCode Status, byte[] Body)> GetVerifiedAsync(HttpClient client, string url, CancellationToken cancellationToken)

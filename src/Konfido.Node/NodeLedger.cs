@@ -1,0 +1,185 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Konfido.Core;
+using Konfido.Exchange;
+using Konfido.Ledger.Log;
+using Konfido.Ledger.Notes;
+using Konfido.Ledger.Storage;
+using Konfido.Ledger.Witnessing;
+
+namespace Konfido.Node;
+
+/// <summary>
+/// A node's audit ledger: its own append-only Merkle log of security events (patient identifiers
+/// pseudonymised), the witness that cosigns the other countries' checkpoints, and the publisher that
+/// asks them to cosign this log's checkpoints. A checkpoint counts as published when the quorum of
+/// other countries' witnesses named in the trust list has cosigned it.
+/// </summary>
+public sealed class NodeLedger : IAsyncDisposable
+{
+    private readonly SqliteLogStorage _storage;
+    private readonly SqliteWitnessStateStore _witnessState;
+    private readonly PatientPseudonymiser _pseudonymiser;
+    private readonly Ed25519NoteSigner _logKey;
+    private readonly Ed25519NoteSigner _witnessKey;
+
+    private NodeLedger(string country, SqliteLogStorage storage, MerkleLog log, SqliteWitnessStateStore witnessState, PatientPseudonymiser pseudonymiser,
+        Ed25519NoteSigner logKey, Ed25519NoteSigner witnessKey, CheckpointSigner signer, CheckpointWitness witness, WitnessQuorumPolicy policy)
+    {
+        Country = country;
+        _storage = storage;
+        Log = log;
+        _witnessState = witnessState;
+        _pseudonymiser = pseudonymiser;
+        _logKey = logKey;
+        _witnessKey = witnessKey;
+        Signer = signer;
+        Witness = witness;
+        Policy = policy;
+        Sink = new LedgerEventSink(log, pseudonymiser);
+    }
+
+    /// <summary>The node's country.</summary>
+    public string Country { get; }
+
+    /// <summary>The Merkle log.</summary>
+    public MerkleLog Log { get; }
+
+    /// <summary>Appends security events durably (the node's events flow through it).</summary>
+    public LedgerEventSink Sink { get; }
+
+    /// <summary>Signs this log's checkpoints.</summary>
+    public CheckpointSigner Signer { get; }
+
+    /// <summary>This node's witness for the other countries' logs.</summary>
+    public CheckpointWitness Witness { get; }
+
+    /// <summary>The publication quorum over the other countries' witnesses.</summary>
+    public WitnessQuorumPolicy Policy { get; }
+
+    /// <summary>The publisher, once the node has a federation client (set by the node at build time).</summary>
+    public CheckpointPublisher? Publisher { get; private set; }
+
+    /// <summary>The log origin of <paramref name="country"/> (the name of its ledger key).</summary>
+    public static string Origin(string country) => $"konfido.ncp/{country.ToUpperInvariant()}";
+
+    /// <summary>The witness name of <paramref name="country"/>.</summary>
+    public static string WitnessName(string country) => $"witness.konfido/{country.ToUpperInvariant()}";
+
+    /// <summary>
+    /// Opens (creating if new) the ledger under <paramref name="dataDirectory"/>. Requires the
+    /// settings' key files and a trust list that lists this node's ledger and witness keys.
+    /// </summary>
+    public static async Task<NodeLedger> OpenAsync(string country, string dataDirectory, LedgerSettings settings, Func<string, string> resolve,
+        TrustList trustList, ISecurityEventSink witnessEvents, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(resolve);
+        ArgumentNullException.ThrowIfNull(trustList);
+        var logKey = ReadSigner(resolve(settings.LogKey), "ledger.logKey");
+        var witnessKey = ReadSigner(resolve(settings.WitnessKey), "ledger.witnessKey");
+        var self = trustList.Find(country) ?? throw new NodeConfigurationException($"{country} is not on the trust list");
+        if (self.LedgerKey != logKey.VerifierKey || self.WitnessKey != witnessKey.CosignatureVerifierKey)
+        {
+            throw new NodeConfigurationException($"the trust list does not list this node's ledger and witness keys ({settings.LogKey}, {settings.WitnessKey})");
+        }
+
+        var others = trustList.Members.Where(m => !string.Equals(m.Country, country, StringComparison.OrdinalIgnoreCase)).ToArray();
+        var witnessKeys = others.Select(m => m.WitnessKey).OfType<string>().ToArray();
+        var threshold = settings.Quorum ?? Math.Max(1, witnessKeys.Length);
+        if (!WitnessQuorumPolicy.TryCreate(threshold, witnessKeys, out var policy, out var errors))
+        {
+            throw new NodeConfigurationException($"ledger quorum: {string.Join("; ", errors)}");
+        }
+
+        var pseudonymKeyHex = File.ReadAllText(resolve(settings.PseudonymKey)).Trim();
+        byte[] pseudonymKey;
+        try
+        {
+            pseudonymKey = Convert.FromHexString(pseudonymKeyHex);
+        }
+        catch (FormatException)
+        {
+            throw new NodeConfigurationException($"{settings.PseudonymKey}: the pseudonymisation key is not hex");
+        }
+
+        var pseudonymiser = new PatientPseudonymiser(pseudonymKey);
+        CryptographicOperations.ZeroMemory(pseudonymKey);
+        var storage = await SqliteLogStorage.OpenAsync(Path.Combine(dataDirectory, "ledger.db"), cancellationToken).ConfigureAwait(false);
+        var log = await MerkleLog.OpenAsync(storage, null, cancellationToken).ConfigureAwait(false);
+        var witnessState = SqliteWitnessStateStore.Open(Path.Combine(dataDirectory, "witness.db"));
+        var trustedLogs = others.Select(m => m.LedgerKey).OfType<string>().Select(NoteVerifiers.Parse).ToArray();
+        var witness = new CheckpointWitness(witnessKey, trustedLogs, witnessState, country, witnessEvents);
+        return new NodeLedger(country, storage, log, witnessState, pseudonymiser, logKey, witnessKey, new CheckpointSigner(Origin(country), logKey), witness, policy);
+    }
+
+    /// <summary>Creates the publisher over the other members' witnesses, reached through <paramref name="client"/>.</summary>
+    internal void AttachPublisher(FederationClient client, TrustList trustList)
+    {
+        var witnesses = trustList.Members
+            .Where(m => !string.Equals(m.Country, Country, StringComparison.OrdinalIgnoreCase) && m.WitnessKey is not null)
+            .Select(m => new WitnessEndpoint(WitnessName(m.Country), new FederationWitnessTransport(client, m.Country)));
+        Publisher = new CheckpointPublisher(Log, Signer, witnesses, Policy);
+    }
+
+    /// <summary>Generates a log key and a witness key for <paramref name="country"/> in C2SP signer-key form.</summary>
+    public static (string LogSignerKey, string LogVerifierKey, string WitnessSignerKey, string WitnessVerifierKey) GenerateKeys(string country)
+    {
+        using var log = Ed25519NoteSigner.Generate(Origin(country));
+        using var witness = Ed25519NoteSigner.Generate(WitnessName(country));
+        return (log.ExportSignerKey(), log.VerifierKey, witness.ExportSignerKey(), witness.CosignatureVerifierKey);
+    }
+
+    private static Ed25519NoteSigner ReadSigner(string path, string field)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new NodeConfigurationException($"'{field}' {path}: {ex.Message}", ex);
+        }
+
+        return Ed25519NoteSigner.TryParse(text, out var signer, out var error)
+            ? signer
+            : throw new NodeConfigurationException($"'{field}' {path}: {error}");
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await Log.DisposeAsync().ConfigureAwait(false);
+        await _storage.DisposeAsync().ConfigureAwait(false);
+        _witnessState.Dispose();
+        _pseudonymiser.Dispose();
+        _logKey.Dispose();
+        _witnessKey.Dispose();
+    }
+
+    /// <summary>C2SP tlog-witness add-checkpoint over the federation's mutual TLS.</summary>
+    private sealed class FederationWitnessTransport(FederationClient client, string country) : IWitnessTransport
+    {
+        public async ValueTask<AddCheckpointResponse> AddCheckpointAsync(string body, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var response = await client.PostAsync(country, LedgerProtocol.AddCheckpointPath, Encoding.UTF8.GetBytes(body), "text/plain; charset=utf-8", cancellationToken).ConfigureAwait(false);
+                return AddCheckpointResponse.FromHttp((int)response.Status, Encoding.UTF8.GetString(response.Body));
+            }
+            catch (ExchangeException ex)
+            {
+                return AddCheckpointResponse.FromHttp((int)HttpStatusCode.ServiceUnavailable, ex.Message);
+            }
+        }
+    }
+}
+
+/// <summary>The ledger's federation endpoints.</summary>
+public static class LedgerProtocol
+{
+    /// <summary>C2SP tlog-witness add-checkpoint, on the federation listener (mutual TLS).</summary>
+    public const string AddCheckpointPath = "ledger/add-checkpoint";
+}
