@@ -27,7 +27,8 @@ public sealed record IpsValidationResult(Resource? Resource, FhirFormat Format, 
 /// <item>whose first entry is a Composition of type LOINC 60591-5;</item>
 /// <item>holding exactly one Patient;</item>
 /// <item>with the required sections Problems 11450-4, Allergies 48765-2 and Medications 10160-0;</item>
-/// <item>each section holding entries or an emptyReason (not both, FHIR cmp-2);</item>
+/// <item>each required section holding entries or an emptyReason (IPS ips-comp-1), any other section text, entries or
+/// sub-sections (FHIR cmp-1), and no section both entries and an emptyReason (FHIR cmp-2);</item>
 /// <item>and every reference resolvable inside the Bundle.</item>
 /// </list>
 /// A Bundle claims to be an IPS if one of its Compositions has type LOINC 60591-5 or its <c>meta.profile</c> names the
@@ -179,11 +180,18 @@ public static class IpsValidator
             var hasEntries = s.Entry.Count > 0;
             var hasSubsections = s.Section.Count > 0;
             var label = s.Title ?? s.Code?.Coding?.FirstOrDefault()?.Code ?? "untitled";
-            if (!hasEntries && !hasSubsections && s.EmptyReason is null)
+            var required = IpsCodes.RequiredSections.Any(r => HasLoinc(s.Code, r.Code));
+            if (required && !hasEntries && s.EmptyReason is null)
             {
+                // IPS ips-comp-1, on the Problems, Allergies and Medication Summary sections.
                 issues.Add(ValidationIssue.Error(IssueCodes.Required, at, $"Section '{label}' has neither entries nor an emptyReason (IPS ips-comp-1)."));
             }
-            else if (hasEntries && s.EmptyReason is not null)
+            else if (!required && !hasEntries && !hasSubsections && s.Text is null && s.EmptyReason is null)
+            {
+                issues.Add(ValidationIssue.Error(IssueCodes.Required, at, $"Section '{label}' has no text, entries, sub-sections or emptyReason (FHIR cmp-1)."));
+            }
+
+            if (hasEntries && s.EmptyReason is not null)
             {
                 issues.Add(ValidationIssue.Error(IssueCodes.Invalid, at + ".emptyReason", $"Section '{label}' has entries and an emptyReason; an emptyReason is only for an empty section (FHIR cmp-2)."));
             }
