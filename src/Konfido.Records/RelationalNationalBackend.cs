@@ -458,56 +458,64 @@ public abstract class RelationalNationalBackend : INationalBackend, IAsyncDispos
         return (record.ResourceId!, record, gp);
     }
 
+    /// <summary>Loads a patient's whole file in one round trip: five SELECTs in one command, read with NextResult.</summary>
     private async Task<PatientFile?> LoadFileAsync(DbConnection connection, string nationalId, CancellationToken cancellationToken)
     {
-        var found = await FindPatientByIdentifierAsync(connection, null, nationalId, cancellationToken).ConfigureAwait(false);
-        if (found is null)
+        const string patientIds =
+            "(SELECT p.id FROM patients p JOIN identifiers i ON i.patient_id = p.id WHERE p.country = @country AND i.system = @national_system AND i.value = @value)";
+        var sql = string.Join(";\n",
+            PatientColumns + " WHERE p.id IN " + patientIds,
+            "SELECT display, snomed_code, icd10_code, onset_date, clinical_status FROM conditions WHERE patient_id IN " + patientIds + " ORDER BY seq",
+            "SELECT display, snomed_code, category, criticality, reaction FROM allergies WHERE patient_id IN " + patientIds + " ORDER BY seq",
+            "SELECT atc_code, display, dose_text, start_date, status FROM medications WHERE patient_id IN " + patientIds + " ORDER BY seq",
+            PrescriptionColumns + " WHERE patient_id IN " + patientIds + " ORDER BY authored_on, id");
+
+        await using var command = Command(connection, null, sql, ("country", Country), ("value", nationalId.Trim()));
+        await using var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await r.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
 
-        var (id, record, gp) = found.Value;
+        var (record, gp) = ReadPatient(r);
         var conditions = new List<ConditionRecord>();
-        await using (var command = Command(connection, null, "SELECT display, snomed_code, icd10_code, onset_date, clinical_status FROM conditions WHERE patient_id = @patient ORDER BY seq", ("patient", id)))
-        await using (var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                conditions.Add(new ConditionRecord(r.GetString(0), Nullable(r, 1), Nullable(r, 2), ParseDate(Nullable(r, 3)), r.GetString(4)));
-            }
-        }
-
         var allergies = new List<AllergyRecord>();
-        await using (var command = Command(connection, null, "SELECT display, snomed_code, category, criticality, reaction FROM allergies WHERE patient_id = @patient ORDER BY seq", ("patient", id)))
-        await using (var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                allergies.Add(new AllergyRecord(r.GetString(0), Nullable(r, 1), r.GetString(2), r.GetString(3), Nullable(r, 4)));
-            }
-        }
-
         var medications = new List<MedicationRecord>();
-        await using (var command = Command(connection, null, "SELECT atc_code, display, dose_text, start_date, status FROM medications WHERE patient_id = @patient ORDER BY seq", ("patient", id)))
-        await using (var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        var prescriptions = new List<PrescriptionRecord>();
+
+        await NextResultAsync(r, cancellationToken).ConfigureAwait(false);
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                medications.Add(new MedicationRecord(r.GetString(0), r.GetString(1), r.GetString(2), ParseDate(Nullable(r, 3)), r.GetString(4)));
-            }
+            conditions.Add(new ConditionRecord(r.GetString(0), Nullable(r, 1), Nullable(r, 2), ParseDate(Nullable(r, 3)), r.GetString(4)));
         }
 
-        var prescriptions = new List<PrescriptionRecord>();
-        await using (var command = Command(connection, null, PrescriptionColumns + " WHERE patient_id = @patient ORDER BY authored_on, id", ("patient", id)))
-        await using (var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        await NextResultAsync(r, cancellationToken).ConfigureAwait(false);
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                prescriptions.Add(ReadPrescription(r));
-            }
+            allergies.Add(new AllergyRecord(r.GetString(0), Nullable(r, 1), r.GetString(2), r.GetString(3), Nullable(r, 4)));
+        }
+
+        await NextResultAsync(r, cancellationToken).ConfigureAwait(false);
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            medications.Add(new MedicationRecord(r.GetString(0), r.GetString(1), r.GetString(2), ParseDate(Nullable(r, 3)), r.GetString(4)));
+        }
+
+        await NextResultAsync(r, cancellationToken).ConfigureAwait(false);
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            prescriptions.Add(ReadPrescription(r));
         }
 
         return new PatientFile(record, gp, conditions, allergies, medications, prescriptions);
+    }
+
+    private static async Task NextResultAsync(DbDataReader reader, CancellationToken cancellationToken)
+    {
+        if (!await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException("The store returned fewer result sets than queried.");
+        }
     }
 
     private const string PrescriptionColumns =
