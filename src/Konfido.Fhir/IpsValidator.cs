@@ -51,10 +51,21 @@ public static class IpsValidator
         }
 
         var issues = parsed.Issues.ToList();
-        var isIps = parsed.Resource is Bundle b && ClaimsPatientSummary(b);
-        if (isIps)
+        bool isIps;
+        try
         {
-            issues.AddRange(CheckPatientSummary((Bundle)parsed.Resource));
+            // A resource parsed with errors may hold data that its typed getters refuse to return (a repeated
+            // element where one is allowed, a wrong literal); then the IPS rules cannot be evaluated on it.
+            isIps = parsed.Resource is Bundle b && ClaimsPatientSummary(b);
+            if (isIps)
+            {
+                issues.AddRange(CheckPatientSummary((Bundle)parsed.Resource));
+            }
+        }
+        catch (Exception ex) when (!parsed.IsValid && FhirResourceParser.IsParserFailure(ex))
+        {
+            isIps = parsed.Resource is Bundle;
+            issues.Add(ValidationIssue.Error(IssueCodes.Structure, "", $"The IPS rules could not be evaluated on this damaged resource: {ex.Message}"));
         }
 
         return new IpsValidationResult(parsed.Resource, parsed.Format, isIps, Order(issues));
@@ -91,13 +102,15 @@ public static class IpsValidator
         var issues = new List<ValidationIssue>();
 
         // 1. A document Bundle.
-        if (bundle.Type is null)
+        // Raw literals, not typed values: a wrong literal (already reported by the parser) must not throw here.
+        var type = bundle.TypeElement?.JsonValue?.ToString();
+        if (string.IsNullOrEmpty(type))
         {
             issues.Add(ValidationIssue.Error(IssueCodes.Required, "Bundle.type", "An IPS must be a document Bundle, but Bundle.type is missing."));
         }
-        else if (bundle.Type != Bundle.BundleType.Document)
+        else if (type != "document")
         {
-            issues.Add(ValidationIssue.Error(IssueCodes.Invalid, "Bundle.type", $"An IPS must be a document Bundle, but Bundle.type is '{bundle.Type.GetLiteral()}'."));
+            issues.Add(ValidationIssue.Error(IssueCodes.Invalid, "Bundle.type", $"An IPS must be a document Bundle, but Bundle.type is '{type}'."));
         }
 
         // 2. Identifier and timestamp.
@@ -106,7 +119,7 @@ public static class IpsValidator
             issues.Add(ValidationIssue.Error(IssueCodes.Required, "Bundle.identifier", "A document Bundle must carry an identifier with a value (FHIR bdl-9)."));
         }
 
-        if (bundle.TimestampElement?.Value is null)
+        if (string.IsNullOrEmpty(bundle.TimestampElement?.JsonValue?.ToString()))
         {
             issues.Add(ValidationIssue.Error(IssueCodes.Required, "Bundle.timestamp", "A document Bundle must carry a timestamp (FHIR bdl-10)."));
         }
