@@ -167,7 +167,7 @@ public abstract class RelationalNationalBackend : INationalBackend, IAsyncDispos
 
     /// <summary>
     /// Stores one patient with all records, in one transaction. Requires the patient's country to be this back end's,
-    /// its identifier system to be the country's, and a <see cref="PatientRecord.ResourceId"/>; throws
+    /// its identifier system to be the country's, a <see cref="PatientRecord.ResourceId"/>, names and a FHIR gender; throws
     /// <see cref="DbException"/> if the patient, identifier or a prescription id already exists.
     /// </summary>
     /// <param name="file">The patient's records.</param>
@@ -189,6 +189,16 @@ public abstract class RelationalNationalBackend : INationalBackend, IAsyncDispos
         if (string.IsNullOrWhiteSpace(p.ResourceId))
         {
             throw new ArgumentException("The patient needs a ResourceId (its stable id in this store).", nameof(file));
+        }
+
+        if (string.IsNullOrWhiteSpace(p.FamilyName) || p.GivenNames is not { Count: > 0 } || p.GivenNames.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("The patient needs a family name and at least one non-empty given name.", nameof(file));
+        }
+
+        if (p.Gender is not ("male" or "female" or "other" or "unknown"))
+        {
+            throw new ArgumentException($"'{p.Gender}' is not a FHIR administrative gender (male, female, other, unknown).", nameof(file));
         }
 
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

@@ -23,6 +23,19 @@ public sealed class InMemoryAndFactoryTests
     }
 
     [Fact]
+    public async Task A_damaged_dispense_from_a_failed_parse_is_invalid_not_an_exception()
+    {
+        await using var backend = await NationalBackendFactory.OpenAsync(NationalBackendFactory.Sqlite, ":memory:", "DK");
+        var json = EDispensation.Create(SyntheticPatients.DemoDanishCopdPrescription, SyntheticPatients.DemoDanishCopdPatient, null, "ES", "Farmacia", DateTimeOffset.UtcNow)
+            .ToJson().Replace("\"completed\"", "\"handed-over-twice\"", StringComparison.Ordinal);
+        var parsed = FhirResourceParser.Parse(json);
+        Assert.False(parsed.IsValid);
+        var result = await backend.DispenseAsync((Hl7.Fhir.Model.MedicationDispense)parsed.Resource!);
+        Assert.Equal(DispenseStatus.Invalid, result.Status);
+        Assert.Equal(DispenseStatus.Dispensed, (await backend.DispenseAsync(EDispensation.Create(SyntheticPatients.DemoDanishCopdPrescription, SyntheticPatients.DemoDanishCopdPatient, null, "ES", "Farmacia", DateTimeOffset.UtcNow))).Status);
+    }
+
+    [Fact]
     public async Task Two_in_memory_stores_are_separate()
     {
         await using var a = await NationalBackendFactory.OpenAsync("SQLite", "", "DK");

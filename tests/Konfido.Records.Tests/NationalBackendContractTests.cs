@@ -322,6 +322,12 @@ public abstract class NationalBackendContractTests : IAsyncLifetime
         await Assert.ThrowsAsync<ArgumentException>(() => Backend.AddPatientAsync(spaniard));
         var wrongSystem = spaniard with { Patient = spaniard.Patient with { Country = "DK" } };
         await Assert.ThrowsAsync<ArgumentException>(() => Backend.AddPatientAsync(wrongSystem));
+
+        var dane = SyntheticPatients.For("DK")[0];
+        var fresh = dane.Patient with { NationalId = "240485-2464", ResourceId = Guid.NewGuid().ToString() };
+        await Assert.ThrowsAsync<ArgumentException>(() => Backend.AddPatientAsync(dane with { Patient = fresh with { Gender = "M" } }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Backend.AddPatientAsync(dane with { Patient = fresh with { GivenNames = [] } }));
+        Assert.Empty(await Backend.FindPatientsAsync(new PatientQuery(IdentifierValue: "240485-2464")));
     }
 
     [Fact]
