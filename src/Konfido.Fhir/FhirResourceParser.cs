@@ -149,7 +149,13 @@ public static class FhirResourceParser
                 OperationOutcome.IssueSeverity.Information => ValidationSeverity.Information,
                 _ => ValidationSeverity.Error,
             };
-            return new ValidationIssue(severity, v.IssueType.GetLiteral() ?? IssueCodes.Structure, v.InstancePath ?? "", v.BaseErrorMessage ?? v.Message);
+            var message = v.BaseErrorMessage ?? v.Message;
+            if (v.LineNumber is { } line && v.BaseErrorMessage is not null)
+            {
+                message += v.Position is { } position ? $" (line {line}, position {position})" : $" (line {line})";
+            }
+
+            return new ValidationIssue(severity, v.IssueType.GetLiteral() ?? IssueCodes.Structure, v.InstancePath ?? "", message);
         }
 
         return ValidationIssue.Error(IssueCodes.Structure, "", error.Message);
