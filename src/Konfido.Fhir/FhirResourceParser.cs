@@ -104,7 +104,7 @@ public static class FhirResourceParser
         {
             return Malformed(format, "not well-formed XML: " + ex.Message);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException or NotSupportedException)
+        catch (Exception ex) when (IsParserFailure(ex))
         {
             return Malformed(format, $"not a FHIR {format.ToString().ToUpperInvariant()} resource: {ex.Message}");
         }
@@ -118,6 +118,15 @@ public static class FhirResourceParser
 
         return new FhirParseResult(resource, format, issues);
     }
+
+    /// <summary>
+    /// Exceptions the Firely deserialisers throw for some damaged input instead of reporting an issue (seen with
+    /// fuzzed input: IndexOutOfRangeException from the JSON deserialiser in SDK 6.8). They mean "not parseable",
+    /// never a Konfido defect, so they become a result.
+    /// </summary>
+    internal static bool IsParserFailure(Exception ex) =>
+        ex is InvalidOperationException or FormatException or ArgumentException or NotSupportedException or IndexOutOfRangeException
+            or InvalidCastException or OverflowException or KeyNotFoundException or NullReferenceException or CodedException;
 
     private static FhirParseResult Malformed(FhirFormat format, string message) =>
         new(null, format, [new ValidationIssue(ValidationSeverity.Fatal, IssueCodes.Structure, "", message)]);
@@ -140,7 +149,13 @@ public static class FhirResourceParser
                 OperationOutcome.IssueSeverity.Information => ValidationSeverity.Information,
                 _ => ValidationSeverity.Error,
             };
-            return new ValidationIssue(severity, v.IssueType.GetLiteral() ?? IssueCodes.Structure, v.InstancePath ?? "", v.BaseErrorMessage ?? v.Message);
+            var message = v.BaseErrorMessage ?? v.Message;
+            if (v.LineNumber is { } line && v.BaseErrorMessage is not null)
+            {
+                message += v.Position is { } position ? $" (line {line}, position {position})" : $" (line {line})";
+            }
+
+            return new ValidationIssue(severity, v.IssueType.GetLiteral() ?? IssueCodes.Structure, v.InstancePath ?? "", message);
         }
 
         return ValidationIssue.Error(IssueCodes.Structure, "", error.Message);

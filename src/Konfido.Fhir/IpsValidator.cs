@@ -27,7 +27,8 @@ public sealed record IpsValidationResult(Resource? Resource, FhirFormat Format, 
 /// <item>whose first entry is a Composition of type LOINC 60591-5;</item>
 /// <item>holding exactly one Patient;</item>
 /// <item>with the required sections Problems 11450-4, Allergies 48765-2 and Medications 10160-0;</item>
-/// <item>each section holding entries or an emptyReason (not both, FHIR cmp-2);</item>
+/// <item>each required section holding entries or an emptyReason (IPS ips-comp-1), any other section text, entries or
+/// sub-sections (FHIR cmp-1), and no section both entries and an emptyReason (FHIR cmp-2);</item>
 /// <item>and every reference resolvable inside the Bundle.</item>
 /// </list>
 /// A Bundle claims to be an IPS if one of its Compositions has type LOINC 60591-5 or its <c>meta.profile</c> names the
@@ -50,10 +51,21 @@ public static class IpsValidator
         }
 
         var issues = parsed.Issues.ToList();
-        var isIps = parsed.Resource is Bundle b && ClaimsPatientSummary(b);
-        if (isIps)
+        bool isIps;
+        try
         {
-            issues.AddRange(CheckPatientSummary((Bundle)parsed.Resource));
+            // A resource parsed with errors may hold data that its typed getters refuse to return (a repeated
+            // element where one is allowed, a wrong literal); then the IPS rules cannot be evaluated on it.
+            isIps = parsed.Resource is Bundle b && ClaimsPatientSummary(b);
+            if (isIps)
+            {
+                issues.AddRange(CheckPatientSummary((Bundle)parsed.Resource));
+            }
+        }
+        catch (Exception ex) when (!parsed.IsValid && FhirResourceParser.IsParserFailure(ex))
+        {
+            isIps = parsed.Resource is Bundle;
+            issues.Add(ValidationIssue.Error(IssueCodes.Structure, "", $"The IPS rules could not be evaluated on this damaged resource: {ex.Message}"));
         }
 
         return new IpsValidationResult(parsed.Resource, parsed.Format, isIps, Order(issues));
@@ -90,13 +102,15 @@ public static class IpsValidator
         var issues = new List<ValidationIssue>();
 
         // 1. A document Bundle.
-        if (bundle.Type is null)
+        // Raw literals, not typed values: a wrong literal (already reported by the parser) must not throw here.
+        var type = bundle.TypeElement?.JsonValue?.ToString();
+        if (string.IsNullOrEmpty(type))
         {
             issues.Add(ValidationIssue.Error(IssueCodes.Required, "Bundle.type", "An IPS must be a document Bundle, but Bundle.type is missing."));
         }
-        else if (bundle.Type != Bundle.BundleType.Document)
+        else if (type != "document")
         {
-            issues.Add(ValidationIssue.Error(IssueCodes.Invalid, "Bundle.type", $"An IPS must be a document Bundle, but Bundle.type is '{bundle.Type.GetLiteral()}'."));
+            issues.Add(ValidationIssue.Error(IssueCodes.Invalid, "Bundle.type", $"An IPS must be a document Bundle, but Bundle.type is '{type}'."));
         }
 
         // 2. Identifier and timestamp.
@@ -105,7 +119,7 @@ public static class IpsValidator
             issues.Add(ValidationIssue.Error(IssueCodes.Required, "Bundle.identifier", "A document Bundle must carry an identifier with a value (FHIR bdl-9)."));
         }
 
-        if (bundle.TimestampElement?.Value is null)
+        if (string.IsNullOrEmpty(bundle.TimestampElement?.JsonValue?.ToString()))
         {
             issues.Add(ValidationIssue.Error(IssueCodes.Required, "Bundle.timestamp", "A document Bundle must carry a timestamp (FHIR bdl-10)."));
         }
@@ -179,11 +193,18 @@ public static class IpsValidator
             var hasEntries = s.Entry.Count > 0;
             var hasSubsections = s.Section.Count > 0;
             var label = s.Title ?? s.Code?.Coding?.FirstOrDefault()?.Code ?? "untitled";
-            if (!hasEntries && !hasSubsections && s.EmptyReason is null)
+            var required = IpsCodes.RequiredSections.Any(r => HasLoinc(s.Code, r.Code));
+            if (required && !hasEntries && s.EmptyReason is null)
             {
+                // IPS ips-comp-1, on the Problems, Allergies and Medication Summary sections.
                 issues.Add(ValidationIssue.Error(IssueCodes.Required, at, $"Section '{label}' has neither entries nor an emptyReason (IPS ips-comp-1)."));
             }
-            else if (hasEntries && s.EmptyReason is not null)
+            else if (!required && !hasEntries && !hasSubsections && s.Text is null && s.EmptyReason is null)
+            {
+                issues.Add(ValidationIssue.Error(IssueCodes.Required, at, $"Section '{label}' has no text, entries, sub-sections or emptyReason (FHIR cmp-1)."));
+            }
+
+            if (hasEntries && s.EmptyReason is not null)
             {
                 issues.Add(ValidationIssue.Error(IssueCodes.Invalid, at + ".emptyReason", $"Section '{label}' has entries and an emptyReason; an emptyReason is only for an empty section (FHIR cmp-2)."));
             }

@@ -28,11 +28,12 @@ public static class PatientSummaryBuilder
 
     /// <summary>Builds the IPS for <paramref name="input"/> with the given document id (Bundle.identifier).</summary>
     /// <param name="input">The patient's records. Requires a patient with a national id and at least one given name.</param>
-    /// <param name="timestamp">The document's timestamp (Bundle.timestamp and Composition.date).</param>
+    /// <param name="timestamp">The document's timestamp (Bundle.timestamp and Composition.date), truncated to whole seconds.</param>
     /// <param name="documentId">The document id; entry ids derive from it.</param>
     public static Bundle Build(PatientSummaryInput input, DateTimeOffset timestamp, Guid documentId)
     {
         Check(input);
+        timestamp = new DateTimeOffset(timestamp.Ticks - (timestamp.Ticks % TimeSpan.TicksPerSecond), timestamp.Offset); // whole seconds
         var ids = new EntryIds(documentId);
         var when = timestamp.ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture);
 
@@ -63,7 +64,7 @@ public static class PatientSummaryBuilder
             Id = compositionId,
             Identifier = new Identifier("urn:ietf:rfc:3986", Urn(compositionId)),
             Status = CompositionStatus.Final,
-            Type = new CodeableConcept(FhirSystems.Loinc, IpsCodes.PatientSummaryDocument, "Patient summary Document"),
+            Type = new CodeableConcept(FhirSystems.Loinc, IpsCodes.PatientSummaryDocument, "Patient summary Document", null),
             Subject = new ResourceReference(patientRef, patientName),
             Date = when,
             Author = [new ResourceReference(authorRef)],
@@ -201,7 +202,7 @@ public static class PatientSummaryBuilder
         var section = new Composition.SectionComponent
         {
             Title = title,
-            Code = new CodeableConcept(FhirSystems.Loinc, code, display),
+            Code = new CodeableConcept(FhirSystems.Loinc, code, display, null),
             Text = new Narrative { Status = Narrative.NarrativeStatus.Generated, Div = div },
         };
         foreach (var id in entryIds)
@@ -257,7 +258,7 @@ public static class PatientSummaryBuilder
             Id = id,
             ClinicalStatus = new CodeableConcept(FhirSystems.ConditionClinical, c.ClinicalStatus),
             VerificationStatus = new CodeableConcept(FhirSystems.ConditionVerification, "confirmed"),
-            Category = [new CodeableConcept(FhirSystems.Loinc, "75326-9", "Problem")],
+            Category = [new CodeableConcept(FhirSystems.Loinc, "75326-9", "Problem", null)],
             Code = code,
             Subject = new ResourceReference(patientRef),
             Onset = c.Onset is { } onset ? new FhirDateTime(Date(onset)) : null,

@@ -73,6 +73,19 @@ public static class EDispensation
     /// <summary>Checks the shape described on <see cref="EDispensation"/>; returns the essentials or a reason.</summary>
     internal static (Submission? Submission, string? Reason) Read(MedicationDispense dispense)
     {
+        try
+        {
+            return ReadChecked(dispense);
+        }
+        catch (Exception ex) when (ex is Hl7.Fhir.Utility.CodedException or InvalidCastException or FormatException)
+        {
+            // A resource parsed with errors can hold values its typed getters refuse (e.g. an unknown status code).
+            return (null, "The MedicationDispense is damaged: " + ex.Message);
+        }
+    }
+
+    private static (Submission? Submission, string? Reason) ReadChecked(MedicationDispense dispense)
+    {
         var target = dispense.AuthorizingPrescription.Select(r => r?.Reference).FirstOrDefault(r => r is not null);
         if (target is null)
         {

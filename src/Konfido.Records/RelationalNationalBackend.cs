@@ -167,7 +167,7 @@ public abstract class RelationalNationalBackend : INationalBackend, IAsyncDispos
 
     /// <summary>
     /// Stores one patient with all records, in one transaction. Requires the patient's country to be this back end's,
-    /// its identifier system to be the country's, and a <see cref="PatientRecord.ResourceId"/>; throws
+    /// its identifier system to be the country's, a <see cref="PatientRecord.ResourceId"/>, names and a FHIR gender; throws
     /// <see cref="DbException"/> if the patient, identifier or a prescription id already exists.
     /// </summary>
     /// <param name="file">The patient's records.</param>
@@ -189,6 +189,16 @@ public abstract class RelationalNationalBackend : INationalBackend, IAsyncDispos
         if (string.IsNullOrWhiteSpace(p.ResourceId))
         {
             throw new ArgumentException("The patient needs a ResourceId (its stable id in this store).", nameof(file));
+        }
+
+        if (string.IsNullOrWhiteSpace(p.FamilyName) || p.GivenNames is not { Count: > 0 } || p.GivenNames.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("The patient needs a family name and at least one non-empty given name.", nameof(file));
+        }
+
+        if (p.Gender is not ("male" or "female" or "other" or "unknown"))
+        {
+            throw new ArgumentException($"'{p.Gender}' is not a FHIR administrative gender (male, female, other, unknown).", nameof(file));
         }
 
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -458,56 +468,64 @@ public abstract class RelationalNationalBackend : INationalBackend, IAsyncDispos
         return (record.ResourceId!, record, gp);
     }
 
+    /// <summary>Loads a patient's whole file in one round trip: five SELECTs in one command, read with NextResult.</summary>
     private async Task<PatientFile?> LoadFileAsync(DbConnection connection, string nationalId, CancellationToken cancellationToken)
     {
-        var found = await FindPatientByIdentifierAsync(connection, null, nationalId, cancellationToken).ConfigureAwait(false);
-        if (found is null)
+        const string patientIds =
+            "(SELECT p.id FROM patients p JOIN identifiers i ON i.patient_id = p.id WHERE p.country = @country AND i.system = @national_system AND i.value = @value)";
+        var sql = string.Join(";\n",
+            PatientColumns + " WHERE p.id IN " + patientIds,
+            "SELECT display, snomed_code, icd10_code, onset_date, clinical_status FROM conditions WHERE patient_id IN " + patientIds + " ORDER BY seq",
+            "SELECT display, snomed_code, category, criticality, reaction FROM allergies WHERE patient_id IN " + patientIds + " ORDER BY seq",
+            "SELECT atc_code, display, dose_text, start_date, status FROM medications WHERE patient_id IN " + patientIds + " ORDER BY seq",
+            PrescriptionColumns + " WHERE patient_id IN " + patientIds + " ORDER BY authored_on, id");
+
+        await using var command = Command(connection, null, sql, ("country", Country), ("value", nationalId.Trim()));
+        await using var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await r.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
 
-        var (id, record, gp) = found.Value;
+        var (record, gp) = ReadPatient(r);
         var conditions = new List<ConditionRecord>();
-        await using (var command = Command(connection, null, "SELECT display, snomed_code, icd10_code, onset_date, clinical_status FROM conditions WHERE patient_id = @patient ORDER BY seq", ("patient", id)))
-        await using (var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                conditions.Add(new ConditionRecord(r.GetString(0), Nullable(r, 1), Nullable(r, 2), ParseDate(Nullable(r, 3)), r.GetString(4)));
-            }
-        }
-
         var allergies = new List<AllergyRecord>();
-        await using (var command = Command(connection, null, "SELECT display, snomed_code, category, criticality, reaction FROM allergies WHERE patient_id = @patient ORDER BY seq", ("patient", id)))
-        await using (var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                allergies.Add(new AllergyRecord(r.GetString(0), Nullable(r, 1), r.GetString(2), r.GetString(3), Nullable(r, 4)));
-            }
-        }
-
         var medications = new List<MedicationRecord>();
-        await using (var command = Command(connection, null, "SELECT atc_code, display, dose_text, start_date, status FROM medications WHERE patient_id = @patient ORDER BY seq", ("patient", id)))
-        await using (var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        var prescriptions = new List<PrescriptionRecord>();
+
+        await NextResultAsync(r, cancellationToken).ConfigureAwait(false);
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                medications.Add(new MedicationRecord(r.GetString(0), r.GetString(1), r.GetString(2), ParseDate(Nullable(r, 3)), r.GetString(4)));
-            }
+            conditions.Add(new ConditionRecord(r.GetString(0), Nullable(r, 1), Nullable(r, 2), ParseDate(Nullable(r, 3)), r.GetString(4)));
         }
 
-        var prescriptions = new List<PrescriptionRecord>();
-        await using (var command = Command(connection, null, PrescriptionColumns + " WHERE patient_id = @patient ORDER BY authored_on, id", ("patient", id)))
-        await using (var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        await NextResultAsync(r, cancellationToken).ConfigureAwait(false);
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                prescriptions.Add(ReadPrescription(r));
-            }
+            allergies.Add(new AllergyRecord(r.GetString(0), Nullable(r, 1), r.GetString(2), r.GetString(3), Nullable(r, 4)));
+        }
+
+        await NextResultAsync(r, cancellationToken).ConfigureAwait(false);
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            medications.Add(new MedicationRecord(r.GetString(0), r.GetString(1), r.GetString(2), ParseDate(Nullable(r, 3)), r.GetString(4)));
+        }
+
+        await NextResultAsync(r, cancellationToken).ConfigureAwait(false);
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            prescriptions.Add(ReadPrescription(r));
         }
 
         return new PatientFile(record, gp, conditions, allergies, medications, prescriptions);
+    }
+
+    private static async Task NextResultAsync(DbDataReader reader, CancellationToken cancellationToken)
+    {
+        if (!await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException("The store returned fewer result sets than queried.");
+        }
     }
 
     private const string PrescriptionColumns =

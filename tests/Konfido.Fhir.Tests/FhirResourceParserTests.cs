@@ -57,7 +57,7 @@ public sealed class FhirResourceParserTests
         Assert.True(parsed.IsWellFormed);
         Assert.IsType<Patient>(parsed.Resource);
         Assert.False(parsed.IsValid);
-        Assert.Contains(parsed.Issues, i => i.IsError && i.Location == location);
+        Assert.Contains(parsed.Issues, i => i.IsError && i.Location == location && i.Message.Contains("(line ", StringComparison.Ordinal));
 
         var validated = IpsValidator.Validate(text);
         Assert.True(validated.IsWellFormed);

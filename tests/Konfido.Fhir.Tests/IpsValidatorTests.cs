@@ -120,6 +120,23 @@ public sealed class IpsValidatorTests
 
     [Theory]
     [MemberData(nameof(Formats))]
+    public void Optional_section_needs_text_entries_or_subsections_but_not_an_empty_reason(string format)
+    {
+        var planOfCare = new Composition.SectionComponent
+        {
+            Title = "Plan of Treatment",
+            Code = new CodeableConcept(FhirSystems.Loinc, "18776-5"),
+            Text = new Narrative { Status = Narrative.NarrativeStatus.Generated, Div = "<div xmlns=\"http://www.w3.org/1999/xhtml\">Review in 3 months</div>" },
+        };
+        var withText = ValidateMutated(format, b => CompositionOf(b).Section.Add(planOfCare));
+        Assert.True(withText.IsValid, string.Join("\n", withText.Issues));
+
+        AssertFailsWith(ValidateMutated(format, b => CompositionOf(b).Section.Add(new Composition.SectionComponent { Title = "Empty", Code = new CodeableConcept(FhirSystems.Loinc, "18776-5") })),
+            IssueCodes.Required, "Bundle.entry[0].resource.section[3]");
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
     public void Section_with_entries_and_an_empty_reason_fails(string format) =>
         AssertFailsWith(ValidateMutated(format, b => CompositionOf(b).Section[0].EmptyReason = new CodeableConcept(FhirSystems.ListEmptyReason, "nilknown")),
             IssueCodes.Invalid, "Bundle.entry[0].resource.section[0].emptyReason");

@@ -24,6 +24,8 @@ public sealed class PatientSummaryBuilderTests
         var composition = Assert.IsType<Composition>(Build().Entry[0].Resource);
         Assert.Equal(CompositionStatus.Final, composition.Status);
         Assert.Equal(IpsCodes.PatientSummaryDocument, composition.Type.Coding.Single().Code);
+        Assert.Equal("Patient summary Document", composition.Type.Coding.Single().Display);
+        Assert.All(composition.Section, s => Assert.False(string.IsNullOrEmpty(s.Code.Coding.Single().Display)));
         Assert.Equal(FhirSystems.Loinc, composition.Type.Coding.Single().System);
         Assert.Equal("2026-03-14T09:30:00+01:00", composition.Date);
         Assert.NotEmpty(composition.Title);
@@ -54,6 +56,15 @@ public sealed class PatientSummaryBuilderTests
         Assert.Single(bundle.Entry.Select(e => e.Resource).OfType<AllergyIntolerance>());
         Assert.Single(bundle.Entry.Select(e => e.Resource).OfType<Practitioner>());
         Assert.Single(bundle.Entry.Select(e => e.Resource).OfType<Organization>());
+    }
+
+    [Fact]
+    public void Timestamp_and_composition_date_are_the_same_whole_second()
+    {
+        var at = new DateTimeOffset(2026, 11, 23, 20, 36, 20, TimeSpan.Zero).AddTicks(8532073);
+        var bundle = PatientSummaryBuilder.Build(SampleSummaries.Copd(), at);
+        Assert.Equal(new DateTimeOffset(2026, 11, 23, 20, 36, 20, TimeSpan.Zero), bundle.Timestamp);
+        Assert.Equal("2026-11-23T20:36:20+00:00", ((Composition)bundle.Entry[0].Resource).Date);
     }
 
     [Fact]
