@@ -69,12 +69,16 @@ public class ProofBenchmarks
     [Params(10_000_000)]
     public long Size { get; set; }
 
+    /// <summary>Tiles the proof cache holds: 16384 (128 MiB, leaf tiles mostly read from SQLite) or 131072 (all 78k tiles of 10M entries in RAM).</summary>
+    [Params(16_384, 131_072)]
+    public int CacheTiles { get; set; }
+
     [GlobalSetup]
     public async Task SetupAsync()
     {
         var path = Path.Combine(Path.GetTempPath(), $"konfido-ledger-bench-{Size}.db");
         _storage = await SqliteLogStorage.OpenAsync(path);
-        _log = await MerkleLog.OpenAsync(_storage, new MerkleLogOptions { MaxBatchSize = 200_000, QueueCapacity = 200_000 });
+        _log = await MerkleLog.OpenAsync(_storage, new MerkleLogOptions { MaxBatchSize = 200_000, QueueCapacity = 200_000, TileCacheCapacity = CacheTiles });
         if (_log.Head.Size < Size)
         {
             Console.Error.WriteLine($"Building a {Size}-entry log in {path} (once) ...");
@@ -95,7 +99,7 @@ public class ProofBenchmarks
         }
 
         // A serving node's cache is warm: load the upper levels once.
-        await _log.WarmUpAsync(3);
+        await _log.WarmUpAsync(CacheTiles > 100_000 ? 0 : 3);
         var random = new Random(7);
         _indexes = Enumerable.Range(0, 4096).Select(_ => random.NextInt64(Size)).ToArray();
         _proofIndex = _indexes[0];

@@ -360,31 +360,82 @@ public sealed class MerkleLog : IAsyncDisposable
 
     private async ValueTask<MerkleHash[]> HashRangesAsync(IReadOnlyList<LeafRange> ranges, CancellationToken cancellationToken)
     {
-        var hashes = new MerkleHash[ranges.Count];
-        for (var i = 0; i < hashes.Length; i++)
+        // Plan every node first, then fetch the tiles the cache lacks in one storage round trip.
+        var plans = new IReadOnlyList<(int Level, long Index)>[ranges.Count];
+        var tiles = new Dictionary<(int Level, long Index), byte[]?>();
+        List<(int Level, long Index)>? missing = null;
+        for (var i = 0; i < plans.Length; i++)
         {
-            hashes[i] = await RangeHashAsync(ranges[i], cancellationToken).ConfigureAwait(false);
+            plans[i] = ranges[i].PerfectSubtrees();
+            foreach (var (level, index) in plans[i])
+            {
+                var key = (level, index >> Tiles.WidthBits);
+                var need = (int)((index & (Tiles.Width - 1)) + 1) * MerkleHash.Size;
+                if (tiles.TryGetValue(key, out var known))
+                {
+                    if (known is not null && known.Length < need)
+                    {
+                        // A stale partial tile: fetch the current one.
+                        tiles[key] = null;
+                        (missing ??= []).Add(key);
+                    }
+
+                    continue;
+                }
+
+                if (_cache.TryGetValue(key, out var cached) && cached.Length >= need)
+                {
+                    tiles[key] = cached;
+                }
+                else
+                {
+                    tiles[key] = null;
+                    (missing ??= []).Add(key);
+                }
+            }
+        }
+
+        if (missing is not null)
+        {
+            var fetched = await _storage.ReadTilesAsync(missing, cancellationToken).ConfigureAwait(false);
+            foreach (var (key, tile) in fetched)
+            {
+                tiles[key] = tile;
+                _cache.AddOrUpdate(key, tile, (_, old) => old.Length >= tile.Length ? old : tile);
+            }
+
+            if (Interlocked.Add(ref _cacheAdds, fetched.Count) > _options.TileCacheCapacity)
+            {
+                TrimCache();
+            }
+        }
+
+        var hashes = new MerkleHash[plans.Length];
+        Span<MerkleHash> parts = stackalloc MerkleHash[64];
+        for (var i = 0; i < plans.Length; i++)
+        {
+            var plan = plans[i];
+            for (var j = 0; j < plan.Count; j++)
+            {
+                var (level, index) = plan[j];
+                var tile = tiles[(level, index >> Tiles.WidthBits)];
+                var slot = (int)(index & (Tiles.Width - 1));
+                if (tile is null || tile.Length < (slot + 1) * MerkleHash.Size)
+                {
+                    throw new InvalidDataException($"The stored log is corrupt: node {level}/{index} is missing.");
+                }
+
+                parts[j] = MerkleHash.ReadPacked(tile, slot);
+            }
+
+            hashes[i] = plan.Count == 1 ? parts[0] : MerkleProof.FoldRange(parts[..plan.Count]);
         }
 
         return hashes;
     }
 
-    private async ValueTask<MerkleHash> RangeHashAsync(LeafRange range, CancellationToken cancellationToken)
-    {
-        var nodes = range.PerfectSubtrees();
-        if (nodes.Count == 1)
-        {
-            return await GetNodeAsync(nodes[0].Level, nodes[0].Index, cancellationToken).ConfigureAwait(false);
-        }
-
-        var hashes = new MerkleHash[nodes.Count];
-        for (var i = 0; i < hashes.Length; i++)
-        {
-            hashes[i] = await GetNodeAsync(nodes[i].Level, nodes[i].Index, cancellationToken).ConfigureAwait(false);
-        }
-
-        return MerkleProof.FoldRange(hashes);
-    }
+    private async ValueTask<MerkleHash> RangeHashAsync(LeafRange range, CancellationToken cancellationToken) =>
+        (await HashRangesAsync([range], cancellationToken).ConfigureAwait(false))[0];
 
     private async ValueTask<MerkleHash> GetNodeAsync(int level, long index, CancellationToken cancellationToken)
     {
@@ -445,7 +496,7 @@ public sealed class MerkleLog : IAsyncDisposable
         for (var level = MaxLevels - 1; level >= fromLevel; level--)
         {
             var nodes = size >> level;
-            for (long tile = 0; tile * Tiles.Width < nodes && loaded < _options.TileCacheCapacity / 2; tile++, loaded++)
+            for (long tile = 0; tile * Tiles.Width < nodes && loaded < _options.TileCacheCapacity * 3 / 4; tile++, loaded++)
             {
                 await GetNodeAsync(level, tile * Tiles.Width, cancellationToken).ConfigureAwait(false);
             }

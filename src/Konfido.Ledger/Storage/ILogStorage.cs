@@ -28,6 +28,14 @@ public interface ILogStorage : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the read.</param>
     ValueTask<byte[]?> ReadTileAsync(int level, long index, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Reads several tiles in one round trip (a proof needs up to one tile per level); absent tiles are
+    /// missing from the result.
+    /// </summary>
+    /// <param name="tiles">The (level, index) of each tile.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    ValueTask<IReadOnlyDictionary<(int Level, long Index), byte[]>> ReadTilesAsync(IReadOnlyList<(int Level, long Index)> tiles, CancellationToken cancellationToken = default);
+
     /// <summary>Reads entry <paramref name="index"/>; null if absent.</summary>
     /// <param name="index">The 0-based entry index.</param>
     /// <param name="cancellationToken">Cancels the read.</param>

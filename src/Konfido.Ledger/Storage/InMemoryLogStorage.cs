@@ -29,6 +29,25 @@ public sealed class InMemoryLogStorage : ILogStorage
     }
 
     /// <inheritdoc />
+    public ValueTask<IReadOnlyDictionary<(int Level, long Index), byte[]>> ReadTilesAsync(IReadOnlyList<(int Level, long Index)> tiles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tiles);
+        var result = new Dictionary<(int Level, long Index), byte[]>();
+        lock (_gate)
+        {
+            foreach (var key in tiles)
+            {
+                if (_tiles.TryGetValue(key, out var tile))
+                {
+                    result[key] = tile.ToArray();
+                }
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyDictionary<(int Level, long Index), byte[]>>(result);
+    }
+
+    /// <inheritdoc />
     public ValueTask<byte[]?> ReadEntryAsync(long index, CancellationToken cancellationToken = default)
     {
         lock (_gate)

@@ -73,6 +73,29 @@ public sealed class PostgresLogStorage : ILogStorage
     }
 
     /// <inheritdoc />
+    public async ValueTask<IReadOnlyDictionary<(int Level, long Index), byte[]>> ReadTilesAsync(IReadOnlyList<(int Level, long Index)> tiles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tiles);
+        var result = new Dictionary<(int Level, long Index), byte[]>();
+        if (tiles.Count == 0)
+        {
+            return result;
+        }
+
+        await using var command = _dataSource.CreateCommand("SELECT t.level, t.idx, t.hashes FROM ledger_tiles t JOIN unnest($2::int[], $3::bigint[]) AS k(l, i) ON t.level = k.l AND t.idx = k.i WHERE t.log = $1");
+        command.Parameters.AddWithValue(_log);
+        command.Parameters.AddWithValue(tiles.Select(t => t.Level).ToArray());
+        command.Parameters.AddWithValue(tiles.Select(t => t.Index).ToArray());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result[(reader.GetInt32(0), reader.GetInt64(1))] = (byte[])reader.GetValue(2);
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
     public async ValueTask<byte[]?> ReadEntryAsync(long index, CancellationToken cancellationToken = default)
     {
         await using var command = _dataSource.CreateCommand("SELECT data FROM ledger_entries WHERE log = $1 AND idx = $2");

@@ -100,6 +100,39 @@ public sealed class SqliteLogStorage : ILogStorage
     }
 
     /// <inheritdoc />
+    public ValueTask<IReadOnlyDictionary<(int Level, long Index), byte[]>> ReadTilesAsync(IReadOnlyList<(int Level, long Index)> tiles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tiles);
+        var result = new Dictionary<(int Level, long Index), byte[]>();
+        var reader = RentReader();
+        try
+        {
+            // One prepared statement of PooledReader.BatchSize point lookups (UNION ALL); unused slots ask for level -1.
+            for (var start = 0; start < tiles.Count; start += PooledReader.BatchSize)
+            {
+                for (var slot = 0; slot < PooledReader.BatchSize; slot++)
+                {
+                    var present = start + slot < tiles.Count;
+                    reader.BatchLevels[slot].Value = present ? tiles[start + slot].Level : -1;
+                    reader.BatchIndexes[slot].Value = present ? tiles[start + slot].Index : -1;
+                }
+
+                using var rows = reader.Batch.ExecuteReader();
+                while (rows.Read())
+                {
+                    result[((int)rows.GetInt64(0), rows.GetInt64(1))] = (byte[])rows.GetValue(2);
+                }
+            }
+        }
+        finally
+        {
+            _readers.Add(reader);
+        }
+
+        return ValueTask.FromResult<IReadOnlyDictionary<(int Level, long Index), byte[]>>(result);
+    }
+
+    /// <inheritdoc />
     public ValueTask<byte[]?> ReadEntryAsync(long index, CancellationToken cancellationToken = default)
     {
         var reader = RentReader();
@@ -128,7 +161,7 @@ public sealed class SqliteLogStorage : ILogStorage
             Connection.Open();
             using (var pragma = Connection.CreateCommand())
             {
-                pragma.CommandText = "PRAGMA busy_timeout=10000;";
+                pragma.CommandText = "PRAGMA busy_timeout=10000; PRAGMA mmap_size=1073741824; PRAGMA cache_size=-32768;";
                 pragma.ExecuteNonQuery();
             }
 
@@ -137,13 +170,34 @@ public sealed class SqliteLogStorage : ILogStorage
             TileLevel = Tile.Parameters.Add("$l", SqliteType.Integer);
             TileIndex = Tile.Parameters.Add("$i", SqliteType.Integer);
             Tile.Prepare();
+            Batch = Connection.CreateCommand();
+            Batch.CommandText = string.Join(" UNION ALL ", Enumerable.Range(0, BatchSize).Select(k => $"SELECT level, idx, hashes FROM log_tiles WHERE level = $l{k} AND idx = $i{k}"));
+            BatchLevels = new SqliteParameter[BatchSize];
+            BatchIndexes = new SqliteParameter[BatchSize];
+            for (var k = 0; k < BatchSize; k++)
+            {
+                BatchLevels[k] = Batch.Parameters.Add($"$l{k}", SqliteType.Integer);
+                BatchIndexes[k] = Batch.Parameters.Add($"$i{k}", SqliteType.Integer);
+                BatchLevels[k].Value = -1;
+                BatchIndexes[k].Value = -1;
+            }
+
+            Batch.Prepare();
             Entry = Connection.CreateCommand();
             Entry.CommandText = "SELECT data FROM log_entries WHERE idx = $i";
             EntryIndex = Entry.Parameters.Add("$i", SqliteType.Integer);
             Entry.Prepare();
         }
 
+        public const int BatchSize = 24;
+
         public SqliteConnection Connection { get; }
+
+        public SqliteCommand Batch { get; }
+
+        public SqliteParameter[] BatchLevels { get; }
+
+        public SqliteParameter[] BatchIndexes { get; }
 
         public SqliteCommand Tile { get; }
 
@@ -158,6 +212,7 @@ public sealed class SqliteLogStorage : ILogStorage
         public void Dispose()
         {
             Tile.Dispose();
+            Batch.Dispose();
             Entry.Dispose();
             Connection.Dispose();
         }

@@ -20,6 +20,9 @@ public delegate ValueTask<IReadOnlyList<MerkleHash>?> ConsistencyProofSource(str
 /// </summary>
 public sealed class SplitViewDetector
 {
+    /// <summary>How many distinct sizes per log the detector remembers.</summary>
+    public const int MaxSizesPerLog = 4096;
+
     private readonly Dictionary<string, INoteVerifier[]> _logs;
     private readonly ISecurityEventSink _events;
     private readonly string _node;
@@ -87,6 +90,13 @@ public sealed class SplitViewDetector
             if (atSize.All(o => o.Root != checkpoint.Root))
             {
                 atSize.Add((checkpoint.Root, signedCheckpoint));
+                // Bounded memory: keep the most recent sizes (a fork below them is still caught by the
+                // consistency check against the smallest kept size).
+                while (bySize.Count > MaxSizesPerLog)
+                {
+                    bySize.Remove(bySize.Keys.First());
+                }
+
                 // The nearest smaller and larger sizes are the pairs worth a consistency check.
                 var lower = bySize.Keys.Where(s => s < checkpoint.Size).DefaultIfEmpty(-1).Max();
                 var upper = bySize.Keys.Where(s => s > checkpoint.Size).DefaultIfEmpty(-1).Min();
