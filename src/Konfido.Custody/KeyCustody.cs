@@ -110,6 +110,7 @@ public sealed class KeyCustody : IKeyCustody
         }
 
         _ = CustodyKeyKinds.Name(kind); // throws for undefined kinds
+        RequireUnused(id);
         StoredKey record;
         if (_backend.HoldsKeys(kind))
         {
@@ -142,6 +143,7 @@ public sealed class KeyCustody : IKeyCustody
             throw new ArgumentException($"A secret is 1 to {MaxPayload} bytes.", nameof(secret));
         }
 
+        RequireUnused(id);
         var blob = _backend.Protect(secret, KeyContext(id, CustodyKeyKind.Secret));
         var record = new StoredKey(id, CustodyKeyKind.Secret, [], blob, HeldByBackend: false, _time.GetUtcNow(), null);
         lock (_gate)
@@ -452,6 +454,15 @@ public sealed class KeyCustody : IKeyCustody
         _backend.TryUnprotect(record.ProtectedMaterial, KeyContext(record.Id, record.Kind))
         ?? throw new System.Security.Cryptography.CryptographicException(
             $"The stored material of custody key '{record.Id}' does not authenticate: the key store was altered or belongs to another {Backend} backend.");
+
+    // A cheap early refusal before generating anything; KeyStore.Add is the authoritative check.
+    private void RequireUnused(CustodyKeyId id)
+    {
+        if (_store.Find(id) is not null)
+        {
+            throw new InvalidOperationException($"Custody key '{id}' already exists (ids are never reused, even after destruction).");
+        }
+    }
 
     private static void RequireKind(StoredKey record, CustodyKeyKind kind)
     {

@@ -49,6 +49,29 @@ public sealed class CustodyCommandTests
     }
 
     [Fact]
+    public async Task Check_leaves_no_key_material_in_its_output_or_files()
+    {
+        using var directory = new Konfido.Testing.TemporaryDirectory();
+        var result = await CliRun.RunAsync("custody", "check", "--dir", directory.Path, "--json");
+        Assert.Equal(0, result.ExitCode);
+
+        // The attestation key the check created stays in the directory's custody: fetch its material the only way there is.
+        var measurement = Konfido.Custody.Attestation.NodeMeasurement.FromDigest(new byte[32]);
+        using var custody = Konfido.Custody.KeyCustody.OpenSoftware(new Konfido.Custody.SoftwareCustodyOptions { Directory = directory.Path, Measurement = measurement });
+        var material = custody.UseSecret(Konfido.Custody.KeyCustody.AttestationKeyId, 0, static (s, _) => s.ToArray());
+        var privateScalar = material[..32];
+        var text = result.Stdout + result.Stderr;
+        Assert.DoesNotContain(Convert.ToHexString(privateScalar), text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(Convert.ToBase64String(privateScalar), text, StringComparison.Ordinal);
+        foreach (var file in Directory.GetFiles(directory.Path, "*", SearchOption.AllDirectories))
+        {
+            var bytes = File.ReadAllBytes(file);
+            Assert.Equal(-1, bytes.AsSpan().IndexOf(privateScalar));
+            Assert.Equal(-1, bytes.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(privateScalar))));
+        }
+    }
+
+    [Fact]
     public async Task A_missing_tpm_is_a_usage_error_with_one_clear_line()
     {
         var result = await CliRun.RunAsync("custody", "check", "--backend", "tpm", "--tpm", "127.0.0.1:1", "--json");
