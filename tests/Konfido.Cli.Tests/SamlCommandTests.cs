@@ -101,6 +101,16 @@ public sealed class SamlCommandTests(SamlCommandFiles files) : IClassFixture<Sam
     }
 
     [Fact]
+    public async Task Wrong_recipient_is_invalid()
+    {
+        var result = await CliRun.RunAsync("saml", "verify", "--response", files.File("plain.xml"), "--trust", files.File("trust.pem"),
+            "--now", SamlCommandFiles.At, "--recipient", "https://evil.test/acs", "--json");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("wrong recipient", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Human_output_names_the_verdict()
     {
         var result = await CliRun.RunAsync("saml", "verify", "--response", files.File("plain.xml"), "--trust", files.File("trust.pem"), "--now", SamlCommandFiles.At);

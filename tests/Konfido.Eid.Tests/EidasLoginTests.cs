@@ -104,6 +104,43 @@ public sealed class EidasLoginTests(SamlFixture fixture) : IClassFixture<SamlFix
     }
 
     [Fact]
+    public async Task Browser_round_trip_through_both_post_forms_logs_in()
+    {
+        var (sp, _) = ServiceProvider();
+        var request = sp.CreateAuthnRequest(IdpSso);
+        var requestForm = request.ToHttpPostForm("rs-42");
+        var samlRequest = FormValue(requestForm, "SAMLRequest");
+
+        Assert.True(fixture.EcIdp.TryRespond(samlRequest, new TrustedCertificates([sp.SigningCertificate]), SamlFixture.Person, sp.EncryptionCertificate,
+            FormValue(requestForm, "RelayState"), out var responseForm, out var reason), reason);
+        Assert.Contains($"action=\"{SamlFixture.AcsUrl}\"", responseForm, StringComparison.Ordinal);
+        Assert.Equal("rs-42", FormValue(responseForm!, "RelayState"));
+
+        var login = await sp.AcceptResponseAsync(FormValue(responseForm!, "SAMLResponse"));
+
+        Assert.True(login.IsValid, string.Join("; ", login.Validation.Reasons));
+        Assert.Equal("ES/DK/12345678Z", login.Person!.PersonIdentifier);
+    }
+
+    [Fact]
+    public void Identity_provider_refuses_a_request_from_an_untrusted_sp()
+    {
+        var (sp, _) = ServiceProvider();
+        var request = sp.CreateAuthnRequest(IdpSso);
+
+        Assert.False(fixture.EcIdp.TryRespond(request.Base64, fixture.Trust, SamlFixture.Person, null, null, out var form, out var reason));
+        Assert.Null(form);
+        Assert.Contains("signing certificate is not trusted", reason, StringComparison.Ordinal);
+    }
+
+    private static string FormValue(string html, string name)
+    {
+        var marker = $"name=\"{name}\" value=\"";
+        var start = html.IndexOf(marker, StringComparison.Ordinal) + marker.Length;
+        return System.Net.WebUtility.HtmlDecode(html[start..html.IndexOf('"', start)]);
+    }
+
+    [Fact]
     public async Task Unsolicited_response_is_refused()
     {
         var (sp, _) = ServiceProvider();

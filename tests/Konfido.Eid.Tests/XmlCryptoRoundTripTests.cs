@@ -117,6 +117,27 @@ public sealed class XmlCryptoRoundTripTests
         }
     }
 
+    [Theory]
+    [InlineData("http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p", true)]
+    [InlineData("http://www.w3.org/2009/xmlenc11#rsa-oaep", false)]
+    public void Sha1_key_transport_is_refused(string algorithm, bool keepMgf)
+    {
+        var recipient = DemoCertificates.CreateRsa("recipient");
+        var doc = new XmlDocument { PreserveWhitespace = true };
+        doc.LoadXml(Sample);
+        var data = XmlEncryption.Encrypt(Item(doc), recipient, doc);
+        var method = (XmlElement)data.GetElementsByTagName("EncryptionMethod", "http://www.w3.org/2001/04/xmlenc#")[1]!;
+        method.SetAttribute("Algorithm", algorithm);
+        if (!keepMgf)
+        {
+            // Without an MGF element XML-Enc 1.1 defaults to MGF1 with SHA-1.
+            method.RemoveChild(method.GetElementsByTagName("MGF", "http://www.w3.org/2009/xmlenc11#")[0]!);
+        }
+
+        Assert.False(XmlEncryption.TryDecrypt(data, recipient.GetRSAPrivateKey()!, out _, out var reason));
+        Assert.Contains("SHA-1 is refused", reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Cbc_data_encryption_is_refused()
     {

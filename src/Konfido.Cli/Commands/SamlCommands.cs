@@ -25,10 +25,11 @@ internal static partial class CommandGroups
         var password = new Option<string?>("--password") { Description = "Password of the PKCS#12 file." };
         var now = new Option<string?>("--now") { Description = "Validate at this ISO 8601 time instead of the clock." };
         var audience = new Option<string?>("--audience") { Description = "The SP entity ID the assertion must be addressed to." };
+        var recipient = new Option<string?>("--recipient") { Description = "The assertion consumer URL the bearer confirmation and Destination must name." };
         var json = new Option<bool>("--json") { Description = "Print one JSON document." };
         var command = new Command("verify", "Validates an eIDAS SAML Response: signature by a trusted key on the Response or the Assertion used, decryption, conditions, signature-wrapping defences.")
         {
-            response, trust, decryptKey, password, now, audience, json,
+            response, trust, decryptKey, password, now, audience, recipient, json,
         };
         command.SetAction((ParseResult r) =>
         {
@@ -39,6 +40,7 @@ internal static partial class CommandGroups
             var parameters = new SamlValidationParameters(trusted)
             {
                 Audience = r.GetValue(audience),
+                Recipient = r.GetValue(recipient),
                 Now = ParseNow(r.GetValue(now)),
             };
             using var key = LoadDecryptionKey(r.GetValue(decryptKey), r.GetValue(password));

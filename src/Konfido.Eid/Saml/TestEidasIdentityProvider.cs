@@ -101,6 +101,34 @@ public sealed class TestEidasIdentityProvider
         });
     }
 
+    /// <summary>
+    /// The identity provider's SSO endpoint in one call: verifies a posted <c>SAMLRequest</c>
+    /// (signed by a trusted SP key), answers it for <paramref name="person"/> and renders the
+    /// HTTP-POST page that carries the <c>SAMLResponse</c> to the SP's assertion consumer URL.
+    /// A bad request is a result.
+    /// </summary>
+    /// <param name="samlRequest">The posted <c>SAMLRequest</c> (base64) or its XML.</param>
+    /// <param name="spTrust">The trusted SP signing certificates.</param>
+    /// <param name="person">The person who "logged in".</param>
+    /// <param name="encryptTo">The SP's encryption certificate, or null.</param>
+    /// <param name="relayState">The RelayState to echo, or null.</param>
+    /// <param name="postForm">The HTML page, when the result is true.</param>
+    /// <param name="reason">Why the request was refused, when the result is false.</param>
+    public bool TryRespond(string samlRequest, TrustedCertificates spTrust, EidasPerson person, X509Certificate2? encryptTo, string? relayState,
+        out string? postForm, out string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(person);
+        postForm = null;
+        if (!EidasAuthnRequest.TryParse(samlRequest, spTrust, out var request, out reason))
+        {
+            return false;
+        }
+
+        var response = Respond(request!, person, encryptTo);
+        postForm = HttpPostForm.Render(request!.Parameters.AssertionConsumerServiceUrl, "SAMLResponse", ToBase64(response), relayState);
+        return true;
+    }
+
     /// <summary>The Response as the HTTP-POST binding's <c>SAMLResponse</c> value (base64).</summary>
     /// <param name="responseXml">A Response from this provider.</param>
     public static string ToBase64(string responseXml) => Convert.ToBase64String(Encoding.UTF8.GetBytes(responseXml));

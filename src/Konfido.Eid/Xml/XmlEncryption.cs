@@ -131,9 +131,17 @@ public static class XmlEncryption
         var keyAlgorithm = keyMethod?.GetAttribute("Algorithm");
         var digest = Child(keyMethod, "DigestMethod", XmlNames.DSig)?.GetAttribute("Algorithm");
         var mgf = Child(keyMethod, "MGF", XmlNames.XEnc11)?.GetAttribute("Algorithm");
-        if (keyAlgorithm != XmlNames.RsaOaep11 || digest != XmlNames.Sha256 || mgf != XmlNames.Mgf1Sha256)
+        // .NET's OAEP uses one hash for the label digest and MGF1, so only matched pairs are offered.
+        var padding = (digest, mgf) switch
         {
-            reason = $"key transport '{keyAlgorithm}' (digest '{digest}', MGF '{mgf}') is not allowed (only RSA-OAEP with SHA-256 and MGF1-SHA-256)";
+            (XmlNames.Sha256, XmlNames.Mgf1Sha256) => RSAEncryptionPadding.OaepSHA256,
+            (XmlNames.Sha384, "http://www.w3.org/2009/xmlenc11#mgf1sha384") => RSAEncryptionPadding.OaepSHA384,
+            (XmlNames.Sha512, "http://www.w3.org/2009/xmlenc11#mgf1sha512") => RSAEncryptionPadding.OaepSHA512,
+            _ => null,
+        };
+        if (keyAlgorithm != XmlNames.RsaOaep11 || padding is null)
+        {
+            reason = $"key transport '{keyAlgorithm}' (digest '{digest}', MGF '{mgf}') is not allowed (only xmlenc11#rsa-oaep with SHA-2 and the matching MGF1; SHA-1 is refused)";
             return false;
         }
 
@@ -141,7 +149,7 @@ public static class XmlEncryption
         byte[] key;
         try
         {
-            key = privateKey.Decrypt(wrapped, RSAEncryptionPadding.OaepSHA256);
+            key = privateKey.Decrypt(wrapped, padding);
         }
         catch (CryptographicException)
         {
