@@ -100,9 +100,7 @@ public sealed class NttTables
         ulong q = Modulus.Value, twoQ = 2 * q;
         for (int i = 0; i < values.Length; i++)
         {
-            ulong x = values[i];
-            x = x >= twoQ ? x - twoQ : x;
-            values[i] = x >= q ? x - q : x;
+            values[i] = Modulus.CorrectOnce(Modulus.CorrectOnce(values[i], twoQ), q);
         }
     }
 
@@ -143,8 +141,7 @@ public sealed class NttTables
                     ulong* y = x + t;
                     for (int j = 0; j < t; j++)
                     {
-                        ulong u = x[j];
-                        u = u >= twoQ ? u - twoQ : u;
+                        ulong u = Modulus.CorrectOnce(x[j], twoQ);
                         ulong v = y[j];
                         ulong qHat = Math.BigMul(v, ws, out _);
                         v = v * w - qHat * q;
@@ -164,8 +161,7 @@ public sealed class NttTables
         ulong q = Modulus.Value;
         for (int i = 0; i < values.Length; i++)
         {
-            ulong x = values[i];
-            values[i] = x >= q ? x - q : x;
+            values[i] = Modulus.CorrectOnce(values[i], q);
         }
     }
 
@@ -203,8 +199,7 @@ public sealed class NttTables
                     for (int j = 0; j < t; j++)
                     {
                         ulong u = x[j], v = y[j];
-                        ulong s = u + v;
-                        x[j] = s >= twoQ ? s - twoQ : s;
+                        x[j] = Modulus.CorrectOnce(u + v, twoQ);
                         ulong d = u - v + twoQ;
                         ulong qHat = Math.BigMul(d, ws, out _);
                         y[j] = d * w - qHat * q;
@@ -219,8 +214,7 @@ public sealed class NttTables
             for (int j = 0; j < t; j++)
             {
                 ulong u = xs[j], v = ys[j];
-                ulong s = u + v;
-                s = s >= twoQ ? s - twoQ : s;
+                ulong s = Modulus.CorrectOnce(u + v, twoQ);
                 ulong d = u - v + twoQ;
                 ulong q1 = Math.BigMul(s, nInvShoup, out _);
                 xs[j] = s * nInv - q1 * q;

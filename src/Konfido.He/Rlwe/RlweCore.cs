@@ -147,7 +147,8 @@ internal static class RlweCore
         {
             Samplers.ToResidues(e, moduli, limbs, n);
             var tMod = timesPlainModulus ? level.Context.Parameters.PlainModulus : null;
-            var target = poly.ToArray();
+            ulong[] target = ArrayPool<ulong>.Shared.Rent(n * l);
+            poly.CopyTo(target);
             Parallelism.For(l, ntt ? level.Context.Threads : 1, i =>
             {
                 var q = moduli[i];
@@ -164,7 +165,8 @@ internal static class RlweCore
 
                 PolyArithmetic.Add(target.AsSpan(i * n, n), ei, target.AsSpan(i * n, n), q);
             });
-            target.CopyTo(poly);
+            target.AsSpan(0, n * l).CopyTo(poly);
+            ArrayPool<ulong>.Shared.Return(target);
         }
         finally
         {
@@ -217,8 +219,12 @@ internal static class RlweCore
         int special = keyLevel.ModulusCount - 1;
         int threads = context.Threads;
         bool bgv = context.Parameters.Scheme == SchemeType.Bgv;
-        var targetCopy = target.ToArray();
-        var acc = new ulong[2 * (l + 1) * n]; // [comp][output index j in 0..l][N]
+        ulong[] targetCopy = ArrayPool<ulong>.Shared.Rent(l * n);
+        target.CopyTo(targetCopy);
+        ulong[] acc = ArrayPool<ulong>.Shared.Rent(2 * (l + 1) * n); // [comp][output index j in 0..l][N]
+        ulong[] outputs = ArrayPool<ulong>.Shared.Rent(2 * l * n);
+        try
+        {
 
         Parallelism.For(l + 1, threads, jj =>
         {
@@ -275,7 +281,6 @@ internal static class RlweCore
         Parallelism.For(2, threads, c => specialTables.Inverse(acc.AsSpan((c * (l + 1) + l) * n, n)));
         var plain = context.Parameters.PlainModulus;
         ulong pInvT = bgv ? plain!.Value.Invert(plain.Value.Reduce(pValue)) : 0;
-        var outputs = new ulong[2 * l * n];
         Parallelism.For(2 * l, threads, job =>
         {
             int c = job / l, j = job % l;
@@ -302,6 +307,13 @@ internal static class RlweCore
 
         outputs.AsSpan(0, l * n).CopyTo(out0);
         outputs.AsSpan(l * n, l * n).CopyTo(out1);
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(targetCopy);
+            ArrayPool<ulong>.Shared.Return(acc);
+            ArrayPool<ulong>.Shared.Return(outputs);
+        }
     }
 
     /// <summary>
@@ -317,7 +329,9 @@ internal static class RlweCore
             ulong v = x[c];
             ulong r;
             bool negative = v > half;
-            r = negative ? q.Negate(q.Reduce(m - v)) : q.Reduce(v);
+            // Branch-free: the centered value v - m (when v > m/2) is congruent to v - [m]_q.
+            ulong negativeMask = (ulong)-(long)(v > half ? 1 : 0);
+            r = q.Subtract(q.Reduce(v), mModQ & negativeMask);
             if (t is { } tm)
             {
                 // x centered mod t, then k = [-x m^-1]_t centered.
@@ -372,32 +386,51 @@ internal static class RlweCore
         int n = level.Degree, l = level.ModulusCount;
         var lastTables = level.Ring.Tables(l - 1);
         ulong last = lastTables.Modulus.Value;
-        var lastLimb = poly.Slice((l - 1) * n, n).ToArray();
-        if (ntt)
+        ulong[] lastLimb = ArrayPool<ulong>.Shared.Rent(n);
+        ulong[] source = ArrayPool<ulong>.Shared.Rent((l - 1) * n);
+        ulong[] result = ArrayPool<ulong>.Shared.Rent((l - 1) * n);
+        try
         {
-            lastTables.Inverse(lastLimb);
-        }
-
-        bool bgv = context.Parameters.Scheme == SchemeType.Bgv;
-        var plain = context.Parameters.PlainModulus;
-        ulong inverseT = bgv ? plain!.Value.Invert(plain.Value.Reduce(last)) : 0;
-        var source = poly.Slice(0, (l - 1) * n).ToArray();
-        var result = new ulong[(l - 1) * n];
-        Parallelism.For(l - 1, context.Threads, j =>
-        {
-            var tables = level.Ring.Tables(j);
-            var q = tables.Modulus;
-            var lift = new ulong[n];
-            LiftCentered(lastLimb, last, q, lift, bgv ? plain : null, inverseT, q.Reduce(last));
+            poly.Slice((l - 1) * n, n).CopyTo(lastLimb);
             if (ntt)
             {
-                tables.Forward(lift);
+                lastTables.Inverse(lastLimb.AsSpan(0, n));
             }
 
-            var d = result.AsSpan(j * n, n);
-            PolyArithmetic.Subtract(source.AsSpan(j * n, n), lift, d, q);
-            PolyArithmetic.MultiplyScalar(d, q.Invert(q.Reduce(last)), d, q);
-        });
-        result.CopyTo(dst);
+            bool bgv = context.Parameters.Scheme == SchemeType.Bgv;
+            var plain = context.Parameters.PlainModulus;
+            ulong inverseT = bgv ? plain!.Value.Invert(plain.Value.Reduce(last)) : 0;
+            poly.Slice(0, (l - 1) * n).CopyTo(source);
+            Parallelism.For(l - 1, context.Threads, j =>
+            {
+                var tables = level.Ring.Tables(j);
+                var q = tables.Modulus;
+                ulong[] lift = ArrayPool<ulong>.Shared.Rent(n);
+                try
+                {
+                    var lt = lift.AsSpan(0, n);
+                    LiftCentered(lastLimb.AsSpan(0, n), last, q, lt, bgv ? plain : null, inverseT, q.Reduce(last));
+                    if (ntt)
+                    {
+                        tables.Forward(lt);
+                    }
+
+                    var d = result.AsSpan(j * n, n);
+                    PolyArithmetic.Subtract(source.AsSpan(j * n, n), lt, d, q);
+                    PolyArithmetic.MultiplyScalar(d, q.Invert(q.Reduce(last)), d, q);
+                }
+                finally
+                {
+                    ArrayPool<ulong>.Shared.Return(lift);
+                }
+            });
+            result.AsSpan(0, (l - 1) * n).CopyTo(dst);
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(lastLimb);
+            ArrayPool<ulong>.Shared.Return(source);
+            ArrayPool<ulong>.Shared.Return(result);
+        }
     }
 }
