@@ -338,7 +338,7 @@ public sealed class Evaluator
             destination.CopyFrom(encrypted);
         }
 
-        SwitchKeyInto(level, destination, 2, relinKeys.Key, removeLast: true);
+        SwitchKeyInto(level, destination, 2, relinKeys, RelinKeys.RelinIndex, removeLast: true);
     }
 
     /// <summary>a = a relinearised to size 2.</summary>
@@ -347,7 +347,7 @@ public sealed class Evaluator
 
     // Adds the key switch of polynomial `index` of c into c0, c1 and removes it (or replaces c1).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private void SwitchKeyInto(ContextData level, Ciphertext c, int index, Ciphertext[] key, bool removeLast)
+    private void SwitchKeyInto(ContextData level, Ciphertext c, int index, KSwitchKeys keys, ulong element, bool removeLast)
     {
         int n = level.Degree, l = level.ModulusCount;
         ulong[] target = ArrayPool<ulong>.Shared.Rent(n * l);
@@ -364,7 +364,7 @@ public sealed class Evaluator
             Parallelism.For(l, Threads, i => level.Ring.Tables(i).Inverse(target.AsSpan(i * n, n)));
         }
 
-        RlweCore.SwitchKey(level, target.AsSpan(0, n * l), targetNtt, key, out0, out1);
+        RlweCore.SwitchKey(level, target.AsSpan(0, n * l), targetNtt, keys.Keys[element], keys.ShoupQuotients(element, _context), out0, out1);
         if (!c.IsNttForm)
         {
             Parallelism.For(2 * l, Threads, job =>
@@ -727,7 +727,7 @@ public sealed class Evaluator
             ArrayPool<ulong>.Shared.Return(buffer);
         }
 
-        SwitchKeyInto(level, destination, 1, key, removeLast: false);
+        SwitchKeyInto(level, destination, 1, galoisKeys, galoisElement, removeLast: false);
     }
 
     /// <summary>a = a(X^g) switched back to s.</summary>

@@ -227,10 +227,10 @@ public sealed class NttTables
     // AVX-512 path: eight butterflies at a time. There is no 64x64 -> high-64 vector multiply, so the
     // Shoup quotient's high word is assembled from four 32x32 -> 64 products (vpmuludq); the low
     // words use vpmullq. Pays for the stages whose butterfly span t is at least 8.
-    private static bool UseAvx512 => Avx512F.IsSupported && Avx512DQ.IsSupported;
+    internal static bool UseAvx512 => Avx512F.IsSupported && Avx512DQ.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<ulong> MultiplyHigh(Vector512<ulong> a, Vector512<ulong> b, Vector512<ulong> bHigh)
+    internal static Vector512<ulong> MultiplyHigh(Vector512<ulong> a, Vector512<ulong> b, Vector512<ulong> bHigh)
     {
         var aHigh = Avx512F.ShiftRightLogical(a, 32);
         var lolo = Avx512F.Multiply(a.AsUInt32(), b.AsUInt32());

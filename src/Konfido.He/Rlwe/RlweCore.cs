@@ -206,7 +206,7 @@ internal static class RlweCore
     /// (t-multiple noise for BGV). <paramref name="targetNtt"/>, when known, is the same polynomial in NTT form.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void SwitchKey(ContextData level, ReadOnlySpan<ulong> target, ulong[]? targetNtt, Ciphertext[] key, Span<ulong> out0, Span<ulong> out1)
+    public static void SwitchKey(ContextData level, ReadOnlySpan<ulong> target, ulong[]? targetNtt, Ciphertext[] key, ulong[][] keyQuotients, Span<ulong> out0, Span<ulong> out1)
     {
         var context = level.Context;
         if (!context.UsingKeySwitching)
@@ -232,13 +232,14 @@ internal static class RlweCore
             var tables = context.Tables(j);
             var q = tables.Modulus;
             ulong[] tmp = ArrayPool<ulong>.Shared.Rent(n);
-            UInt128[] acc0 = ArrayPool<UInt128>.Shared.Rent(n);
-            UInt128[] acc1 = ArrayPool<UInt128>.Shared.Rent(n);
+            int keyLimbs = keyLevel.ModulusCount;
             try
             {
-                Array.Clear(acc0, 0, n);
-                Array.Clear(acc1, 0, n);
                 var t = tmp.AsSpan(0, n);
+                var acc0 = acc.AsSpan(jj * n, n);
+                var acc1 = acc.AsSpan(((l + 1) + jj) * n, n);
+                acc0.Clear();
+                acc1.Clear();
                 for (int i = 0; i < l; i++)
                 {
                     var src = targetCopy.AsSpan(i * n, n);
@@ -260,17 +261,18 @@ internal static class RlweCore
 
                         tables.Forward(t);
                     }
-                    MultiplyAccumulate(t, key[i].Limb(0, j), key[i].Limb(1, j), acc0, acc1, n);
+
+                    var quotients = keyQuotients[i];
+                    MultiplyAccumulateShoup(t, key[i].Limb(0, j), quotients.AsSpan(j * n, n), acc0, q.Value);
+                    MultiplyAccumulateShoup(t, key[i].Limb(1, j), quotients.AsSpan((keyLimbs + j) * n, n), acc1, q.Value);
                 }
 
-                ReduceAccumulator(acc0, acc.AsSpan(jj * n, n), q);
-                ReduceAccumulator(acc1, acc.AsSpan(((l + 1) + jj) * n, n), q);
+                FinalReduce(acc0, q.Value);
+                FinalReduce(acc1, q.Value);
             }
             finally
             {
                 ArrayPool<ulong>.Shared.Return(tmp);
-                ArrayPool<UInt128>.Shared.Return(acc0);
-                ArrayPool<UInt128>.Shared.Return(acc1);
             }
         });
 
@@ -345,33 +347,44 @@ internal static class RlweCore
         }
     }
 
+    /// <summary>acc = acc + x k mod q, lazily in [0, 2q), with k's Shoup quotients kq.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void MultiplyAccumulate(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> b, ReadOnlySpan<ulong> a, UInt128[] acc0, UInt128[] acc1, int n)
+    private static unsafe void MultiplyAccumulateShoup(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> k, ReadOnlySpan<ulong> kq, Span<ulong> acc, ulong q)
     {
-        fixed (ulong* px = x, pb = b, pa = a)
-        fixed (UInt128* s0 = acc0, s1 = acc1)
+        int n = acc.Length;
+        ulong twoQ = 2 * q;
+        fixed (ulong* px = x, pk = k, pq = kq, pa = acc)
         {
-            for (int c = 0; c < n; c++)
+            int c = 0;
+            if (NttTables.UseAvx512)
             {
-                ulong v = px[c];
-                s0[c] += Math.BigMul(v, pb[c]);
-                s1[c] += Math.BigMul(v, pa[c]);
+                var vq = System.Runtime.Intrinsics.Vector512.Create(q);
+                var v2q = System.Runtime.Intrinsics.Vector512.Create(twoQ);
+                for (; c + 8 <= n; c += 8)
+                {
+                    var v = System.Runtime.Intrinsics.Vector512.Load(px + c);
+                    var w = System.Runtime.Intrinsics.Vector512.Load(pk + c);
+                    var wq = System.Runtime.Intrinsics.Vector512.Load(pq + c);
+                    var qHat = NttTables.MultiplyHigh(v, wq, System.Runtime.Intrinsics.X86.Avx512F.ShiftRightLogical(wq, 32));
+                    var r = System.Runtime.Intrinsics.X86.Avx512DQ.MultiplyLow(v, w) - System.Runtime.Intrinsics.X86.Avx512DQ.MultiplyLow(qHat, vq);
+                    var sum = System.Runtime.Intrinsics.Vector512.Load(pa + c) + r;
+                    System.Runtime.Intrinsics.Vector512.Store(System.Runtime.Intrinsics.X86.Avx512F.Min(sum, sum - v2q), pa + c);
+                }
+            }
+
+            for (; c < n; c++)
+            {
+                ulong r = Modulus.MultiplyShoupLazy(px[c], pk[c], pq[c], q);
+                pa[c] = Modulus.CorrectOnce(pa[c] + r, twoQ);
             }
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void ReduceAccumulator(UInt128[] acc, Span<ulong> dst, Modulus q)
+    private static void FinalReduce(Span<ulong> values, ulong q)
     {
-        for (int c = 0; c < dst.Length; c++)
+        for (int c = 0; c < values.Length; c++)
         {
-            ulong hi = (ulong)(acc[c] >> 64), lo = (ulong)acc[c];
-            if (hi >= q.Value)
-            {
-                hi = q.Reduce(hi);
-            }
-
-            dst[c] = q.Reduce(hi, lo);
+            values[c] = Modulus.CorrectOnce(values[c], q);
         }
     }
 
