@@ -203,9 +203,22 @@ public sealed class Evaluator
         }
 
         // Write straight into the destination unless it is an operand.
-        var target = aliased ? new Ciphertext() : destination;
-        target.Resize(sizeD, n, l);
-        var result = target.Data;
+        ulong[]? pooled = null;
+        ulong[] result;
+        if (aliased)
+        {
+            pooled = ArrayPool<ulong>.Shared.Rent(sizeD * n * l);
+            Array.Clear(pooled, 0, sizeD * n * l);
+            result = pooled;
+        }
+        else
+        {
+            destination.Resize(sizeD, n, l);
+            result = destination.Data;
+        }
+
+        try
+        {
         switch (Scheme)
         {
             case SchemeType.Bfv:
@@ -224,8 +237,16 @@ public sealed class Evaluator
 
         if (aliased)
         {
-            destination.Resize(sizeD, n, l);
-            result.CopyTo(destination.Data, 0);
+            destination.Resize(sizeD, n, l, clear: false);
+            result.AsSpan(0, sizeD * n * l).CopyTo(destination.Data);
+        }
+        }
+        finally
+        {
+            if (pooled is not null)
+            {
+                ArrayPool<ulong>.Shared.Return(pooled);
+            }
         }
 
         destination.IsNttForm = isNtt;
@@ -317,7 +338,7 @@ public sealed class Evaluator
             destination.CopyFrom(encrypted);
         }
 
-        SwitchKeyInto(level, destination, 2, relinKeys.Key, removeLast: true);
+        SwitchKeyInto(level, destination, 2, relinKeys, RelinKeys.RelinIndex, removeLast: true);
     }
 
     /// <summary>a = a relinearised to size 2.</summary>
@@ -326,21 +347,24 @@ public sealed class Evaluator
 
     // Adds the key switch of polynomial `index` of c into c0, c1 and removes it (or replaces c1).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private void SwitchKeyInto(ContextData level, Ciphertext c, int index, Ciphertext[] key, bool removeLast)
+    private void SwitchKeyInto(ContextData level, Ciphertext c, int index, KSwitchKeys keys, ulong element, bool removeLast)
     {
         int n = level.Degree, l = level.ModulusCount;
-        var target = new ulong[n * l];
-        c.Polynomial(index).CopyTo(target);
+        ulong[] target = ArrayPool<ulong>.Shared.Rent(n * l);
+        ulong[] out0 = ArrayPool<ulong>.Shared.Rent(n * l);
+        ulong[] out1 = ArrayPool<ulong>.Shared.Rent(n * l);
         ulong[]? targetNtt = null;
+        try
+        {
+        c.Polynomial(index).CopyTo(target);
         if (c.IsNttForm)
         {
-            targetNtt = (ulong[])target.Clone();
+            targetNtt = ArrayPool<ulong>.Shared.Rent(n * l);
+            c.Polynomial(index).CopyTo(targetNtt);
             Parallelism.For(l, Threads, i => level.Ring.Tables(i).Inverse(target.AsSpan(i * n, n)));
         }
 
-        var out0 = new ulong[n * l];
-        var out1 = new ulong[n * l];
-        RlweCore.SwitchKey(level, target, targetNtt, key, out0, out1);
+        RlweCore.SwitchKey(level, target.AsSpan(0, n * l), targetNtt, keys.Keys[element], keys.ShoupQuotients(element, _context), out0, out1);
         if (!c.IsNttForm)
         {
             Parallelism.For(2 * l, Threads, job =>
@@ -373,6 +397,17 @@ public sealed class Evaluator
         }
 
         c.Seed = null;
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(target);
+            ArrayPool<ulong>.Shared.Return(out0);
+            ArrayPool<ulong>.Shared.Return(out1);
+            if (targetNtt is not null)
+            {
+                ArrayPool<ulong>.Shared.Return(targetNtt);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- plaintext operands
@@ -661,24 +696,38 @@ public sealed class Evaluator
 
         int n = level.Degree, l = level.ModulusCount;
         var tool = _context.GaloisTool;
-        var rotated = new Ciphertext();
-        rotated.Resize(2, n, l);
-        rotated.CopyMetadataFrom(encrypted);
         bool ntt = encrypted.IsNttForm;
-        Parallelism.For(2 * l, Threads, job =>
+        ulong[] buffer = ArrayPool<ulong>.Shared.Rent(2 * n * l);
+        try
         {
-            int c = job / l, i = job % l;
-            if (ntt)
+            Parallelism.For(2 * l, Threads, job =>
             {
-                tool.ApplyNtt(encrypted.Limb(c, i), galoisElement, rotated.Limb(c, i));
-            }
-            else
+                int c = job / l, i = job % l;
+                var target = buffer.AsSpan(job * n, n);
+                if (ntt)
+                {
+                    tool.ApplyNtt(encrypted.Limb(c, i), galoisElement, target);
+                }
+                else
+                {
+                    tool.ApplyCoefficients(encrypted.Limb(c, i), galoisElement, level.Moduli[i], target);
+                }
+            });
+            if (!ReferenceEquals(destination, encrypted))
             {
-                tool.ApplyCoefficients(encrypted.Limb(c, i), galoisElement, level.Moduli[i], rotated.Limb(c, i));
+                destination.Resize(2, n, l, clear: false);
+                destination.CopyMetadataFrom(encrypted);
             }
-        });
-        SwitchKeyInto(level, rotated, 1, key, removeLast: false);
-        destination.CopyFrom(rotated);
+
+            buffer.AsSpan(0, 2 * n * l).CopyTo(destination.Data);
+            destination.Seed = null;
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(buffer);
+        }
+
+        SwitchKeyInto(level, destination, 1, galoisKeys, galoisElement, removeLast: false);
     }
 
     /// <summary>a = a(X^g) switched back to s.</summary>

@@ -46,6 +46,51 @@ public class KSwitchKeys
 
     internal Dictionary<ulong, Ciphertext[]> Keys { get; } = [];
 
+    private readonly Dictionary<ulong, ulong[][]> _quotients = [];
+    private readonly Lock _gate = new();
+
+    /// <summary>
+    /// Shoup quotients floor(k 2^64 / q) of every residue of the key for <paramref name="element"/>
+    /// (same layout as the key parts), computed once on first use.
+    /// </summary>
+    internal ulong[][] ShoupQuotients(ulong element, HeContext context)
+    {
+        lock (_gate)
+        {
+            if (_quotients.TryGetValue(element, out var cached))
+            {
+                return cached;
+            }
+
+            var parts = Keys[element];
+            var level = context.KeyContextData;
+            int n = level.Degree, k = level.ModulusCount;
+            var result = new ulong[parts.Length][];
+            for (int i = 0; i < parts.Length; i++)
+            {
+                var quotients = new ulong[2 * k * n];
+                for (int c = 0; c < 2; c++)
+                {
+                    for (int limb = 0; limb < k; limb++)
+                    {
+                        var q = level.Moduli[limb];
+                        var source = parts[i].Limb(c, limb);
+                        var target = quotients.AsSpan((c * k + limb) * n, n);
+                        for (int j = 0; j < n; j++)
+                        {
+                            target[j] = q.ShoupPrecompute(source[j]);
+                        }
+                    }
+                }
+
+                result[i] = quotients;
+            }
+
+            _quotients[element] = result;
+            return result;
+        }
+    }
+
     /// <summary>The number of key-switching keys held.</summary>
     public int Count => Keys.Count;
 }

@@ -71,7 +71,11 @@ public sealed class Ciphertext
         Data = [];
     }
 
-    /// <summary>The residues: polynomial-major, then limb-major.</summary>
+    /// <summary>
+    /// The residues: polynomial-major, then limb-major. Only the first
+    /// <see cref="Size"/> x <see cref="PolynomialLength"/> values are meaningful (the array keeps its
+    /// capacity when the ciphertext shrinks).
+    /// </summary>
     public ulong[] Data { get; private set; }
 
     /// <summary>The number of polynomials.</summary>
@@ -145,8 +149,9 @@ public sealed class Ciphertext
     internal void Resize(int size, int degree, int coeffModulusSize, bool clear = true)
     {
         int length = size * degree * coeffModulusSize;
-        if (Data.Length != length)
+        if (Data.Length < length)
         {
+            // Grow; keep the capacity afterwards so that size 3 -> 2 -> 3 cycles do not reallocate.
             var data = new ulong[length];
             if (!clear)
             {
@@ -157,7 +162,7 @@ public sealed class Ciphertext
         }
         else if (clear)
         {
-            Array.Clear(Data);
+            Array.Clear(Data, 0, length);
         }
 
         Size = size;
@@ -174,10 +179,18 @@ public sealed class Ciphertext
             return;
         }
 
-        int degree = PolyModulusDegree, limbs = CoeffModulusSize;
-        var data = new ulong[size * degree * limbs];
-        Data.AsSpan(0, Math.Min(Size, size) * degree * limbs).CopyTo(data);
-        Data = data;
+        int length = size * PolyModulusDegree * CoeffModulusSize;
+        if (Data.Length < length)
+        {
+            var data = new ulong[length];
+            Data.AsSpan(0, Size * PolynomialLength).CopyTo(data);
+            Data = data;
+        }
+        else if (size > Size)
+        {
+            Array.Clear(Data, Size * PolynomialLength, length - Size * PolynomialLength);
+        }
+
         Size = size;
         Seed = null;
     }

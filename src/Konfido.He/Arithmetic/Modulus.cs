@@ -60,8 +60,7 @@ public readonly struct Modulus : IEquatable<Modulus>
         ulong carry = Math.BigMul(x, RatioLow, out _);
         ulong qHat = (ulong)((Math.BigMul(x, RatioHigh) + carry) >> 64);
         ulong r = x - qHat * Value;
-        r = r >= Value ? r - Value : r;
-        return r >= Value ? r - Value : r;
+        return CorrectOnce(CorrectOnce(r, Value), Value);
     }
 
     /// <summary>Reduces a 128-bit value modulo q. Requires the value &lt; q * 2^64.</summary>
@@ -72,8 +71,7 @@ public readonly struct Modulus : IEquatable<Modulus>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Reduce(ulong hi, ulong lo)
     {
-        ulong r = lo - Quotient(hi, lo) * Value;
-        return r >= Value ? r - Value : r;
+        return CorrectOnce(lo - Quotient(hi, lo) * Value, Value);
     }
 
     /// <summary>An estimate of floor((hi*2^64+lo)/q), too small by at most one. Requires hi &lt; q.</summary>
@@ -115,17 +113,20 @@ public readonly struct Modulus : IEquatable<Modulus>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Add(ulong a, ulong b)
     {
-        ulong s = a + b;
-        return s >= Value ? s - Value : s;
+        return CorrectOnce(a + b, Value);
     }
 
     /// <summary>(a - b) mod q for a, b in [0, q).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong Subtract(ulong a, ulong b) => a >= b ? a - b : a + Value - b;
+    public ulong Subtract(ulong a, ulong b)
+    {
+        ulong d = a - b;
+        return d + (Value & (ulong)((long)d >> 63));
+    }
 
     /// <summary>(-a) mod q for a in [0, q).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong Negate(ulong a) => a == 0 ? 0 : Value - a;
+    public ulong Negate(ulong a) => (Value - a) & (ulong)((long)(a | (0UL - a)) >> 63);
 
     /// <summary>The Shoup quotient floor(w * 2^64 / q) of a fixed operand w in [0, q).</summary>
     public ulong ShoupPrecompute(ulong w) => (ulong)(((UInt128)w << 64) / Value);
@@ -142,8 +143,15 @@ public readonly struct Modulus : IEquatable<Modulus>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong MultiplyShoup(ulong x, ulong w, ulong wShoup)
     {
-        ulong r = MultiplyShoupLazy(x, w, wShoup, Value);
-        return r >= Value ? r - Value : r;
+        return CorrectOnce(MultiplyShoupLazy(x, w, wShoup, Value), Value);
+    }
+
+    /// <summary>x - m when x &gt;= m, else x, without a branch. Requires x &lt; m + 2^63.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong CorrectOnce(ulong x, ulong m)
+    {
+        ulong d = x - m;
+        return d + (m & (ulong)((long)d >> 63));
     }
 
     /// <summary>a^e mod q.</summary>

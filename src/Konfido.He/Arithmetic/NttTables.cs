@@ -100,9 +100,7 @@ public sealed class NttTables
         ulong q = Modulus.Value, twoQ = 2 * q;
         for (int i = 0; i < values.Length; i++)
         {
-            ulong x = values[i];
-            x = x >= twoQ ? x - twoQ : x;
-            values[i] = x >= q ? x - q : x;
+            values[i] = Modulus.CorrectOnce(Modulus.CorrectOnce(values[i], twoQ), q);
         }
     }
 
@@ -134,6 +132,14 @@ public sealed class NttTables
                 }
             }
 
+            if (UseAvx512 && n >= 16)
+            {
+                for (; m < n; m <<= 1, t >>= 1)
+                {
+                    ForwardSmallStride512(a, n, t, m, roots, shoup, q);
+                }
+            }
+
             for (; m < n; m <<= 1, t >>= 1)
             {
                 for (int i = 0; i < m; i++)
@@ -143,8 +149,7 @@ public sealed class NttTables
                     ulong* y = x + t;
                     for (int j = 0; j < t; j++)
                     {
-                        ulong u = x[j];
-                        u = u >= twoQ ? u - twoQ : u;
+                        ulong u = Modulus.CorrectOnce(x[j], twoQ);
                         ulong v = y[j];
                         ulong qHat = Math.BigMul(v, ws, out _);
                         v = v * w - qHat * q;
@@ -164,8 +169,7 @@ public sealed class NttTables
         ulong q = Modulus.Value;
         for (int i = 0; i < values.Length; i++)
         {
-            ulong x = values[i];
-            values[i] = x >= q ? x - q : x;
+            values[i] = Modulus.CorrectOnce(values[i], q);
         }
     }
 
@@ -195,6 +199,12 @@ public sealed class NttTables
                     continue;
                 }
 
+                if (UseAvx512 && n >= 16)
+                {
+                    InverseSmallStride512(a, n, t, m, roots, shoup, q);
+                    continue;
+                }
+
                 for (int i = 0; i < m; i++)
                 {
                     ulong w = roots[m + i], ws = shoup[m + i];
@@ -203,8 +213,7 @@ public sealed class NttTables
                     for (int j = 0; j < t; j++)
                     {
                         ulong u = x[j], v = y[j];
-                        ulong s = u + v;
-                        x[j] = s >= twoQ ? s - twoQ : s;
+                        x[j] = Modulus.CorrectOnce(u + v, twoQ);
                         ulong d = u - v + twoQ;
                         ulong qHat = Math.BigMul(d, ws, out _);
                         y[j] = d * w - qHat * q;
@@ -216,11 +225,17 @@ public sealed class NttTables
             ulong nInv = _inverseDegree, nInvShoup = _inverseDegreeShoup;
             ulong wN = _lastInverseRootScaled, wNShoup = _lastInverseRootScaledShoup;
             ulong* xs = a, ys = a + t;
-            for (int j = 0; j < t; j++)
+            int start = 0;
+            if (UseAvx512 && t >= 8)
+            {
+                start = t;
+                LastInverseStage512(xs, ys, t, nInv, nInvShoup, wN, wNShoup, q);
+            }
+
+            for (int j = start; j < t; j++)
             {
                 ulong u = xs[j], v = ys[j];
-                ulong s = u + v;
-                s = s >= twoQ ? s - twoQ : s;
+                ulong s = Modulus.CorrectOnce(u + v, twoQ);
                 ulong d = u - v + twoQ;
                 ulong q1 = Math.BigMul(s, nInvShoup, out _);
                 xs[j] = s * nInv - q1 * q;
@@ -233,10 +248,10 @@ public sealed class NttTables
     // AVX-512 path: eight butterflies at a time. There is no 64x64 -> high-64 vector multiply, so the
     // Shoup quotient's high word is assembled from four 32x32 -> 64 products (vpmuludq); the low
     // words use vpmullq. Pays for the stages whose butterfly span t is at least 8.
-    private static bool UseAvx512 => Avx512F.IsSupported && Avx512DQ.IsSupported;
+    internal static bool UseAvx512 => Avx512F.IsSupported && Avx512DQ.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<ulong> MultiplyHigh(Vector512<ulong> a, Vector512<ulong> b, Vector512<ulong> bHigh)
+    internal static Vector512<ulong> MultiplyHigh(Vector512<ulong> a, Vector512<ulong> b, Vector512<ulong> bHigh)
     {
         var aHigh = Avx512F.ShiftRightLogical(a, 32);
         var lolo = Avx512F.Multiply(a.AsUInt32(), b.AsUInt32());
@@ -287,6 +302,117 @@ public sealed class NttTables
             var difference = u - v + twoQ;
             var qHat = MultiplyHigh(difference, vws, vwsHigh);
             (Avx512DQ.MultiplyLow(difference, vw) - Avx512DQ.MultiplyLow(qHat, vq)).Store(y + j);
+        }
+    }
+
+    // Strides t = 4, 2, 1: gather the butterfly pairs of a 16-element block into two vectors with
+    // vpermt2q, run eight butterflies, scatter them back.
+    private static readonly ulong[][] SmallStrideIndices =
+    [
+        // t = 1: X, Y, out-low, out-high
+        [0, 2, 4, 6, 8, 10, 12, 14], [1, 3, 5, 7, 9, 11, 13, 15], [0, 8, 1, 9, 2, 10, 3, 11], [4, 12, 5, 13, 6, 14, 7, 15],
+        // t = 2
+        [0, 1, 4, 5, 8, 9, 12, 13], [2, 3, 6, 7, 10, 11, 14, 15], [0, 1, 8, 9, 2, 3, 10, 11], [4, 5, 12, 13, 6, 7, 14, 15],
+        // t = 4
+        [0, 1, 2, 3, 8, 9, 10, 11], [4, 5, 6, 7, 12, 13, 14, 15], [0, 1, 2, 3, 8, 9, 10, 11], [4, 5, 6, 7, 12, 13, 14, 15],
+    ];
+
+    private static int SmallStrideRow(int t) => t == 1 ? 0 : t == 2 ? 4 : 8;
+
+    private static unsafe Vector512<ulong> Twiddles(ulong* table, int first, int t)
+    {
+        // Lane k of the X vector belongs to group first + (k * 2t / 2t-block layout): k / t for t = 4, 2, 1 blocks of 16.
+        return t switch
+        {
+            1 => Vector512.Load(table + first),
+            2 => Vector512.Create(table[first], table[first], table[first + 1], table[first + 1], table[first + 2], table[first + 2], table[first + 3], table[first + 3]),
+            _ => Vector512.Create(table[first], table[first], table[first], table[first], table[first + 1], table[first + 1], table[first + 1], table[first + 1]),
+        };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ForwardSmallStride512(ulong* a, int n, int t, int m, ulong* roots, ulong* shoup, ulong q)
+    {
+        int row = SmallStrideRow(t);
+        var ix = Vector512.Create(SmallStrideIndices[row]);
+        var iy = Vector512.Create(SmallStrideIndices[row + 1]);
+        var il = Vector512.Create(SmallStrideIndices[row + 2]);
+        var ih = Vector512.Create(SmallStrideIndices[row + 3]);
+        var vq = Vector512.Create(q);
+        var twoQ = Vector512.Create(2 * q);
+        int groupsPerBlock = 16 / (2 * t);
+        for (int b = 0; b < n; b += 16)
+        {
+            int first = m + b / (2 * t);
+            var w = Twiddles(roots, first, t);
+            var ws = Twiddles(shoup, first, t);
+            var lo = Vector512.Load(a + b);
+            var hi = Vector512.Load(a + b + 8);
+            var u = Avx512F.PermuteVar8x64x2(lo, ix, hi);
+            var v = Avx512F.PermuteVar8x64x2(lo, iy, hi);
+            u = Avx512F.Min(u, u - twoQ);
+            var qHat = MultiplyHigh(v, ws, Avx512F.ShiftRightLogical(ws, 32));
+            var product = Avx512DQ.MultiplyLow(v, w) - Avx512DQ.MultiplyLow(qHat, vq);
+            var x = u + product;
+            var y = u - product + twoQ;
+            Avx512F.PermuteVar8x64x2(x, il, y).Store(a + b);
+            Avx512F.PermuteVar8x64x2(x, ih, y).Store(a + b + 8);
+        }
+
+        _ = groupsPerBlock;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void InverseSmallStride512(ulong* a, int n, int t, int m, ulong* roots, ulong* shoup, ulong q)
+    {
+        int row = SmallStrideRow(t);
+        var ix = Vector512.Create(SmallStrideIndices[row]);
+        var iy = Vector512.Create(SmallStrideIndices[row + 1]);
+        var il = Vector512.Create(SmallStrideIndices[row + 2]);
+        var ih = Vector512.Create(SmallStrideIndices[row + 3]);
+        var vq = Vector512.Create(q);
+        var twoQ = Vector512.Create(2 * q);
+        for (int b = 0; b < n; b += 16)
+        {
+            int first = m + b / (2 * t);
+            var w = Twiddles(roots, first, t);
+            var ws = Twiddles(shoup, first, t);
+            var lo = Vector512.Load(a + b);
+            var hi = Vector512.Load(a + b + 8);
+            var u = Avx512F.PermuteVar8x64x2(lo, ix, hi);
+            var v = Avx512F.PermuteVar8x64x2(lo, iy, hi);
+            var sum = u + v;
+            var x = Avx512F.Min(sum, sum - twoQ);
+            var difference = u - v + twoQ;
+            var qHat = MultiplyHigh(difference, ws, Avx512F.ShiftRightLogical(ws, 32));
+            var y = Avx512DQ.MultiplyLow(difference, w) - Avx512DQ.MultiplyLow(qHat, vq);
+            Avx512F.PermuteVar8x64x2(x, il, y).Store(a + b);
+            Avx512F.PermuteVar8x64x2(x, ih, y).Store(a + b + 8);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void LastInverseStage512(ulong* xs, ulong* ys, int t, ulong nInv, ulong nInvShoup, ulong wN, ulong wNShoup, ulong q)
+    {
+        var vq = Vector512.Create(q);
+        var twoQ = Vector512.Create(2 * q);
+        var vn = Vector512.Create(nInv);
+        var vns = Vector512.Create(nInvShoup);
+        var vnsHigh = Vector512.Create(nInvShoup >> 32);
+        var vw = Vector512.Create(wN);
+        var vws = Vector512.Create(wNShoup);
+        var vwsHigh = Vector512.Create(wNShoup >> 32);
+        for (int j = 0; j < t; j += 8)
+        {
+            var u = Vector512.Load(xs + j);
+            var v = Vector512.Load(ys + j);
+            var sum = u + v;
+            sum = Avx512F.Min(sum, sum - twoQ);
+            var difference = u - v + twoQ;
+            var q1 = MultiplyHigh(sum, vns, vnsHigh);
+            (Avx512DQ.MultiplyLow(sum, vn) - Avx512DQ.MultiplyLow(q1, vq)).Store(xs + j);
+            var q2 = MultiplyHigh(difference, vws, vwsHigh);
+            (Avx512DQ.MultiplyLow(difference, vw) - Avx512DQ.MultiplyLow(q2, vq)).Store(ys + j);
         }
     }
 

@@ -9,8 +9,11 @@ namespace Konfido.He.Diagnostics;
 /// <param name="PolyModulusDegree">N.</param>
 /// <param name="LogQ">Total bits of the coefficient modulus (special prime included).</param>
 /// <param name="Threads">Threads used over RNS limbs.</param>
-/// <param name="Operations">Median microseconds per operation name.</param>
-public sealed record OperationBenchmarkResult(string Scheme, int PolyModulusDegree, int LogQ, int Threads, IReadOnlyDictionary<string, double> Operations);
+/// <param name="Operations">Median wall-clock microseconds per operation name.</param>
+/// <param name="CpuOperations">Mean process CPU microseconds per operation (all threads): a steadier
+/// figure than wall-clock time on a loaded machine.</param>
+public sealed record OperationBenchmarkResult(string Scheme, int PolyModulusDegree, int LogQ, int Threads,
+    IReadOnlyDictionary<string, double> Operations, IReadOnlyDictionary<string, double> CpuOperations);
 
 /// <summary>
 /// Times each homomorphic operation (median of repeated runs after warm-up) on SEAL's default
@@ -49,6 +52,7 @@ public static class OperationBenchmark
         var decryptor = new Decryptor(context, keys.SecretKey);
         var evaluator = new Evaluator(context);
         var results = new Dictionary<string, double>();
+        var cpu = new Dictionary<string, double>();
         var random = new Random(42);
 
         // NTT of one limb.
@@ -59,8 +63,8 @@ public static class OperationBenchmark
             limb[i] = (ulong)random.NextInt64() % tables.Modulus.Value;
         }
 
-        results["ntt_forward"] = Median(iterations * 4, () => tables.Forward(limb));
-        results["ntt_inverse"] = Median(iterations * 4, () => tables.Inverse(limb));
+        results["ntt_forward"] = Median(cpu, "ntt_forward", iterations * 4, () => tables.Forward(limb));
+        results["ntt_inverse"] = Median(cpu, "ntt_inverse", iterations * 4, () => tables.Inverse(limb));
 
         var plain = new Plaintext();
         var plain2 = new Plaintext();
@@ -82,39 +86,39 @@ public static class OperationBenchmark
             encoder.Encode(values, plain2);
         }
 
-        results["encode"] = Median(iterations, encode);
+        results["encode"] = Median(cpu, "encode", iterations, encode);
         var a = new Ciphertext();
         var b = new Ciphertext();
         var d = new Ciphertext();
-        results["encrypt_public"] = Median(iterations, () => encryptor.Encrypt(plain, a));
-        results["encrypt_symmetric"] = Median(iterations, () => encryptor.EncryptSymmetric(plain, b));
+        results["encrypt_public"] = Median(cpu, "encrypt_public", iterations, () => encryptor.Encrypt(plain, a));
+        results["encrypt_symmetric"] = Median(cpu, "encrypt_symmetric", iterations, () => encryptor.EncryptSymmetric(plain, b));
         encryptor.Encrypt(plain2, b);
         var decrypted = new Plaintext();
-        results["decrypt"] = Median(iterations, () => decryptor.Decrypt(a, decrypted));
-        results["add"] = Median(iterations * 4, () => evaluator.Add(a, b, d));
-        results["multiply"] = Median(iterations, () => evaluator.Multiply(a, b, d));
-        results["square"] = Median(iterations, () => evaluator.Square(a, d));
-        results["multiply_plain"] = Median(iterations, () => evaluator.MultiplyPlain(a, plain2, d));
+        results["decrypt"] = Median(cpu, "decrypt", iterations, () => decryptor.Decrypt(a, decrypted));
+        results["add"] = Median(cpu, "add", iterations * 4, () => evaluator.Add(a, b, d));
+        results["multiply"] = Median(cpu, "multiply", iterations, () => evaluator.Multiply(a, b, d));
+        results["square"] = Median(cpu, "square", iterations, () => evaluator.Square(a, d));
+        results["multiply_plain"] = Median(cpu, "multiply_plain", iterations, () => evaluator.MultiplyPlain(a, plain2, d));
         var product = new Ciphertext();
         evaluator.Multiply(a, b, product);
-        results["relinearize"] = Median(iterations, () => evaluator.Relinearize(product, rk, d));
+        results["relinearize"] = Median(cpu, "relinearize", iterations, () => evaluator.Relinearize(product, rk, d));
         if (scheme == SchemeType.Ckks)
         {
             evaluator.Relinearize(product, rk, product);
-            results["rescale"] = Median(iterations, () => evaluator.RescaleToNext(product, d));
-            results["rotate"] = Median(iterations, () => evaluator.RotateVector(a, 1, gk, d));
+            results["rescale"] = Median(cpu, "rescale", iterations, () => evaluator.RescaleToNext(product, d));
+            results["rotate"] = Median(cpu, "rotate", iterations, () => evaluator.RotateVector(a, 1, gk, d));
         }
         else
         {
-            results["rotate"] = Median(iterations, () => evaluator.RotateRows(a, 1, gk, d));
+            results["rotate"] = Median(cpu, "rotate", iterations, () => evaluator.RotateRows(a, 1, gk, d));
         }
 
         progress?.Invoke("done");
         string name = scheme switch { SchemeType.Bfv => "bfv", SchemeType.Bgv => "bgv", _ => "ckks" };
-        return new OperationBenchmarkResult(name, n, parms.CoeffModulus.Sum(q => q.BitCount), threads, results);
+        return new OperationBenchmarkResult(name, n, parms.CoeffModulus.Sum(q => q.BitCount), threads, results, cpu);
     }
 
-    private static double Median(int runs, Action action)
+    private static double Median(Dictionary<string, double> cpu, string name, int runs, Action action)
     {
         for (int i = 0; i < Math.Max(2, runs / 5); i++)
         {
@@ -123,6 +127,9 @@ public static class OperationBenchmark
 
         var samples = new double[runs];
         var watch = new Stopwatch();
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var cpuStart = process.TotalProcessorTime;
         for (int i = 0; i < runs; i++)
         {
             watch.Restart();
@@ -131,6 +138,8 @@ public static class OperationBenchmark
             samples[i] = watch.Elapsed.TotalMicroseconds;
         }
 
+        process.Refresh();
+        cpu[name] = (process.TotalProcessorTime - cpuStart).TotalMicroseconds / runs;
         Array.Sort(samples);
         return runs % 2 == 1 ? samples[runs / 2] : (samples[runs / 2 - 1] + samples[runs / 2]) / 2;
     }

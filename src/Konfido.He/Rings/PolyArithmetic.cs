@@ -17,8 +17,7 @@ public static class PolyArithmetic
         {
             for (int i = 0; i < n; i++)
             {
-                ulong s = pa[i] + pb[i];
-                pd[i] = s >= m ? s - m : s;
+                pd[i] = Modulus.CorrectOnce(pa[i] + pb[i], m);
             }
         }
     }
@@ -33,8 +32,8 @@ public static class PolyArithmetic
         {
             for (int i = 0; i < n; i++)
             {
-                ulong d = pa[i] - pb[i] + m;
-                pd[i] = d >= m ? d - m : d;
+                ulong d = pa[i] - pb[i];
+                pd[i] = d + (m & (ulong)((long)d >> 63));
             }
         }
     }
@@ -50,7 +49,7 @@ public static class PolyArithmetic
             for (int i = 0; i < n; i++)
             {
                 ulong x = pa[i];
-                pd[i] = x == 0 ? 0 : m - x;
+                pd[i] = (m - x) & (ulong)((long)(x | (0UL - x)) >> 63);
             }
         }
     }

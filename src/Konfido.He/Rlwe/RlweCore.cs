@@ -147,7 +147,8 @@ internal static class RlweCore
         {
             Samplers.ToResidues(e, moduli, limbs, n);
             var tMod = timesPlainModulus ? level.Context.Parameters.PlainModulus : null;
-            var target = poly.ToArray();
+            ulong[] target = ArrayPool<ulong>.Shared.Rent(n * l);
+            poly.CopyTo(target);
             Parallelism.For(l, ntt ? level.Context.Threads : 1, i =>
             {
                 var q = moduli[i];
@@ -164,7 +165,8 @@ internal static class RlweCore
 
                 PolyArithmetic.Add(target.AsSpan(i * n, n), ei, target.AsSpan(i * n, n), q);
             });
-            target.CopyTo(poly);
+            target.AsSpan(0, n * l).CopyTo(poly);
+            ArrayPool<ulong>.Shared.Return(target);
         }
         finally
         {
@@ -204,7 +206,7 @@ internal static class RlweCore
     /// (t-multiple noise for BGV). <paramref name="targetNtt"/>, when known, is the same polynomial in NTT form.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void SwitchKey(ContextData level, ReadOnlySpan<ulong> target, ulong[]? targetNtt, Ciphertext[] key, Span<ulong> out0, Span<ulong> out1)
+    public static void SwitchKey(ContextData level, ReadOnlySpan<ulong> target, ulong[]? targetNtt, Ciphertext[] key, ulong[][] keyQuotients, Span<ulong> out0, Span<ulong> out1)
     {
         var context = level.Context;
         if (!context.UsingKeySwitching)
@@ -217,8 +219,12 @@ internal static class RlweCore
         int special = keyLevel.ModulusCount - 1;
         int threads = context.Threads;
         bool bgv = context.Parameters.Scheme == SchemeType.Bgv;
-        var targetCopy = target.ToArray();
-        var acc = new ulong[2 * (l + 1) * n]; // [comp][output index j in 0..l][N]
+        ulong[] targetCopy = ArrayPool<ulong>.Shared.Rent(l * n);
+        target.CopyTo(targetCopy);
+        ulong[] acc = ArrayPool<ulong>.Shared.Rent(2 * (l + 1) * n); // [comp][output index j in 0..l][N]
+        ulong[] outputs = ArrayPool<ulong>.Shared.Rent(2 * l * n);
+        try
+        {
 
         Parallelism.For(l + 1, threads, jj =>
         {
@@ -226,13 +232,14 @@ internal static class RlweCore
             var tables = context.Tables(j);
             var q = tables.Modulus;
             ulong[] tmp = ArrayPool<ulong>.Shared.Rent(n);
-            UInt128[] acc0 = ArrayPool<UInt128>.Shared.Rent(n);
-            UInt128[] acc1 = ArrayPool<UInt128>.Shared.Rent(n);
+            int keyLimbs = keyLevel.ModulusCount;
             try
             {
-                Array.Clear(acc0, 0, n);
-                Array.Clear(acc1, 0, n);
                 var t = tmp.AsSpan(0, n);
+                var acc0 = acc.AsSpan(jj * n, n);
+                var acc1 = acc.AsSpan(((l + 1) + jj) * n, n);
+                acc0.Clear();
+                acc1.Clear();
                 for (int i = 0; i < l; i++)
                 {
                     var src = targetCopy.AsSpan(i * n, n);
@@ -254,17 +261,18 @@ internal static class RlweCore
 
                         tables.Forward(t);
                     }
-                    MultiplyAccumulate(t, key[i].Limb(0, j), key[i].Limb(1, j), acc0, acc1, n);
+
+                    var quotients = keyQuotients[i];
+                    MultiplyAccumulateShoup(t, key[i].Limb(0, j), quotients.AsSpan(j * n, n), acc0, q.Value);
+                    MultiplyAccumulateShoup(t, key[i].Limb(1, j), quotients.AsSpan((keyLimbs + j) * n, n), acc1, q.Value);
                 }
 
-                ReduceAccumulator(acc0, acc.AsSpan(jj * n, n), q);
-                ReduceAccumulator(acc1, acc.AsSpan(((l + 1) + jj) * n, n), q);
+                FinalReduce(acc0, q.Value);
+                FinalReduce(acc1, q.Value);
             }
             finally
             {
                 ArrayPool<ulong>.Shared.Return(tmp);
-                ArrayPool<UInt128>.Shared.Return(acc0);
-                ArrayPool<UInt128>.Shared.Return(acc1);
             }
         });
 
@@ -275,7 +283,6 @@ internal static class RlweCore
         Parallelism.For(2, threads, c => specialTables.Inverse(acc.AsSpan((c * (l + 1) + l) * n, n)));
         var plain = context.Parameters.PlainModulus;
         ulong pInvT = bgv ? plain!.Value.Invert(plain.Value.Reduce(pValue)) : 0;
-        var outputs = new ulong[2 * l * n];
         Parallelism.For(2 * l, threads, job =>
         {
             int c = job / l, j = job % l;
@@ -302,6 +309,13 @@ internal static class RlweCore
 
         outputs.AsSpan(0, l * n).CopyTo(out0);
         outputs.AsSpan(l * n, l * n).CopyTo(out1);
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(targetCopy);
+            ArrayPool<ulong>.Shared.Return(acc);
+            ArrayPool<ulong>.Shared.Return(outputs);
+        }
     }
 
     /// <summary>
@@ -317,7 +331,9 @@ internal static class RlweCore
             ulong v = x[c];
             ulong r;
             bool negative = v > half;
-            r = negative ? q.Negate(q.Reduce(m - v)) : q.Reduce(v);
+            // Branch-free: the centered value v - m (when v > m/2) is congruent to v - [m]_q.
+            ulong negativeMask = (ulong)-(long)(v > half ? 1 : 0);
+            r = q.Subtract(q.Reduce(v), mModQ & negativeMask);
             if (t is { } tm)
             {
                 // x centered mod t, then k = [-x m^-1]_t centered.
@@ -331,33 +347,44 @@ internal static class RlweCore
         }
     }
 
+    /// <summary>acc = acc + x k mod q, lazily in [0, 2q), with k's Shoup quotients kq.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void MultiplyAccumulate(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> b, ReadOnlySpan<ulong> a, UInt128[] acc0, UInt128[] acc1, int n)
+    private static unsafe void MultiplyAccumulateShoup(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> k, ReadOnlySpan<ulong> kq, Span<ulong> acc, ulong q)
     {
-        fixed (ulong* px = x, pb = b, pa = a)
-        fixed (UInt128* s0 = acc0, s1 = acc1)
+        int n = acc.Length;
+        ulong twoQ = 2 * q;
+        fixed (ulong* px = x, pk = k, pq = kq, pa = acc)
         {
-            for (int c = 0; c < n; c++)
+            int c = 0;
+            if (NttTables.UseAvx512)
             {
-                ulong v = px[c];
-                s0[c] += Math.BigMul(v, pb[c]);
-                s1[c] += Math.BigMul(v, pa[c]);
+                var vq = System.Runtime.Intrinsics.Vector512.Create(q);
+                var v2q = System.Runtime.Intrinsics.Vector512.Create(twoQ);
+                for (; c + 8 <= n; c += 8)
+                {
+                    var v = System.Runtime.Intrinsics.Vector512.Load(px + c);
+                    var w = System.Runtime.Intrinsics.Vector512.Load(pk + c);
+                    var wq = System.Runtime.Intrinsics.Vector512.Load(pq + c);
+                    var qHat = NttTables.MultiplyHigh(v, wq, System.Runtime.Intrinsics.X86.Avx512F.ShiftRightLogical(wq, 32));
+                    var r = System.Runtime.Intrinsics.X86.Avx512DQ.MultiplyLow(v, w) - System.Runtime.Intrinsics.X86.Avx512DQ.MultiplyLow(qHat, vq);
+                    var sum = System.Runtime.Intrinsics.Vector512.Load(pa + c) + r;
+                    System.Runtime.Intrinsics.Vector512.Store(System.Runtime.Intrinsics.X86.Avx512F.Min(sum, sum - v2q), pa + c);
+                }
+            }
+
+            for (; c < n; c++)
+            {
+                ulong r = Modulus.MultiplyShoupLazy(px[c], pk[c], pq[c], q);
+                pa[c] = Modulus.CorrectOnce(pa[c] + r, twoQ);
             }
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void ReduceAccumulator(UInt128[] acc, Span<ulong> dst, Modulus q)
+    private static void FinalReduce(Span<ulong> values, ulong q)
     {
-        for (int c = 0; c < dst.Length; c++)
+        for (int c = 0; c < values.Length; c++)
         {
-            ulong hi = (ulong)(acc[c] >> 64), lo = (ulong)acc[c];
-            if (hi >= q.Value)
-            {
-                hi = q.Reduce(hi);
-            }
-
-            dst[c] = q.Reduce(hi, lo);
+            values[c] = Modulus.CorrectOnce(values[c], q);
         }
     }
 
@@ -372,32 +399,51 @@ internal static class RlweCore
         int n = level.Degree, l = level.ModulusCount;
         var lastTables = level.Ring.Tables(l - 1);
         ulong last = lastTables.Modulus.Value;
-        var lastLimb = poly.Slice((l - 1) * n, n).ToArray();
-        if (ntt)
+        ulong[] lastLimb = ArrayPool<ulong>.Shared.Rent(n);
+        ulong[] source = ArrayPool<ulong>.Shared.Rent((l - 1) * n);
+        ulong[] result = ArrayPool<ulong>.Shared.Rent((l - 1) * n);
+        try
         {
-            lastTables.Inverse(lastLimb);
-        }
-
-        bool bgv = context.Parameters.Scheme == SchemeType.Bgv;
-        var plain = context.Parameters.PlainModulus;
-        ulong inverseT = bgv ? plain!.Value.Invert(plain.Value.Reduce(last)) : 0;
-        var source = poly.Slice(0, (l - 1) * n).ToArray();
-        var result = new ulong[(l - 1) * n];
-        Parallelism.For(l - 1, context.Threads, j =>
-        {
-            var tables = level.Ring.Tables(j);
-            var q = tables.Modulus;
-            var lift = new ulong[n];
-            LiftCentered(lastLimb, last, q, lift, bgv ? plain : null, inverseT, q.Reduce(last));
+            poly.Slice((l - 1) * n, n).CopyTo(lastLimb);
             if (ntt)
             {
-                tables.Forward(lift);
+                lastTables.Inverse(lastLimb.AsSpan(0, n));
             }
 
-            var d = result.AsSpan(j * n, n);
-            PolyArithmetic.Subtract(source.AsSpan(j * n, n), lift, d, q);
-            PolyArithmetic.MultiplyScalar(d, q.Invert(q.Reduce(last)), d, q);
-        });
-        result.CopyTo(dst);
+            bool bgv = context.Parameters.Scheme == SchemeType.Bgv;
+            var plain = context.Parameters.PlainModulus;
+            ulong inverseT = bgv ? plain!.Value.Invert(plain.Value.Reduce(last)) : 0;
+            poly.Slice(0, (l - 1) * n).CopyTo(source);
+            Parallelism.For(l - 1, context.Threads, j =>
+            {
+                var tables = level.Ring.Tables(j);
+                var q = tables.Modulus;
+                ulong[] lift = ArrayPool<ulong>.Shared.Rent(n);
+                try
+                {
+                    var lt = lift.AsSpan(0, n);
+                    LiftCentered(lastLimb.AsSpan(0, n), last, q, lt, bgv ? plain : null, inverseT, q.Reduce(last));
+                    if (ntt)
+                    {
+                        tables.Forward(lt);
+                    }
+
+                    var d = result.AsSpan(j * n, n);
+                    PolyArithmetic.Subtract(source.AsSpan(j * n, n), lt, d, q);
+                    PolyArithmetic.MultiplyScalar(d, q.Invert(q.Reduce(last)), d, q);
+                }
+                finally
+                {
+                    ArrayPool<ulong>.Shared.Return(lift);
+                }
+            });
+            result.AsSpan(0, (l - 1) * n).CopyTo(dst);
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(lastLimb);
+            ArrayPool<ulong>.Shared.Return(source);
+            ArrayPool<ulong>.Shared.Return(result);
+        }
     }
 }
