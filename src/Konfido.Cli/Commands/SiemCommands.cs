@@ -265,6 +265,8 @@ internal static partial class CommandGroups
                     ["seconds"] = Math.Round(result.Elapsed.TotalSeconds, 3),
                     ["events_per_second"] = Math.Round(result.EventsPerSecond),
                     ["events_per_second_per_thread"] = Math.Round(result.EventsPerSecond / result.Threads),
+                    ["events_per_cpu_second"] = result.EventsPerCpuSecond is { } perCpu ? Math.Round(perCpu) : null,
+                    ["cpu_seconds"] = result.CpuTime is { } cpuTime ? Math.Round(cpuTime.TotalSeconds, 3) : null,
                     ["matches"] = result.Matches,
                     ["parse_errors"] = result.ParseErrors,
                     ["stages"] = new JsonObject
@@ -278,7 +280,8 @@ internal static partial class CommandGroups
             }
             else
             {
-                context.Out.WriteLine($"{rules.LoadedCount} rules, {result.Threads} thread(s): {result.EventsPerSecond:N0} events/s end to end " +
+                context.Out.WriteLine($"{rules.LoadedCount} rules, {result.Threads} thread(s): {result.EventsPerSecond:N0} events/s end to end (wall), " +
+                    $"{result.EventsPerCpuSecond:N0} events per CPU-second; " +
                     $"(parse+normalise {result.ParseEventsPerSecond:N0}/s, match {result.MatchEventsPerSecond:N0}/s per thread), {result.Matches} matches");
             }
 

@@ -14,6 +14,9 @@ public sealed class EventObject
 {
     private readonly Dictionary<string, object?> _fields;
 
+    // True once a member name contains '.', which makes flat-key lookups necessary at this level.
+    private bool _hasDottedKeys;
+
     /// <summary>Creates an empty object.</summary>
     public EventObject() => _fields = new Dictionary<string, object?>(StringComparer.Ordinal);
 
@@ -37,6 +40,7 @@ public sealed class EventObject
     {
         ArgumentNullException.ThrowIfNull(key);
         _fields[key] = value;
+        _hasDottedKeys |= key.Contains('.', StringComparison.Ordinal);
     }
 
     /// <summary>Removes a direct member; true if it existed.</summary>
@@ -76,26 +80,24 @@ public sealed class EventObject
     /// <summary>Looks up a path pre-split into segments (see <see cref="TryGet(string, out object?)"/>).</summary>
     /// <param name="path">The full dotted path.</param>
     /// <param name="segments">The path's segments.</param>
+    /// <param name="suffixes">For each segment index i, the segments from i on joined with dots.</param>
     /// <param name="value">The value found.</param>
-    internal bool TryGet(string path, string[] segments, out object? value)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal bool TryGet(string path, string[] segments, string[] suffixes, out object? value)
     {
-        if (_fields.TryGetValue(path, out value))
-        {
-            return true;
-        }
-
-        if (segments.Length < 2)
-        {
-            return false;
-        }
-
-        // Fast path: the plain nested walk.
+        // The nested walk; the general (flat and mixed keys) lookup only where an object has dotted keys.
         var current = this;
         for (var i = 0; i < segments.Length; i++)
         {
+            if (current._hasDottedKeys)
+            {
+                return current.TryGet(suffixes[i], out value);
+            }
+
             if (!current._fields.TryGetValue(segments[i], out var child))
             {
-                break;
+                value = null;
+                return false;
             }
 
             if (i == segments.Length - 1)
@@ -106,14 +108,15 @@ public sealed class EventObject
 
             if (child is not EventObject nested)
             {
-                break;
+                value = null;
+                return false;
             }
 
             current = nested;
         }
 
-        // Mixed flat/nested keys (e.g. {"a":{"b.c":1}}): the general walk.
-        return TryGet(path, out value);
+        value = null;
+        return false;
     }
 
     /// <summary>Reads a path as a string (numbers and booleans formatted invariantly); null if absent or not scalar.</summary>
@@ -200,7 +203,7 @@ public sealed class EventObject
     /// <summary>A deep copy.</summary>
     public EventObject Clone()
     {
-        var copy = new EventObject(_fields.Count);
+        var copy = new EventObject(_fields.Count) { _hasDottedKeys = _hasDottedKeys };
         foreach (var pair in _fields)
         {
             copy._fields[pair.Key] = CloneValue(pair.Value);
@@ -238,6 +241,7 @@ public sealed class EventObject
         foreach (var property in element.EnumerateObject())
         {
             result._fields[property.Name] = FromJsonValue(property.Value);
+            result._hasDottedKeys |= property.Name.Contains('.', StringComparison.Ordinal);
         }
 
         return result;

@@ -40,6 +40,11 @@ internal sealed class ParseContext(PatientPseudonymiser pseudonymiser)
     /// <summary>The original text with every remembered value replaced by its pseudonym or a redaction mark.</summary>
     public string Scrub(string original)
     {
+        if (_secrets.Count == 0)
+        {
+            return original;
+        }
+
         foreach (var (variant, replacement) in _secrets.OrderByDescending(s => s.Variant.Length))
         {
             original = original.Replace(variant, replacement, StringComparison.Ordinal);

@@ -190,6 +190,7 @@ internal sealed class ConditionParser
 /// <summary>At least N of the children match (<c>N of pattern</c>).</summary>
 internal sealed class AtLeastNode(int count, DetectionNode[] children) : DetectionNode
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(Events.EventObject e)
     {
         var hits = 0;

@@ -432,6 +432,7 @@ internal sealed class AnyOfMatcher(ValueMatcher[] inner) : ValueMatcher
     public override IReadOnlyCollection<string>? ContainsNeedles =>
         inner.All(m => m.ContainsNeedles is not null) ? inner.SelectMany(m => m.ContainsNeedles!).ToArray() : null;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(object value)
     {
         foreach (var m in inner)

@@ -29,19 +29,23 @@ internal sealed class FieldPath
     {
         Path = path;
         Segments = path.Split('.');
+        Suffixes = Enumerable.Range(0, Segments.Length).Select(i => string.Join('.', Segments[i..])).ToArray();
     }
+
+    public string[] Suffixes { get; }
 
     public string Path { get; }
 
     public string[] Segments { get; }
 
-    public bool TryGet(EventObject e, out object? value) => e.TryGet(Path, Segments, out value);
+    public bool TryGet(EventObject e, out object? value) => e.TryGet(Path, Segments, Suffixes, out value);
 }
 
 internal sealed class AndNode(DetectionNode[] children) : DetectionNode
 {
     public DetectionNode[] Children { get; } = children;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(EventObject e)
     {
         foreach (var child in Children)
@@ -85,6 +89,7 @@ internal sealed class OrNode(DetectionNode[] children) : DetectionNode
 {
     public DetectionNode[] Children { get; } = children;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(EventObject e)
     {
         foreach (var child in Children)
@@ -155,17 +160,20 @@ internal sealed class OrNode(DetectionNode[] children) : DetectionNode
 
 internal sealed class NotNode(DetectionNode child) : DetectionNode
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(EventObject e) => !child.Match(e);
 }
 
 internal sealed class ConstantNode(bool value) : DetectionNode
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(EventObject e) => value;
 }
 
 /// <summary>A field tested against value matchers: OR over them, or AND with the <c>all</c> modifier.</summary>
 internal sealed class FieldNode(FieldPath fieldPath, ValueMatcher[] matchers, bool all) : DetectionNode
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(EventObject e)
     {
         if (!fieldPath.TryGet(e, out var value) || value is null)
@@ -236,12 +244,14 @@ internal sealed class FieldNode(FieldPath fieldPath, ValueMatcher[] matchers, bo
 /// <summary>A field that is absent or null (Sigma value <c>null</c>).</summary>
 internal sealed class NullNode(FieldPath fieldPath) : DetectionNode
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(EventObject e) => !fieldPath.TryGet(e, out var value) || value is null;
 }
 
 /// <summary>The <c>exists</c> modifier: the field is present (whatever its value) or absent.</summary>
 internal sealed class ExistsNode(FieldPath fieldPath, bool expected) : DetectionNode
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(EventObject e) => fieldPath.TryGet(e, out _) == expected;
 
     public override Requirement? Requirement => expected ? new FieldRequirement([fieldPath.Path]) : null;
@@ -250,6 +260,7 @@ internal sealed class ExistsNode(FieldPath fieldPath, bool expected) : Detection
 /// <summary>The <c>fieldref</c> modifier: compares the field with another field of the same event.</summary>
 internal sealed class FieldRefNode(FieldPath fieldPath, FieldPath other, FieldRefKind kind, bool cased) : DetectionNode
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(EventObject e)
     {
         if (!fieldPath.TryGet(e, out var a) || !other.TryGet(e, out var b))
@@ -294,6 +305,7 @@ internal sealed class KeywordNode(ValueMatcher[] matchers, bool all) : Detection
 {
     private static readonly FieldPath Original = new("event.original");
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(EventObject e)
     {
         if (Original.TryGet(e, out var original) && original is string text)

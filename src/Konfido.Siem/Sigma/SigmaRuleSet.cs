@@ -124,6 +124,7 @@ public sealed class SigmaRuleSet
     /// <summary>Creates an evaluator (not thread-safe: one per thread; the set itself is shared).</summary>
     public RuleEvaluator CreateEvaluator() => new(this);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal void CollectCandidates(EventObject e, int[] marks, int epoch, List<int> candidates)
     {
         foreach (var (path, byValue) in _valueIndex)
@@ -202,6 +203,7 @@ public sealed class RuleEvaluator
     /// <summary>Appends to <paramref name="matches"/> every rule that matches <paramref name="e"/>, in rule order.</summary>
     /// <param name="e">The event.</param>
     /// <param name="matches">Receives the matching rules.</param>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Evaluate(EventObject e, List<SigmaRule> matches)
     {
         ArgumentNullException.ThrowIfNull(e);

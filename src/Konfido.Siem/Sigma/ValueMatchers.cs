@@ -97,6 +97,7 @@ internal sealed class StringMatcher : ValueMatcher
     /// <summary>True for a case-insensitive equality without wildcards.</summary>
     public bool IsCaseInsensitiveExact => _shape == Shape.Exact && !_cased;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(object value)
     {
         var s = AsString(value);
@@ -224,6 +225,7 @@ internal sealed class RegexMatcher : ValueMatcher
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(object value)
     {
         var s = AsString(value);
@@ -276,6 +278,7 @@ internal sealed class CidrMatcher : ValueMatcher
         return new CidrMatcher(address, prefix);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(object value)
     {
         if (AsString(value) is not { } s || !IPAddress.TryParse(s, out var address))
@@ -327,6 +330,7 @@ internal enum CompareOp
 /// <summary>Numeric comparison (<c>lt</c>, <c>lte</c>, <c>gt</c>, <c>gte</c>) against numbers or numeric strings.</summary>
 internal sealed class NumericMatcher(CompareOp op, double bound) : ValueMatcher
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(object value)
     {
         double x;
@@ -355,6 +359,7 @@ internal sealed class NumericMatcher(CompareOp op, double bound) : ValueMatcher
 /// <summary>A part of a date (<c>minute</c>, <c>hour</c>, ... modifiers) compared with a number.</summary>
 internal sealed class TimePartMatcher(string part, CompareOp op, double bound) : ValueMatcher
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(object value)
     {
         if (!EventTime.TryConvert(value, out var time))
@@ -393,6 +398,7 @@ internal sealed class MultiContainsMatcher : ValueMatcher
 
     public override IReadOnlyCollection<string>? ContainsNeedles => _list;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(object value) => AsString(value) is { } s && s.AsSpan().IndexOfAny(_needles) >= 0;
 }
 
@@ -403,6 +409,7 @@ internal sealed class ExactSetMatcher(IEnumerable<string> values) : ValueMatcher
 
     public override IReadOnlyCollection<string>? ExactKeys => _values;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(object value) => AsString(value) is { } s && _values.Contains(s);
 }
 
