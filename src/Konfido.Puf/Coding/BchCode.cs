@@ -357,9 +357,17 @@ public sealed class BchCode
 
             any = true;
             var degree = length - 1 - i;
+            // j·degree mod n for j = 1, 3, 5, ...: start at degree, step 2·degree, no division in the loop.
+            var exponent = degree;
+            var step = (int)(2L * degree % n);
             for (var j = 1; j <= twoT; j += 2)
             {
-                syndromes[j] ^= Field.ExpUnchecked((int)((long)j * degree % n));
+                syndromes[j] ^= Field.ExpUnchecked(exponent);
+                exponent += step;
+                if (exponent >= n)
+                {
+                    exponent -= n;
+                }
             }
         }
 

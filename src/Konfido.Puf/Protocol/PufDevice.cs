@@ -71,6 +71,39 @@ public sealed class PufDevice
         return new EnrolmentResponse(DeviceId, BitPacking.Pack(fingerprint), references);
     }
 
+    /// <summary>
+    /// Creates a device-local key (e.g. for data at rest) with the forward fuzzy extractor: reads the response to
+    /// <paramref name="seed"/> (majority of the enrolment reads) and returns the key and its public helper data,
+    /// which the device may store anywhere (tampering is detected at reproduction).
+    /// </summary>
+    /// <param name="seed">Names the key; a fixed seed per key purpose.</param>
+    /// <param name="extractor">The extractor (e.g. <c>new FuzzyExtractor(settings.Code)</c>).</param>
+    public KeyGeneration CreateLocalKey(ReadOnlySpan<byte> seed, FuzzyExtractor extractor)
+    {
+        ArgumentNullException.ThrowIfNull(extractor);
+        var bits = _reader.Read(seed, LocalKeyResponseBits(extractor), _settings.Parameters.EnrolmentReads);
+        var generation = extractor.Generate(bits);
+        CryptographicOperations.ZeroMemory(bits);
+        return generation;
+    }
+
+    /// <summary>Reproduces a key from <see cref="CreateLocalKey"/> with one fresh read; a failure is a result.</summary>
+    /// <param name="seed">The same seed.</param>
+    /// <param name="extractor">The same extractor settings.</param>
+    /// <param name="helperData">The helper data.</param>
+    public KeyReproduction ReproduceLocalKey(ReadOnlySpan<byte> seed, FuzzyExtractor extractor, ReadOnlySpan<byte> helperData)
+    {
+        ArgumentNullException.ThrowIfNull(extractor);
+        var bits = _reader.Read(seed, LocalKeyResponseBits(extractor));
+        var result = extractor.Reproduce(bits, helperData);
+        CryptographicOperations.ZeroMemory(bits);
+        return result;
+    }
+
+    // With debiasing about four raw bits yield one kept bit; read generously so selection rarely runs short.
+    private static int LocalKeyResponseBits(FuzzyExtractor extractor) =>
+        extractor.Settings.Parameters.Debias ? extractor.CodewordBits * 5 : extractor.CodewordBits;
+
     /// <summary>Starts an authentication with a fresh nonce.</summary>
     public AuthenticationHello Hello()
     {
