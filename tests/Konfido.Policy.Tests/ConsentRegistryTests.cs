@@ -91,4 +91,49 @@ public sealed class ConsentRegistryTests
         Assert.Single(result.Conflicts);
         Assert.Single(ConsentResolver.FindConflicts(await _registry.ListAsync("DK-0101")));
     }
+
+    [Fact]
+    public async Task A_permit_narrower_than_a_refusal_is_rejected_until_the_refusal_is_lifted()
+    {
+        var blanket = await _registry.WithdrawAsync("DK-0101"); // no permit yet: refuses everything
+        var narrow = await _registry.GrantAsync(Fixtures.Grant(purposes: ["TREATMENT"], countries: ["ES"]));
+        Assert.False(narrow.Succeeded);
+        Assert.Contains(blanket.Consent!.Id!, Assert.Single(narrow.Errors), StringComparison.Ordinal);
+        Assert.Equal(ConsentState.Denied, (await _registry.ResolveAsync("DK-0101", PurposeOfUse.Treatment, Fixtures.ES, Fixtures.Now)).State);
+
+        var lifted = await _registry.LiftRefusalAsync("DK-0101", blanket.Consent.Id!);
+        Assert.True(lifted.Succeeded);
+        Assert.True((await _registry.GrantAsync(Fixtures.Grant(purposes: ["TREATMENT"], countries: ["ES"]))).Succeeded);
+        Assert.Equal(ConsentState.Permitted, (await _registry.ResolveAsync("DK-0101", PurposeOfUse.Treatment, Fixtures.ES, Fixtures.Now)).State);
+        Assert.Equal(ConsentState.None, (await _registry.ResolveAsync("DK-0101", PurposeOfUse.Treatment, Fixtures.IT, Fixtures.Now)).State);
+        Assert.False((await _registry.LiftRefusalAsync("DK-0101", blanket.Consent.Id!)).Succeeded);
+    }
+
+    [Fact]
+    public async Task A_deny_narrower_than_a_permit_restricts_it_and_both_stay_active()
+    {
+        await _registry.GrantAsync(Fixtures.Grant(purposes: [], countries: []));
+        var deny = await _registry.GrantAsync(Fixtures.Grant(ConsentEffect.Deny, purposes: [], countries: ["IT"]));
+        Assert.Empty(deny.Superseded);
+        Assert.Equal(ConsentState.Permitted, (await _registry.ResolveAsync("DK-0101", PurposeOfUse.Treatment, Fixtures.ES, Fixtures.Now)).State);
+        Assert.Equal(ConsentState.Denied, (await _registry.ResolveAsync("DK-0101", PurposeOfUse.Emergency, Fixtures.IT, Fixtures.Now)).State);
+    }
+
+    [Fact]
+    public async Task A_deny_covering_a_permit_supersedes_it()
+    {
+        var permit = await _registry.GrantAsync(Fixtures.Grant(purposes: ["TREATMENT"], countries: ["ES"]));
+        var deny = await _registry.GrantAsync(Fixtures.Grant(ConsentEffect.Deny, purposes: [], countries: []));
+        Assert.Equal([permit.Consent!.Id!], deny.Superseded);
+        Assert.Empty(ConsentResolver.FindConflicts(await _registry.ListAsync("DK-0101")));
+    }
+
+    [Fact]
+    public async Task Cached_consents_are_refreshed_when_the_store_is_written_by_someone_else()
+    {
+        await _registry.GrantAsync(Fixtures.Grant());
+        Assert.Equal(ConsentState.Permitted, (await _registry.ResolveAsync("DK-0101", PurposeOfUse.Treatment, Fixtures.ES, Fixtures.Now)).State);
+        await _registry.Store.SaveAsync(ConsentDocument.Create(Fixtures.Terms("external-deny", ConsentEffect.Deny)));
+        Assert.Equal(ConsentState.Denied, (await _registry.ResolveAsync("DK-0101", PurposeOfUse.Treatment, Fixtures.ES, Fixtures.Now)).State);
+    }
 }

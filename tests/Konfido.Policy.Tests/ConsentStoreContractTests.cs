@@ -39,6 +39,13 @@ public sealed class ConsentStoreContractTests : IDisposable
         Assert.Equal("2", (await store.GetAsync("c1"))!.Meta!.VersionId);
         Assert.Null(await store.GetAsync("missing"));
         Assert.Empty(await store.ListAsync("nobody"));
+        Assert.Equal(0, await store.RevisionAsync("nobody"));
+        var before = await store.RevisionAsync("DK-0101");
+        Assert.True(before > 0);
+        await store.SaveAsync(ConsentDocument.Create(Fixtures.Terms("other-2", ConsentEffect.Deny, patient: "IT-9")));
+        Assert.Equal(before, await store.RevisionAsync("DK-0101"));
+        await store.SaveAsync(ConsentDocument.Create(Fixtures.Terms("c3", ConsentEffect.Deny)));
+        Assert.True(await store.RevisionAsync("DK-0101") > before);
     }
 
     [Theory]

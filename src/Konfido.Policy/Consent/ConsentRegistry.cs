@@ -34,6 +34,8 @@ public sealed class ConsentRegistry
     private readonly ISecurityEventSink _events;
     private readonly CountryCode _country;
     private readonly TimeProvider _time;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Revision, ConsentTerms[] Terms)> _parsed = new(StringComparer.Ordinal);
+    private const int MaxCachedPatients = 10_000;
 
     /// <summary>Creates the register. Requires all arguments but <paramref name="time"/>.</summary>
     /// <param name="store">Where consents are kept.</param>
@@ -122,8 +124,10 @@ public sealed class ConsentRegistry
     }
 
     /// <summary>
-    /// Records a patient's permit or deny. Earlier active consents of the opposite effect that
-    /// overlap it become inactive (kept in the history).
+    /// Records a patient's permit or deny. Earlier active consents of the opposite effect whose
+    /// scope the new one covers from now on become inactive (kept in the history). A deny that
+    /// covers only part of an earlier permit restricts it (both stay active, deny overrides). A
+    /// permit that covers only part of an earlier refusal is rejected with the refusal's id.
     /// </summary>
     /// <param name="grant">The statement.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
@@ -137,15 +141,40 @@ public sealed class ConsentRegistry
             return new ConsentChange(null, errors, []);
         }
 
-        var superseded = new List<string>();
+        var toSupersede = new List<FhirConsent>();
+        var blocking = new List<string>();
         foreach (var existing in await _store.ListAsync(grant.PatientId, cancellationToken).ConfigureAwait(false))
         {
             var old = ConsentDocument.Read(existing);
-            if (old.Active && old.Effect != terms.Effect && Overlaps(old, terms))
+            if (!old.Active || old.Effect == terms.Effect || !Overlaps(old, terms))
             {
-                await DeactivateAsync(existing, cancellationToken).ConfigureAwait(false);
-                superseded.Add(old.Id);
+                continue;
             }
+
+            if (CoversFromNow(terms, old, now))
+            {
+                toSupersede.Add(existing);
+            }
+            else if (terms.Effect == ConsentEffect.Permit)
+            {
+                // A permit narrower than an earlier refusal would, if it lifted the refusal,
+                // re-open what the patient still refuses; deny-overrides would make it useless.
+                blocking.Add($"the active refusal {old.Id} covers more than this permit; lift it first (LiftRefusalAsync) or grant a permit covering its whole scope");
+            }
+
+            // A deny narrower than an earlier permit simply restricts it (deny-overrides).
+        }
+
+        if (blocking.Count > 0)
+        {
+            return new ConsentChange(null, blocking, []);
+        }
+
+        var superseded = new List<string>();
+        foreach (var existing in toSupersede)
+        {
+            await DeactivateAsync(existing, cancellationToken).ConfigureAwait(false);
+            superseded.Add(existing.Id!);
         }
 
         var stored = await _store.SaveAsync(ConsentDocument.Create(terms), cancellationToken).ConfigureAwait(false);
@@ -210,6 +239,32 @@ public sealed class ConsentRegistry
     }
 
     /// <summary>
+    /// Lifts a refusal: the active deny <paramref name="consentId"/> becomes inactive (a new
+    /// version; no consent is recorded in its place, so the country's consent model applies again).
+    /// </summary>
+    /// <param name="patientId">The patient.</param>
+    /// <param name="consentId">The deny to lift.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    public async Task<ConsentChange> LiftRefusalAsync(string patientId, string consentId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(patientId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(consentId);
+        foreach (var existing in await _store.ListAsync(patientId, cancellationToken).ConfigureAwait(false))
+        {
+            var old = ConsentDocument.Read(existing);
+            if (old.Id == consentId && old.Active && old.Effect == ConsentEffect.Deny)
+            {
+                await DeactivateAsync(existing, cancellationToken).ConfigureAwait(false);
+                var stored = await _store.GetAsync(consentId, cancellationToken).ConfigureAwait(false);
+                await EmitAsync("consent-lift-refusal", old, [old.Id], _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                return new ConsentChange(stored, [], [old.Id]);
+            }
+        }
+
+        return new ConsentChange(null, [$"no active refusal with id '{consentId}' for this patient"], []);
+    }
+
+    /// <summary>
     /// Stores a Consent written elsewhere (a national register, a migration) as it is, without
     /// superseding anything. Rejects a resource without id or patient.
     /// </summary>
@@ -229,12 +284,30 @@ public sealed class ConsentRegistry
         return new ConsentChange(stored, terms.Problems, []);
     }
 
-    /// <summary>The current version of each of the patient's consents, read.</summary>
+    /// <summary>
+    /// The current version of each of the patient's consents, read. Parsed consents are cached per
+    /// patient and reused while the store's <see cref="IConsentStore.RevisionAsync"/> is unchanged,
+    /// so a decision costs one revision query instead of parsing FHIR JSON.
+    /// </summary>
     public async Task<IReadOnlyList<ConsentTerms>> ListAsync(string patientId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(patientId);
+        // Revision first, then the consents: a write in between only causes an extra reload later.
+        var revision = await _store.RevisionAsync(patientId, cancellationToken).ConfigureAwait(false);
+        if (_parsed.TryGetValue(patientId, out var cached) && cached.Revision == revision)
+        {
+            return cached.Terms;
+        }
+
         var consents = await _store.ListAsync(patientId, cancellationToken).ConfigureAwait(false);
-        return consents.Select(ConsentDocument.Read).ToArray();
+        var terms = consents.Select(ConsentDocument.Read).ToArray();
+        if (_parsed.Count >= MaxCachedPatients)
+        {
+            _parsed.Clear();
+        }
+
+        _parsed[patientId] = (revision, terms);
+        return terms;
     }
 
     /// <summary>Every version of the patient's consents, in the order stored.</summary>
@@ -249,6 +322,17 @@ public sealed class ConsentRegistry
     {
         var consents = await ListAsync(patientId, cancellationToken).ConfigureAwait(false);
         return ConsentResolver.Resolve(consents, purpose, requestingCountry, instant);
+    }
+
+    /// <summary>True if <paramref name="outer"/> covers every purpose, country and future instant of <paramref name="inner"/>.</summary>
+    private static bool CoversFromNow(ConsentTerms outer, ConsentTerms inner, DateTimeOffset now)
+    {
+        var purposes = outer.Purposes is null || (inner.Purposes is not null && inner.Purposes.All(outer.CoversPurpose));
+        var countries = outer.Countries is null || (inner.Countries is not null && inner.Countries.All(outer.CoversCountry));
+        var innerStart = inner.ValidFrom is { } from && from > now ? from : now;
+        var starts = outer.ValidFrom is null || outer.ValidFrom <= innerStart;
+        var ends = outer.ValidUntil is null || (inner.ValidUntil is not null && inner.ValidUntil <= outer.ValidUntil);
+        return purposes && countries && starts && ends;
     }
 
     private static bool Overlaps(ConsentTerms a, ConsentTerms b) =>

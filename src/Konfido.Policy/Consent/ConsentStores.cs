@@ -27,6 +27,12 @@ public interface IConsentStore
 
     /// <summary>Every version of every consent of the patient, in the order they were stored.</summary>
     ValueTask<IReadOnlyList<FhirConsent>> HistoryAsync(string patientId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A number that grows whenever any consent of the patient is saved (0 if none): lets readers
+    /// cache parsed consents and notice changes with one cheap query.
+    /// </summary>
+    ValueTask<long> RevisionAsync(string patientId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>FHIR JSON for stored consents (Firely's System.Text.Json converters).</summary>
@@ -71,6 +77,7 @@ internal static class ConsentJson
 public sealed class InMemoryConsentStore : IConsentStore
 {
     private readonly List<(string Id, string PatientId, int Version, string Json)> _versions = [];
+    private readonly Dictionary<string, long> _revisions = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
 
@@ -87,6 +94,7 @@ public sealed class InMemoryConsentStore : IConsentStore
             var version = _versions.Count(v => v.Id == id) + 1;
             var stored = ConsentJson.Stamp(consent, version, _time.GetUtcNow());
             _versions.Add((id, patient, version, ConsentJson.Serialize(stored)));
+            _revisions[patient] = _versions.Count;
             return ValueTask.FromResult(stored);
         }
     }
@@ -131,6 +139,16 @@ public sealed class InMemoryConsentStore : IConsentStore
         lock (_gate)
         {
             return ValueTask.FromResult<IReadOnlyList<FhirConsent>>(_versions.Where(v => v.PatientId == patientId).Select(v => ConsentJson.Parse(v.Json)).ToArray());
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<long> RevisionAsync(string patientId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(patientId);
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_revisions.GetValueOrDefault(patientId));
         }
     }
 }
@@ -215,6 +233,17 @@ public sealed class SqliteConsentStore : IConsentStore
     {
         ArgumentNullException.ThrowIfNull(patientId);
         return await QueryAsync("SELECT json FROM consent_version WHERE patient_id = $p ORDER BY seq", patientId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<long> RevisionAsync(string patientId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(patientId);
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM consent_version WHERE patient_id = $p";
+        command.Parameters.AddWithValue("$p", patientId);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private async Task<IReadOnlyList<FhirConsent>> QueryAsync(string sql, string parameter, CancellationToken cancellationToken)
