@@ -62,6 +62,9 @@ public sealed class KonfidoNode : IAsyncDisposable
     /// <summary>The country code.</summary>
     public string Country => Components.Country;
 
+    /// <summary>The node's event path (the ledger first, when there is one, then the configured sink): components hosted by the node emit here.</summary>
+    public ISecurityEventSink Events { get; private set; } = null!;
+
     /// <summary>The federation API base URL.</summary>
     public Uri FederationUri => new($"https://{Format(Components.FederationEndpoint)}/");
 
@@ -118,6 +121,7 @@ public sealed class KonfidoNode : IAsyncDisposable
             ? new SecurityEventFanOut([ledger.Sink, components.Events])
             : components.Events;
         components.Ledger?.AttachPublisher(federationClient, components.TrustList());
+        node.Events = events;
         var home = new HomeCountryService(components.Backend, components.Credentials, events);
         var gateway = new CrossBorderGateway(components.Country, federationClient, events);
         var errors = new NodeErrorResponder(components.Credentials, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Konfido.Node"));

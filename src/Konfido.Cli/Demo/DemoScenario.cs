@@ -44,6 +44,8 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
             await StepAsync("ledger-publish", PublishLedgersAsync, cancellationToken).ConfigureAwait(false);
         }
 
+        await StepAsync("puf-device-auth", AuthenticateDeviceAsync, cancellationToken).ConfigureAwait(false);
+
         return _results;
     }
 
@@ -208,6 +210,29 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
         return (ok, $"{string.Join("; ", parts)}; offline proof bundle for {patient.HomeCountry} entry #{index} (ips-retrieve by ES) " +
             (verification.IsValid ? "verified" : $"FAILED: {verification.Reason}") +
             (pseudonymised ? ", patient identifier pseudonymised" : ", patient identifier IN CLEAR"));
+    }
+
+    /// <summary>
+    /// The patient's glucose meter (a simulated photonic PUF) enrols with the Danish node, then
+    /// authenticates with a reverse fuzzy extractor and agrees a session key; a cloned device
+    /// claiming the same identity is refused. The node's PUF events go through its event path
+    /// (audit ledger included).
+    /// </summary>
+    private async Task<(bool, string)> AuthenticateDeviceAsync(CancellationToken cancellationToken)
+    {
+        var settings = Konfido.Puf.Protocol.PufProtocolSettings.Create(new Konfido.Puf.Protocol.PufProtocolParameters { ChallengePoolSize = 4 });
+        var referenceKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        try
+        {
+            var verifier = new Konfido.Puf.Protocol.PufVerifier(settings, new Konfido.Puf.Protocol.InMemoryPufEnrolmentStore(),
+                new Konfido.Puf.Protocol.AesGcmReferenceProtector(referenceKey), federation[patient.HomeCountry].Events, patient.HomeCountry);
+            var outcome = await Konfido.Puf.Protocol.DeviceAuthenticationScenario.RunAsync(verifier, settings, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return (outcome.Ok, outcome.Detail);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(referenceKey);
+        }
     }
 
     private async Task<(HttpStatusCode Status, byte[] Body)> GetVerifiedAsync(HttpClient client, string url, CancellationToken cancellationToken)
