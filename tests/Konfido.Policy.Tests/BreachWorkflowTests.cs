@@ -113,5 +113,21 @@ public sealed class BreachWorkflowTests : IDisposable
         Assert.Equal(2, errors.Count);
     }
 
+    [Fact]
+    public async Task Affected_subjects_from_the_ledger_are_merged_into_the_case()
+    {
+        var (config, _) = BreachConfiguration.FromJson(Configuration);
+        var workflow = new BreachWorkflow(config!, new SqliteBreachCaseStore($"Data Source={_dir.File("breach2.db")}"), _events, "DK", new LedgerSubjects());
+        var (_, breachCase) = await workflow.OpenAsync(Incident());
+        Assert.Equal(["pseud-a", "pseud-b", "pseud-c"], breachCase!.AffectedSubjects);
+        Assert.Contains("data subjects concerned: 3", breachCase.DraftNotification, StringComparison.Ordinal);
+    }
+
+    private sealed class LedgerSubjects : IAffectedSubjectFinder
+    {
+        public Task<IReadOnlyList<string>> FindAsync(SiemIncident incident, CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<string>>(["pseud-c", "pseud-a"]);
+    }
+
     public void Dispose() => _dir.Dispose();
 }

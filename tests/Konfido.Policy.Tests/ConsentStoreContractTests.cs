@@ -4,23 +4,36 @@ using Konfido.Testing;
 namespace Konfido.Policy.Tests;
 
 /// <summary>Contract tests run over every <see cref="IConsentStore"/> implementation.</summary>
-public sealed class ConsentStoreContractTests : IDisposable
+public sealed class ConsentStoreContractTests : IAsyncLifetime
 {
     private readonly TemporaryDirectory _dir = new("konfido-consent");
 
-    public static TheoryData<string> Stores => new() { "memory", "sqlite" };
+    public static TheoryData<string> Stores => new() { "memory", "sqlite", "postgres" };
 
-    private IConsentStore Create(string kind) => kind switch
+    private readonly List<IAsyncDisposable> _resources = [];
+
+    private async Task<IConsentStore> CreateAsync(string kind)
     {
-        "memory" => new InMemoryConsentStore(new ManualClock(Fixtures.Now)),
-        _ => new SqliteConsentStore($"Data Source={_dir.File("consent.db")}", new ManualClock(Fixtures.Now)),
-    };
+        switch (kind)
+        {
+            case "memory":
+                return new InMemoryConsentStore(new ManualClock(Fixtures.Now));
+            case "sqlite":
+                return new SqliteConsentStore($"Data Source={_dir.File("consent.db")}", new ManualClock(Fixtures.Now));
+            default:
+                var database = await PostgresDatabase.CreateAsync("konfido_consent");
+                var source = Npgsql.NpgsqlDataSource.Create(database.ConnectionString);
+                _resources.Add(source);
+                _resources.Add(database);
+                return await PostgresConsentStore.OpenAsync(source, new ManualClock(Fixtures.Now));
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Stores))]
     public async Task Versions_are_numbered_and_history_is_kept(string kind)
     {
-        var store = Create(kind);
+        var store = await CreateAsync(kind);
         var consent = ConsentDocument.Create(Fixtures.Terms("c1", ConsentEffect.Permit, [PurposeOfUse.Treatment], ["ES"]));
         var v1 = await store.SaveAsync(consent);
         consent.Status = Hl7.Fhir.Model.Consent.ConsentState.Inactive;
@@ -52,7 +65,7 @@ public sealed class ConsentStoreContractTests : IDisposable
     [MemberData(nameof(Stores))]
     public async Task Stored_consent_round_trips_through_FHIR_JSON(string kind)
     {
-        var store = Create(kind);
+        var store = await CreateAsync(kind);
         var terms = Fixtures.Terms("c1", ConsentEffect.Permit, [PurposeOfUse.Treatment, PurposeOfUse.Emergency], ["ES", "IT"], until: Fixtures.Now.AddYears(1));
         await store.SaveAsync(ConsentDocument.Create(terms));
         var read = ConsentDocument.Read((await store.GetAsync("c1"))!);
@@ -69,7 +82,7 @@ public sealed class ConsentStoreContractTests : IDisposable
     [MemberData(nameof(Stores))]
     public async Task A_consent_without_id_or_patient_is_refused(string kind)
     {
-        var store = Create(kind);
+        var store = await CreateAsync(kind);
         var noPatient = ConsentDocument.Create(Fixtures.Terms("c1", ConsentEffect.Permit));
         noPatient.Patient = null;
         await Assert.ThrowsAsync<ArgumentException>(async () => await store.SaveAsync(noPatient));
@@ -78,5 +91,15 @@ public sealed class ConsentStoreContractTests : IDisposable
         await Assert.ThrowsAsync<ArgumentException>(async () => await store.SaveAsync(noId));
     }
 
-    public void Dispose() => _dir.Dispose();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var resource in _resources)
+        {
+            await resource.DisposeAsync();
+        }
+
+        _dir.Dispose();
+    }
 }

@@ -194,6 +194,16 @@ public sealed record BreachCase
     public bool IsOverdue(DateTimeOffset now) => Status == BreachCaseStatus.Open && now > NotificationDeadline;
 }
 
+/// <summary>
+/// Finds the data subjects an incident affected beyond those the SIEM named, e.g. from the audit
+/// ledger (every patient whose data the offending actor accessed in the incident window).
+/// </summary>
+public interface IAffectedSubjectFinder
+{
+    /// <summary>The affected subjects (pseudonyms or identifiers) the ledger knows for <paramref name="incident"/>.</summary>
+    Task<IReadOnlyList<string>> FindAsync(SiemIncident incident, CancellationToken cancellationToken = default);
+}
+
 /// <summary>Where breach cases are persisted.</summary>
 public interface IBreachCaseStore
 {
@@ -272,10 +282,17 @@ public sealed class BreachWorkflow
     private readonly IBreachCaseStore _store;
     private readonly ISecurityEventSink _events;
     private readonly string _node;
+    private readonly IAffectedSubjectFinder? _subjects;
 
-    /// <summary>Creates the workflow. Requires all arguments.</summary>
-    public BreachWorkflow(BreachConfiguration configuration, IBreachCaseStore store, ISecurityEventSink events, string node)
+    /// <summary>Creates the workflow. Requires all arguments but <paramref name="subjects"/>.</summary>
+    /// <param name="configuration">Classification rules and notification contacts.</param>
+    /// <param name="store">Where cases are kept.</param>
+    /// <param name="events">Receives case events.</param>
+    /// <param name="node">This node's country, for events.</param>
+    /// <param name="subjects">Finds further affected subjects (the ledger), if given.</param>
+    public BreachWorkflow(BreachConfiguration configuration, IBreachCaseStore store, ISecurityEventSink events, string node, IAffectedSubjectFinder? subjects = null)
     {
+        _subjects = subjects;
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(events);
@@ -332,7 +349,13 @@ public sealed class BreachWorkflow
         }
 
         var rule = classification.Rule!;
-        var subjects = incident.AffectedSubjects.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        IEnumerable<string> named = incident.AffectedSubjects;
+        if (_subjects is not null)
+        {
+            named = named.Concat(await _subjects.FindAsync(incident, cancellationToken).ConfigureAwait(false));
+        }
+
+        var subjects = named.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var breachCase = new BreachCase
         {
             Id = $"breach-{Guid.NewGuid():N}",
