@@ -54,8 +54,8 @@ public sealed class KeyGenerator
     public void CreatePublicKey(out PublicKey destination)
     {
         var ct = new Ciphertext();
-        RlweCore.EncryptZeroSymmetric(SecretKey, _context.KeyContextData, ntt: true, ct, seed: null);
-        ct.Seed = null;
+        RlweCore.EncryptZeroSymmetric(SecretKey, _context.KeyContextData, ntt: true, ct,
+            System.Security.Cryptography.RandomNumberGenerator.GetBytes(SeededExpander.SeedLength));
         destination = new PublicKey(ct);
     }
 

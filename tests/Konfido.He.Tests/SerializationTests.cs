@@ -90,6 +90,20 @@ public sealed class SerializationTests(IntegerSchemeFixture fixture) : IClassFix
     }
 
     [Fact]
+    public void Keys_are_stored_with_seeded_halves()
+    {
+        var s = fixture.Bfv;
+        var part = s.RelinKeys.Keys[RelinKeys.RelinIndex][0];
+        Assert.NotNull(part.Seed);
+        var unseeded = part.Clone();
+        unseeded.Seed = null;
+        Assert.True(HeSerializer.Save(part).Length < HeSerializer.Save(unseeded).Length * 0.6);
+        var pkBytes = HeSerializer.Save(s.PublicKey);
+        var loaded = HeSerializer.LoadPublicKey(s.Context, pkBytes);
+        Assert.Equal(s.PublicKey.Data.Polynomial(1).ToArray(), loaded.Data.Polynomial(1).ToArray());
+    }
+
+    [Fact]
     public void Malformed_or_foreign_input_is_a_clear_error_never_a_crash()
     {
         var s = fixture.Bfv;

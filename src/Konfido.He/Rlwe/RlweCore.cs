@@ -188,7 +188,8 @@ internal static class RlweCore
         for (int i = 0; i < special; i++)
         {
             var ct = new Ciphertext();
-            EncryptZeroSymmetric(secretKey, keyLevel, ntt: true, ct, seed: null);
+            // Seeded: the uniform half is serialised as its 32-byte seed (half-size keys).
+            EncryptZeroSymmetric(secretKey, keyLevel, ntt: true, ct, System.Security.Cryptography.RandomNumberGenerator.GetBytes(SeededExpander.SeedLength));
             var q = keyLevel.Moduli[i];
             var limb = ct.Limb(0, i);
             var scaled = new ulong[n];
