@@ -19,6 +19,8 @@ public sealed class CKKSEncoder
     private readonly int[] _conjugateIndex; // DFT index of its conjugate
     private readonly Complex[] _twist;      // psi^j
     private readonly Complex[] _roots;      // exp(2 pi i k / N)
+    private readonly Complex[] _inverseRoots; // exp(-2 pi i k / N)
+    private readonly int[] _bitReversal;
     private readonly int _logN;
 
     /// <summary>The encoder. Requires a CKKS context.</summary>
@@ -46,10 +48,14 @@ public sealed class CKKSEncoder
 
         _twist = new Complex[_n];
         _roots = new Complex[_n];
+        _inverseRoots = new Complex[_n];
+        _bitReversal = new int[_n];
         for (int j = 0; j < _n; j++)
         {
             _twist[j] = Complex.FromPolarCoordinates(1.0, Math.PI * j / _n);
             _roots[j] = Complex.FromPolarCoordinates(1.0, 2 * Math.PI * j / _n);
+            _inverseRoots[j] = Complex.Conjugate(_roots[j]);
+            _bitReversal[j] = Arithmetic.NttTables.BitReverse(j, _logN);
         }
     }
 
@@ -81,9 +87,11 @@ public sealed class CKKSEncoder
 
         Fft(e, inverse: true);
         var coefficients = new double[_n];
+        double inverseN = 1.0 / _n;
         for (int j = 0; j < _n; j++)
         {
-            coefficients[j] = Math.Round((e[j] / _n * Complex.Conjugate(_twist[j])).Real);
+            // Re(e_j / N * conj(psi^j)).
+            coefficients[j] = Math.Round((e[j].Real * _twist[j].Real + e[j].Imaginary * _twist[j].Imaginary) * inverseN);
         }
 
         EncodeCoefficients(coefficients, level, scale, destination);
@@ -229,15 +237,17 @@ public sealed class CKKSEncoder
     private void Fft(Complex[] a, bool inverse)
     {
         int n = _n;
+        int[] reversal = _bitReversal;
         for (int i = 0; i < n; i++)
         {
-            int j = Arithmetic.NttTables.BitReverse(i, _logN);
+            int j = reversal[i];
             if (i < j)
             {
                 (a[i], a[j]) = (a[j], a[i]);
             }
         }
 
+        Complex[] roots = inverse ? _inverseRoots : _roots;
         for (int len = 2; len <= n; len <<= 1)
         {
             int half = len >> 1, stride = n / len;
@@ -245,16 +255,14 @@ public sealed class CKKSEncoder
             {
                 for (int k = 0; k < half; k++)
                 {
-                    var w = _roots[k * stride];
-                    if (inverse)
-                    {
-                        w = Complex.Conjugate(w);
-                    }
-
+                    var w = roots[k * stride];
                     var u = a[start + k];
-                    var v = a[start + k + half] * w;
-                    a[start + k] = u + v;
-                    a[start + k + half] = u - v;
+                    var x = a[start + k + half];
+                    // v = x * w, written out (Complex's operator handles infinities we never see).
+                    double vr = x.Real * w.Real - x.Imaginary * w.Imaginary;
+                    double vi = x.Real * w.Imaginary + x.Imaginary * w.Real;
+                    a[start + k] = new Complex(u.Real + vr, u.Imaginary + vi);
+                    a[start + k + half] = new Complex(u.Real - vr, u.Imaginary - vi);
                 }
             }
         }

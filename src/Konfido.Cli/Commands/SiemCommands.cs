@@ -244,7 +244,7 @@ internal static partial class CommandGroups
                     {
                         loader.AddText(RuleVariants.Generate(text, v), $"{name}#v{v}");
                     }
-                    catch (YamlDotNet.Core.YamlException)
+                    catch (FormatException)
                     {
                         // The original already reports the bad YAML.
                     }

@@ -12,7 +12,7 @@ namespace Konfido.Siem.Sigma;
 /// </summary>
 public static class RuleVariants
 {
-    /// <summary>Variant <paramref name="variant"/> (≥ 1) of a rule file's YAML text. Requires valid YAML.</summary>
+    /// <summary>Variant <paramref name="variant"/> (≥ 1) of a rule file's YAML text; <see cref="FormatException"/> if it is not valid YAML.</summary>
     /// <param name="yaml">The rule file (one or more documents).</param>
     /// <param name="variant">The variant number.</param>
     public static string Generate(string yaml, int variant)
@@ -20,7 +20,14 @@ public static class RuleVariants
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentOutOfRangeException.ThrowIfLessThan(variant, 1);
         var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlDotNet.Core.YamlException ex)
+        {
+            throw new FormatException($"not valid YAML: {ex.Message}", ex);
+        }
         var renames = new Dictionary<string, string>(StringComparer.Ordinal);
         var suffix = "_v" + variant.ToString(CultureInfo.InvariantCulture);
         foreach (var document in stream.Documents)

@@ -15,6 +15,7 @@ public sealed class SigmaRuleSet
     private readonly int[] _unindexed;
     private readonly int[] _keywordIndexed;
     private readonly System.Buffers.SearchValues<string>? _keywordNeedles;
+    private readonly Dictionary<char, (string Needle, int[] Rules)[]> _needlesByFirstChar = [];
 
     internal SigmaRuleSet(SigmaRule[] rules, SigmaCorrelationRule[] correlations, RuleLoadResult[] report, Dictionary<string, object> byKey)
     {
@@ -28,6 +29,7 @@ public sealed class SigmaRuleSet
         var unindexed = new List<int>();
         var keywordIndexed = new List<int>();
         var needles = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var needleRules = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < rules.Length; i++)
         {
             switch (rules[i].Detection.Requirement)
@@ -35,6 +37,16 @@ public sealed class SigmaRuleSet
                 case KeywordRequirement k:
                     keywordIndexed.Add(i);
                     needles.UnionWith(k.Needles);
+                    foreach (var needle in k.Needles)
+                    {
+                        if (!needleRules.TryGetValue(needle, out var owners))
+                        {
+                            needleRules[needle] = owners = [];
+                        }
+
+                        owners.Add(i);
+                    }
+
                     break;
                 case ValueRequirement v:
                     if (!valueIndex.TryGetValue(v.Field, out var byValue))
@@ -77,6 +89,8 @@ public sealed class SigmaRuleSet
         _unindexed = unindexed.ToArray();
         _keywordIndexed = keywordIndexed.ToArray();
         _keywordNeedles = needles.Count > 0 ? System.Buffers.SearchValues.Create(needles.ToArray(), StringComparison.OrdinalIgnoreCase) : null;
+        _needlesByFirstChar = needleRules.GroupBy(p => char.ToUpperInvariant(p.Key[0]))
+            .ToDictionary(g => g.Key, g => g.Select(p => (p.Key, p.Value.ToArray())).ToArray());
     }
 
     /// <summary>How the rules are indexed: by field value, by field presence, by keyword, or not at all.</summary>
@@ -156,9 +170,63 @@ public sealed class SigmaRuleSet
         }
 
         Add(_unindexed, marks, epoch, candidates);
-        if (_keywordNeedles is not null && KeywordNode.AnyText(e, _keywordNeedles))
+        if (_keywordNeedles is not null)
         {
-            Add(_keywordIndexed, marks, epoch, candidates);
+            if (e.TryGet("event.original", out var original) && original is string text)
+            {
+                AddKeywordCandidates(text, marks, epoch, candidates);
+            }
+            else
+            {
+                e.VisitLeaves(v =>
+                {
+                    if (v is string leaf)
+                    {
+                        AddKeywordCandidates(leaf, marks, epoch, candidates);
+                    }
+
+                    return false;
+                });
+            }
+        }
+    }
+
+    /// <summary>
+    /// Finds every position where some keyword needle occurs (one vectorised multi-substring search
+    /// per hit) and adds the keyword rules owning the needles found there.
+    /// </summary>
+    private void AddKeywordCandidates(string text, int[] marks, int epoch, List<int> candidates)
+    {
+        var span = text.AsSpan();
+        var pos = 0;
+        while (pos < span.Length)
+        {
+            var hit = span[pos..].IndexOfAny(_keywordNeedles!);
+            if (hit < 0)
+            {
+                return;
+            }
+
+            var at = pos + hit;
+            if (_needlesByFirstChar.TryGetValue(char.ToUpperInvariant(span[at]), out var needles))
+            {
+                var rest = span[at..];
+                foreach (var (needle, rules) in needles)
+                {
+                    if (rest.StartsWith(needle, StringComparison.OrdinalIgnoreCase))
+                    {
+                        Add(rules, marks, epoch, candidates);
+                    }
+                }
+            }
+            else
+            {
+                // A case mapping the first-character table does not cover: fall back to every keyword rule.
+                Add(_keywordIndexed, marks, epoch, candidates);
+                return;
+            }
+
+            pos = at + 1;
         }
     }
 

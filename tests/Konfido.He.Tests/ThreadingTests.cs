@@ -1,0 +1,60 @@
+namespace Konfido.He.Tests;
+
+public sealed class ThreadingTests
+{
+    [Theory]
+    [InlineData(SchemeType.Bfv)]
+    [InlineData(SchemeType.Bgv)]
+    [InlineData(SchemeType.Ckks)]
+    public void Two_threads_give_the_same_results_as_one(SchemeType scheme)
+    {
+        const int n = 4096;
+        var parms = new EncryptionParameters(scheme) { PolyModulusDegree = n, CoeffModulus = CoeffModulus.BFVDefault(n) };
+        if (scheme != SchemeType.Ckks)
+        {
+            parms.PlainModulus = PlainModulus.Batching(n, 17);
+        }
+
+        var single = new HeContext(parms, SecurityLevel.Tc128, threads: 1);
+        var dual = new HeContext(parms, SecurityLevel.Tc128, threads: 2);
+        var keys = new KeyGenerator(single);
+        keys.CreatePublicKey(out var pk);
+        keys.CreateRelinKeys(out var rk);
+        keys.CreateGaloisKeys([1], out var gk);
+        var plain = new Plaintext();
+        if (scheme == SchemeType.Ckks)
+        {
+            new CKKSEncoder(single).Encode([0.5, -0.25, 0.125], single.FirstParmsId, 1 << 28, plain);
+        }
+        else
+        {
+            new BatchEncoder(single).Encode(new ulong[] { 3, 5, 7 }, plain);
+        }
+
+        var ct = new Ciphertext();
+        new Encryptor(single, pk).Encrypt(plain, ct);
+        Ciphertext Run(HeContext context)
+        {
+            // Keys and ciphertexts are shared: both contexts have the same ParmsId chain.
+            var evaluator = new Evaluator(context);
+            var r = new Ciphertext();
+            evaluator.Multiply(ct, ct, r);
+            evaluator.RelinearizeInplace(r, rk);
+            evaluator.ApplyGaloisInplace(r, context.GaloisTool.ElementFromStep(1), gk);
+            if (scheme == SchemeType.Ckks)
+            {
+                evaluator.RescaleToNextInplace(r);
+            }
+            else
+            {
+                evaluator.ModSwitchToNextInplace(r);
+            }
+
+            return r;
+        }
+
+        var a = Run(single);
+        var b = Run(dual);
+        Assert.Equal(a.Data.AsSpan(0, a.Size * a.PolynomialLength).ToArray(), b.Data.AsSpan(0, b.Size * b.PolynomialLength).ToArray());
+    }
+}
