@@ -25,7 +25,7 @@ public sealed class NodeLedger : IAsyncDisposable
     private readonly Ed25519NoteSigner _witnessKey;
 
     private NodeLedger(string country, SqliteLogStorage storage, MerkleLog log, SqliteWitnessStateStore witnessState, PatientPseudonymiser pseudonymiser,
-        Ed25519NoteSigner logKey, Ed25519NoteSigner witnessKey, CheckpointSigner signer, CheckpointWitness witness, WitnessQuorumPolicy policy)
+        Ed25519NoteSigner logKey, Ed25519NoteSigner witnessKey, CheckpointSigner signer, CheckpointWitness witness, WitnessQuorumPolicy? policy)
     {
         Country = country;
         _storage = storage;
@@ -55,8 +55,8 @@ public sealed class NodeLedger : IAsyncDisposable
     /// <summary>This node's witness for the other countries' logs.</summary>
     public CheckpointWitness Witness { get; }
 
-    /// <summary>The publication quorum over the other countries' witnesses.</summary>
-    public WitnessQuorumPolicy Policy { get; }
+    /// <summary>The publication quorum over the other countries' witnesses; null in a federation of one (nothing can be published).</summary>
+    public WitnessQuorumPolicy? Policy { get; }
 
     /// <summary>The publisher, once the node has a federation client (set by the node at build time).</summary>
     public CheckpointPublisher? Publisher { get; private set; }
@@ -87,10 +87,15 @@ public sealed class NodeLedger : IAsyncDisposable
 
         var others = trustList.Members.Where(m => !string.Equals(m.Country, country, StringComparison.OrdinalIgnoreCase)).ToArray();
         var witnessKeys = others.Select(m => m.WitnessKey).OfType<string>().ToArray();
-        var threshold = settings.Quorum ?? Math.Max(1, witnessKeys.Length);
-        if (!WitnessQuorumPolicy.TryCreate(threshold, witnessKeys, out var policy, out var errors))
+        WitnessQuorumPolicy? policy = null;
+        if (witnessKeys.Length > 0 || settings.Quorum is not null)
         {
-            throw new NodeConfigurationException($"ledger quorum: {string.Join("; ", errors)}");
+            // A federation of one keeps its log but has nobody to publish to.
+            var threshold = settings.Quorum ?? witnessKeys.Length;
+            if (!WitnessQuorumPolicy.TryCreate(threshold, witnessKeys, out policy, out var errors))
+            {
+                throw new NodeConfigurationException($"ledger quorum: {string.Join("; ", errors)}");
+            }
         }
 
         var pseudonymKeyHex = File.ReadAllText(resolve(settings.PseudonymKey)).Trim();
@@ -117,6 +122,11 @@ public sealed class NodeLedger : IAsyncDisposable
     /// <summary>Creates the publisher over the other members' witnesses, reached through <paramref name="client"/>.</summary>
     internal void AttachPublisher(FederationClient client, TrustList trustList)
     {
+        if (Policy is null)
+        {
+            return;
+        }
+
         var witnesses = trustList.Members
             .Where(m => !string.Equals(m.Country, Country, StringComparison.OrdinalIgnoreCase) && m.WitnessKey is not null)
             .Select(m => new WitnessEndpoint(WitnessName(m.Country), new FederationWitnessTransport(client, m.Country)));

@@ -39,7 +39,7 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
         await StepAsync("patient-discovery", DiscoverAsync, cancellationToken).ConfigureAwait(false);
         await StepAsync("ips-retrieve", RetrieveSummaryAsync, cancellationToken).ConfigureAwait(false);
         await StepAsync("eprescription-dispense", DispenseAsync, cancellationToken).ConfigureAwait(false);
-        if (federation.Nodes.Values.All(n => n.Components.Ledger is not null))
+        if (federation.Nodes.Values.All(n => n.Components.Ledger?.Policy is not null))
         {
             await StepAsync("ledger-publish", PublishLedgersAsync, cancellationToken).ConfigureAwait(false);
         }
@@ -204,7 +204,7 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
             return (false, $"the proof bundle does not parse: {parseError}");
         }
 
-        var verification = Konfido.Ledger.Witnessing.BundleVerification.Verify(roundTripped, home.Signer.Verifier, home.Policy);
+        var verification = Konfido.Ledger.Witnessing.BundleVerification.Verify(roundTripped, home.Signer.Verifier, home.Policy!);
         var pseudonymised = !System.Text.Encoding.UTF8.GetString(roundTripped.Entry).Contains(patient.IdentifierValue, StringComparison.Ordinal);
         var ok = allPublished && verification.IsValid && pseudonymised;
         return (ok, $"{string.Join("; ", parts)}; offline proof bundle for {patient.HomeCountry} entry #{index} (ips-retrieve by ES) " +
