@@ -120,7 +120,7 @@ public sealed class KonfidoNode : IAsyncDisposable
         ISecurityEventSink events = components.Ledger is { } ledger
             ? new SecurityEventFanOut([ledger.Sink, components.Events])
             : components.Events;
-        components.Ledger?.AttachPublisher(federationClient, components.TrustList());
+        components.Ledger?.AttachPublisher(federationClient, components.TrustList(), events);
         node.Events = events;
         var home = new HomeCountryService(components.Backend, components.Credentials, events);
         var gateway = new CrossBorderGateway(components.Country, federationClient, events);

@@ -27,11 +27,28 @@ internal static class LedgerApi
 
             var body = Encoding.UTF8.GetString(await HttpBodies.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false));
             var response = await ledger.Witness.AddCheckpointAsync(body, context.RequestAborted).ConfigureAwait(false);
-            var bytes = Encoding.UTF8.GetBytes(response.ToBody());
-            context.Response.StatusCode = response.HttpStatus;
-            context.Response.ContentType = response.ContentType;
-            context.Response.Headers[FederationProtocol.SignatureHeader] = DetachedJws.Sign(bytes, components.Credentials.SigningKey, components.Credentials.Country);
-            await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+            await WriteTextAsync(context, components, (HttpStatusCode)response.HttpStatus, response.ToBody(), response.ContentType).ConfigureAwait(false);
+        });
+        app.MapPost("/" + LedgerProtocol.GossipPath, async context =>
+        {
+            var caller = components.TrustList().FindByCertificate(context.Connection.ClientCertificate)
+                ?? throw new ExchangeException(HttpStatusCode.Forbidden, "security", "gossip requires a client certificate listed in the federation trust list");
+            var body = Encoding.UTF8.GetString(await HttpBodies.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false));
+            var forks = await ledger.Detector!.ObserveAsync(body, caller.Country, context.RequestAborted).ConfigureAwait(false);
+            await WriteTextAsync(context, components, HttpStatusCode.OK, forks.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        });
+        app.MapGet("/" + LedgerProtocol.ConsistencyPath, async context =>
+        {
+            _ = components.TrustList().FindByCertificate(context.Connection.ClientCertificate)
+                ?? throw new ExchangeException(HttpStatusCode.Forbidden, "security", "proofs are served to federation members only");
+            if (!long.TryParse(context.Request.Query["size1"], out var size1) || !long.TryParse(context.Request.Query["size2"], out var size2)
+                || size1 < 0 || size1 > size2 || size2 > ledger.Log.Head.Size)
+            {
+                throw new ExchangeException(HttpStatusCode.BadRequest, "value", $"size1 and size2 must satisfy 0 <= size1 <= size2 <= {ledger.Log.Head.Size}");
+            }
+
+            var proof = await ledger.Log.ProveConsistencyAsync(size1, size2, context.RequestAborted).ConfigureAwait(false);
+            await WriteTextAsync(context, components, HttpStatusCode.OK, string.Join('\n', proof.Select(h => h.ToBase64()))).ConfigureAwait(false);
         });
         app.MapGet("/ledger/checkpoint", async context =>
         {
@@ -44,5 +61,15 @@ internal static class LedgerApi
             context.Response.ContentType = "text/plain; charset=utf-8";
             await context.Response.WriteAsync(latest.Checkpoint.ToString(), context.RequestAborted).ConfigureAwait(false);
         });
+    }
+
+    /// <summary>Writes a signed text response (every federation answer carries the node's detached JWS).</summary>
+    private static async Task WriteTextAsync(HttpContext context, NodeComponents components, HttpStatusCode status, string text, string contentType = "text/plain; charset=utf-8")
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        context.Response.StatusCode = (int)status;
+        context.Response.ContentType = contentType;
+        context.Response.Headers[FederationProtocol.SignatureHeader] = DetachedJws.Sign(bytes, components.Credentials.SigningKey, components.Credentials.Country);
+        await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -61,6 +61,12 @@ public sealed class NodeLedger : IAsyncDisposable
     /// <summary>The publisher, once the node has a federation client (set by the node at build time).</summary>
     public CheckpointPublisher? Publisher { get; private set; }
 
+    /// <summary>Watches the checkpoints gossiped by every node for split views (set by the node at build time).</summary>
+    public SplitViewDetector? Detector { get; private set; }
+
+    private FederationClient? _client;
+    private TrustList? _trustList;
+
     /// <summary>The log origin of <paramref name="country"/> (the name of its ledger key).</summary>
     public static string Origin(string country) => $"konfido.ncp/{country.ToUpperInvariant()}";
 
@@ -120,8 +126,12 @@ public sealed class NodeLedger : IAsyncDisposable
     }
 
     /// <summary>Creates the publisher over the other members' witnesses, reached through <paramref name="client"/>.</summary>
-    internal void AttachPublisher(FederationClient client, TrustList trustList)
+    internal void AttachPublisher(FederationClient client, TrustList trustList, ISecurityEventSink events)
     {
+        _client = client;
+        _trustList = trustList;
+        var allLogs = trustList.Members.Select(m => m.LedgerKey).OfType<string>().Select(NoteVerifiers.Parse).ToArray();
+        Detector = new SplitViewDetector(allLogs, events, Country, ConsistencyProofAsync);
         if (Policy is null)
         {
             return;
@@ -131,6 +141,83 @@ public sealed class NodeLedger : IAsyncDisposable
             .Where(m => !string.Equals(m.Country, Country, StringComparison.OrdinalIgnoreCase) && m.WitnessKey is not null)
             .Select(m => new WitnessEndpoint(WitnessName(m.Country), new FederationWitnessTransport(client, m.Country)));
         Publisher = new CheckpointPublisher(Log, Signer, witnesses, Policy);
+    }
+
+    /// <summary>
+    /// Gossips this log's latest published checkpoint to every other member (and observes it here),
+    /// so that a log showing different histories to different countries is caught.
+    /// Returns the split views found, as reported by the peers and locally.
+    /// </summary>
+    public async Task<GossipResult> GossipAsync(CancellationToken cancellationToken = default)
+    {
+        var latest = Publisher?.Latest ?? throw new InvalidOperationException("nothing has been published yet");
+        var note = latest.Checkpoint.ToString();
+        var forks = (await Detector!.ObserveAsync(note, Country, cancellationToken).ConfigureAwait(false)).Count;
+        var delivered = new List<string>();
+        var failed = new List<string>();
+        foreach (var member in _trustList!.Members.Where(m => !string.Equals(m.Country, Country, StringComparison.OrdinalIgnoreCase)))
+        {
+            try
+            {
+                var response = await _client!.PostAsync(member.Country, LedgerProtocol.GossipPath, Encoding.UTF8.GetBytes(note), "text/plain; charset=utf-8", cancellationToken).ConfigureAwait(false);
+                if (response.Status == HttpStatusCode.OK)
+                {
+                    delivered.Add(member.Country);
+                    forks += int.Parse(Encoding.UTF8.GetString(response.Body).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                }
+                else
+                {
+                    failed.Add($"{member.Country}: {(int)response.Status}");
+                }
+            }
+            catch (ExchangeException ex)
+            {
+                failed.Add($"{member.Country}: {ex.Message}");
+            }
+        }
+
+        return new GossipResult(delivered, failed, forks);
+    }
+
+    /// <summary>A consistency proof for <paramref name="origin"/>'s log: computed here for this log, fetched from its node otherwise.</summary>
+    private async ValueTask<IReadOnlyList<Konfido.Ledger.Merkle.MerkleHash>?> ConsistencyProofAsync(string origin, long size1, long size2, CancellationToken cancellationToken)
+    {
+        if (origin == Signer.Origin)
+        {
+            return size2 <= Log.Head.Size ? await Log.ProveConsistencyAsync(size1, size2, cancellationToken).ConfigureAwait(false) : null;
+        }
+
+        var member = _trustList?.Members.FirstOrDefault(m => m.LedgerKey is not null && NoteVerifiers.Parse(m.LedgerKey).Name == origin);
+        if (member is null || _client is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var response = await _client.GetAsync(member.Country, $"{LedgerProtocol.ConsistencyPath}?size1={size1}&size2={size2}", cancellationToken).ConfigureAwait(false);
+            if (response.Status != HttpStatusCode.OK)
+            {
+                return null;
+            }
+
+            var hashes = new List<Konfido.Ledger.Merkle.MerkleHash>();
+            foreach (var line in Encoding.UTF8.GetString(response.Body).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!Konfido.Ledger.Merkle.MerkleHash.TryParseBase64(line.Trim(), out var hash))
+                {
+                    return null;
+                }
+
+                hashes.Add(hash);
+            }
+
+            return hashes;
+        }
+        catch (ExchangeException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Generates a log key and a witness key for <paramref name="country"/> in C2SP signer-key form.</summary>
@@ -192,4 +279,16 @@ public static class LedgerProtocol
 {
     /// <summary>C2SP tlog-witness add-checkpoint, on the federation listener (mutual TLS).</summary>
     public const string AddCheckpointPath = "ledger/add-checkpoint";
+
+    /// <summary>Checkpoint gossip: a signed checkpoint in, the number of split views it revealed out.</summary>
+    public const string GossipPath = "ledger/gossip";
+
+    /// <summary>A consistency proof of this node's log: <c>?size1=&amp;size2=</c>, base64 hashes one per line.</summary>
+    public const string ConsistencyPath = "ledger/proof/consistency";
 }
+
+/// <summary>The outcome of gossiping a checkpoint to the federation.</summary>
+/// <param name="Delivered">The countries that received it.</param>
+/// <param name="Failed">The countries that could not be reached, with why.</param>
+/// <param name="SplitViews">How many split views the gossip revealed (here and at the peers).</param>
+public sealed record GossipResult(IReadOnlyList<string> Delivered, IReadOnlyList<string> Failed, int SplitViews);

@@ -175,6 +175,17 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
                 (result.Published ? "" : $" NOT published ({string.Join("; ", result.Refusals)})"));
         }
 
+        // Every node gossips its cosigned checkpoint to the others: one history per log, or a split-view alarm.
+        var splitViews = 0;
+        foreach (var node in federation.Nodes.Values)
+        {
+            var gossip = await node.Components.Ledger!.GossipAsync(cancellationToken).ConfigureAwait(false);
+            splitViews += gossip.SplitViews;
+            allPublished &= gossip.Failed.Count == 0;
+        }
+
+        parts.Add(splitViews == 0 ? "checkpoints gossiped to every country, no split view" : $"{splitViews} SPLIT VIEW(S) detected");
+
         // The auditor's offline check: Denmark's entry for the retrieval, its inclusion proof, the cosigned checkpoint.
         var home = federation[patient.HomeCountry].Components.Ledger!;
         var published = home.Publisher!.Latest!;
@@ -206,7 +217,7 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
 
         var verification = Konfido.Ledger.Witnessing.BundleVerification.Verify(roundTripped, home.Signer.Verifier, home.Policy!);
         var pseudonymised = !System.Text.Encoding.UTF8.GetString(roundTripped.Entry).Contains(patient.IdentifierValue, StringComparison.Ordinal);
-        var ok = allPublished && verification.IsValid && pseudonymised;
+        var ok = allPublished && splitViews == 0 && verification.IsValid && pseudonymised;
         return (ok, $"{string.Join("; ", parts)}; offline proof bundle for {patient.HomeCountry} entry #{index} (ips-retrieve by ES) " +
             (verification.IsValid ? "verified" : $"FAILED: {verification.Reason}") +
             (pseudonymised ? ", patient identifier pseudonymised" : ", patient identifier IN CLEAR"));
