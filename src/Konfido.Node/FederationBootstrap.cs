@@ -71,8 +71,8 @@ public static class FederationBootstrap
             if (File.Exists(logKeyPath) && File.Exists(witnessKeyPath))
             {
                 // An existing ledger keeps its keys, or its history could no longer be verified.
-                using var logKey = ReadSigner(logKeyPath);
-                using var witnessKey = ReadSigner(witnessKeyPath);
+                using var logKey = NodeLedger.ReadSigner(logKeyPath, "ledger.logKey");
+                using var witnessKey = NodeLedger.ReadSigner(witnessKeyPath, "ledger.witnessKey");
                 (logVerifier, witnessVerifier) = (logKey.VerifierKey, witnessKey.CosignatureVerifierKey);
             }
             else
@@ -118,11 +118,6 @@ public static class FederationBootstrap
         File.WriteAllText(trustListPath, SignedTrustList.Sign(trustList, operatorKey));
         return new FederationLayout(directory, configs, trustListPath, operatorPublicPath);
     }
-
-    private static Konfido.Ledger.Notes.Ed25519NoteSigner ReadSigner(string path) =>
-        Konfido.Ledger.Notes.Ed25519NoteSigner.TryParse(File.ReadAllText(path).Trim(), out var signer, out var error)
-            ? signer
-            : throw new NodeConfigurationException($"{path}: {error}");
 
     /// <summary>Finds <paramref name="count"/> free TCP ports on loopback (bound and released at once).</summary>
     public static int[] FreeLoopbackPorts(int count)

@@ -228,7 +228,8 @@ public sealed class NodeLedger : IAsyncDisposable
         return (log.ExportSignerKey(), log.VerifierKey, witness.ExportSignerKey(), witness.CosignatureVerifierKey);
     }
 
-    private static Ed25519NoteSigner ReadSigner(string path, string field)
+    /// <summary>Reads a C2SP signer key file; a configuration error names the field and file.</summary>
+    internal static Ed25519NoteSigner ReadSigner(string path, string field)
     {
         string text;
         try
