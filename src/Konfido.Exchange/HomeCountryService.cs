@@ -145,10 +145,6 @@ public sealed class HomeCountryService
         }
     }
 
-    /// <summary>Signs an error OperationOutcome (for failures outside the transactions, e.g. bad requests).</summary>
-    public SignedFhirResponse SignError(HttpStatusCode status, string issueType, string message) =>
-        Sign(status, FhirOutcomes.Error(issueType, message));
-
     private async Task<SignedFhirResponse> FailAsync(FederationMember caller, string action, string? patientId, HttpStatusCode status,
         string issueType, string message, CancellationToken cancellationToken)
     {

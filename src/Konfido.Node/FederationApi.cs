@@ -28,12 +28,17 @@ internal static class FederationApi
     private static RequestDelegate Serve(NodeComponents components, HomeCountryService home, FederationHandler handler) =>
         async context =>
         {
-            var caller = components.TrustList().FindByCertificate(context.Connection.ClientCertificate);
-            var response = caller is null
-                ? home.SignError(HttpStatusCode.Forbidden, "security", "the federation API requires a client certificate listed in the federation trust list")
-                : await handler(context, home, caller).ConfigureAwait(false);
+            var response = await handler(context, home, RequireMember(context, components)).ConfigureAwait(false);
             await HttpBodies.WriteSignedAsync(context, response.Status, response.Body, response.Signature).ConfigureAwait(false);
         };
+
+    /// <summary>
+    /// The member country whose TLS client certificate the trust list pins; otherwise a 403 (the
+    /// node's error responder answers it as a signed OperationOutcome). Every federation endpoint calls this first.
+    /// </summary>
+    public static FederationMember RequireMember(HttpContext context, NodeComponents components) =>
+        components.TrustList().FindByCertificate(context.Connection.ClientCertificate)
+        ?? throw new ExchangeException(HttpStatusCode.Forbidden, "security", "the federation API requires a client certificate listed in the federation trust list");
 
     private static Task<SignedFhirResponse> DiscoverAsync(HttpContext context, HomeCountryService home, FederationMember caller) =>
         home.DiscoverAsync(caller, ReadQuery(context.Request.Query), context.RequestAborted);

@@ -130,7 +130,7 @@ public sealed class KonfidoNode : IAsyncDisposable
         LocalApi.Map(app, components, gateway);
         if (components.Ledger is not null)
         {
-            LedgerApi.Map(app, components, components.Ledger, home);
+            LedgerApi.Map(app, components, components.Ledger);
         }
 
         app.MapGet("/health", () => Results.Json(new { country = components.Country, status = "ok" }));

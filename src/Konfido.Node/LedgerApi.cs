@@ -13,34 +13,25 @@ namespace Konfido.Node;
 /// </summary>
 internal static class LedgerApi
 {
-    public static void Map(WebApplication app, NodeComponents components, NodeLedger ledger, HomeCountryService home)
+    public static void Map(WebApplication app, NodeComponents components, NodeLedger ledger)
     {
         app.MapPost("/" + LedgerProtocol.AddCheckpointPath, async context =>
         {
-            var caller = components.TrustList().FindByCertificate(context.Connection.ClientCertificate);
-            if (caller is null)
-            {
-                var refusal = home.SignError(HttpStatusCode.Forbidden, "security", "the witness requires a client certificate listed in the federation trust list");
-                await HttpBodies.WriteSignedAsync(context, refusal.Status, refusal.Body, refusal.Signature).ConfigureAwait(false);
-                return;
-            }
-
+            FederationApi.RequireMember(context, components);
             var body = Encoding.UTF8.GetString(await HttpBodies.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false));
             var response = await ledger.Witness.AddCheckpointAsync(body, context.RequestAborted).ConfigureAwait(false);
             await WriteTextAsync(context, components, (HttpStatusCode)response.HttpStatus, response.ToBody(), response.ContentType).ConfigureAwait(false);
         });
         app.MapPost("/" + LedgerProtocol.GossipPath, async context =>
         {
-            var caller = components.TrustList().FindByCertificate(context.Connection.ClientCertificate)
-                ?? throw new ExchangeException(HttpStatusCode.Forbidden, "security", "gossip requires a client certificate listed in the federation trust list");
+            var caller = FederationApi.RequireMember(context, components);
             var body = Encoding.UTF8.GetString(await HttpBodies.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false));
             var forks = await ledger.Detector!.ObserveAsync(body, caller.Country, context.RequestAborted).ConfigureAwait(false);
             await WriteTextAsync(context, components, HttpStatusCode.OK, forks.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
         });
         app.MapGet("/" + LedgerProtocol.ConsistencyPath, async context =>
         {
-            _ = components.TrustList().FindByCertificate(context.Connection.ClientCertificate)
-                ?? throw new ExchangeException(HttpStatusCode.Forbidden, "security", "proofs are served to federation members only");
+            FederationApi.RequireMember(context, components);
             if (!long.TryParse(context.Request.Query["size1"], out var size1) || !long.TryParse(context.Request.Query["size2"], out var size2)
                 || size1 < 0 || size1 > size2 || size2 > ledger.Log.Head.Size)
             {

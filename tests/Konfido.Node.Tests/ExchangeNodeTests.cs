@@ -157,16 +157,7 @@ public sealed class ExchangeNodeTests
     {
         await using var federation = await TestFederation.StartAsync(["DK"]);
         using var stranger = NodeCredentials.Generate("XX", ["localhost"], TimeSpan.FromDays(1));
-        using var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = [stranger.TlsCertificate],
-                LocalCertificateSelectionCallback = (_, _, _, _, _) => stranger.TlsCertificate,
-                RemoteCertificateValidationCallback = (_, _, _, _) => true,
-            },
-        };
-        using var client = new HttpClient(handler) { BaseAddress = federation["DK"].FederationUri };
+        using var client = FederationApiClient(federation["DK"], stranger.TlsCertificate);
 
         var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync($"fhir/Patient/$summary?identifier={ScriptedBackend.PatientId}"));
         Assert.NotNull(error);
@@ -177,16 +168,7 @@ public sealed class ExchangeNodeTests
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
         var es = federation["ES"].Components.Credentials;
-        using var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = [es.TlsCertificate],
-                LocalCertificateSelectionCallback = (_, _, _, _, _) => es.TlsCertificate,
-                RemoteCertificateValidationCallback = (_, _, _, _) => true,
-            },
-        };
-        using var client = new HttpClient(handler) { BaseAddress = federation["DK"].FederationUri };
+        using var client = FederationApiClient(federation["DK"], es.TlsCertificate);
 
         using var response = await client.GetAsync($"fhir/Patient/$summary?identifier={ScriptedBackend.PatientId}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -251,6 +233,21 @@ public sealed class ExchangeNodeTests
 
         using var response = await inFlight;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>A raw client of a node's federation API presenting <paramref name="certificate"/> (any server certificate accepted).</summary>
+    private static HttpClient FederationApiClient(KonfidoNode node, X509Certificate2 certificate)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificates = [certificate],
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate,
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            },
+        };
+        return new HttpClient(handler, disposeHandler: true) { BaseAddress = node.FederationUri };
     }
 
     private static ByteArrayContent Fhir(byte[] body)
