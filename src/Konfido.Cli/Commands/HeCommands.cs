@@ -12,8 +12,12 @@ internal static partial class CommandGroups
     {
         var he = new Command("he", "Homomorphic encryption (RNS BFV, BGV, CKKS in pure C#).");
         he.Add(CreateHeBench(context));
+        AddHePrograms(he, context);
         root.Add(he);
     }
+
+    /// <summary>Adds <c>he compile</c> and <c>he run</c> (Commands/HeProgramCommands.cs) once the compiler exists.</summary>
+    static partial void AddHePrograms(Command he, CliContext context);
 
     private static Command CreateHeBench(CliContext context)
     {
