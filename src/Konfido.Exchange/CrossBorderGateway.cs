@@ -29,7 +29,7 @@ public sealed class CrossBorderGateway
     }
 
     /// <summary>Discovers a patient in <paramref name="homeCountry"/>. Requires at least one criterion.</summary>
-    public Task<PeerResponse> DiscoverAsync(string homeCountry, PatientQuery query, string? actor, CancellationToken cancellationToken = default)
+    public Task<PeerResponse> DiscoverAsync(string homeCountry, PatientQuery query, IRequester? requester, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         if (!query.HasCriteria)
@@ -42,38 +42,38 @@ public sealed class CrossBorderGateway
         Append(url, "family", query.FamilyName);
         Append(url, "given", query.GivenName);
         Append(url, "birthdate", query.BirthDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        return RouteAsync("patient-discovery", homeCountry, query.IdentifierValue, actor,
-            c => _client.GetAsync(c, url.ToString().TrimEnd('&'), cancellationToken), cancellationToken);
+        return RouteAsync("patient-discovery", homeCountry, query.IdentifierValue, requester,
+            (c, h) => _client.GetAsync(c, url.ToString().TrimEnd('&'), h, cancellationToken), cancellationToken);
     }
 
     /// <summary>Retrieves the patient's International Patient Summary from <paramref name="homeCountry"/>.</summary>
-    public Task<PeerResponse> GetPatientSummaryAsync(string homeCountry, string? identifierSystem, string nationalId, string? actor, CancellationToken cancellationToken = default)
+    public Task<PeerResponse> GetPatientSummaryAsync(string homeCountry, string? identifierSystem, string nationalId, IRequester? requester, CancellationToken cancellationToken = default)
     {
         RequireId(nationalId);
         var url = $"{FederationProtocol.SummaryPath}?identifier={Uri.EscapeDataString(FederationProtocol.JoinToken(identifierSystem, nationalId))}";
-        return RouteAsync("ips-retrieve", homeCountry, nationalId, actor, c => _client.GetAsync(c, url, cancellationToken), cancellationToken);
+        return RouteAsync("ips-retrieve", homeCountry, nationalId, requester, (c, h) => _client.GetAsync(c, url, h, cancellationToken), cancellationToken);
     }
 
     /// <summary>Lists the patient's ePrescriptions held by <paramref name="homeCountry"/>.</summary>
-    public Task<PeerResponse> GetPrescriptionsAsync(string homeCountry, string? identifierSystem, string nationalId, string? actor, CancellationToken cancellationToken = default)
+    public Task<PeerResponse> GetPrescriptionsAsync(string homeCountry, string? identifierSystem, string nationalId, IRequester? requester, CancellationToken cancellationToken = default)
     {
         RequireId(nationalId);
         var url = $"{FederationProtocol.PrescriptionsPath}?patient.identifier={Uri.EscapeDataString(FederationProtocol.JoinToken(identifierSystem, nationalId))}";
-        return RouteAsync("eprescription-list", homeCountry, nationalId, actor, c => _client.GetAsync(c, url, cancellationToken), cancellationToken);
+        return RouteAsync("eprescription-list", homeCountry, nationalId, requester, (c, h) => _client.GetAsync(c, url, h, cancellationToken), cancellationToken);
     }
 
     /// <summary>Submits an eDispensation (FHIR JSON MedicationDispense) to <paramref name="homeCountry"/>.</summary>
-    public Task<PeerResponse> DispenseAsync(string homeCountry, byte[] medicationDispenseJson, string? actor, CancellationToken cancellationToken = default)
+    public Task<PeerResponse> DispenseAsync(string homeCountry, byte[] medicationDispenseJson, IRequester? requester, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(medicationDispenseJson);
         // Parse locally first: a malformed body is the local client's error, not the peer's.
         var dispense = FhirJson.Parse<Hl7.Fhir.Model.MedicationDispense>(medicationDispenseJson);
-        return RouteAsync("edispensation", homeCountry, dispense.Subject?.Identifier?.Value, actor,
-            c => _client.PostAsync(c, FederationProtocol.DispensePath, medicationDispenseJson, cancellationToken), cancellationToken);
+        return RouteAsync("edispensation", homeCountry, dispense.Subject?.Identifier?.Value, requester,
+            (c, h) => _client.PostAsync(c, FederationProtocol.DispensePath, medicationDispenseJson, FhirJson.MediaType, h, cancellationToken), cancellationToken);
     }
 
-    private async Task<PeerResponse> RouteAsync(string action, string homeCountry, string? patientId, string? actor,
-        Func<string, Task<PeerResponse>> call, CancellationToken cancellationToken)
+    private async Task<PeerResponse> RouteAsync(string action, string homeCountry, string? patientId, IRequester? requester,
+        Func<string, IReadOnlyList<KeyValuePair<string, string>>?, Task<PeerResponse>> call, CancellationToken cancellationToken)
     {
         if (!CountryCode.TryParse(homeCountry, out var target))
         {
@@ -83,28 +83,31 @@ public sealed class CrossBorderGateway
         PeerResponse response;
         try
         {
-            response = await call(target.Value).ConfigureAwait(false);
+            response = await call(target.Value, requester?.AssertionHeaders(target.Value, patientId)).ConfigureAwait(false);
         }
         catch (ExchangeException ex)
         {
-            await EmitAsync(action, target.Value, patientId, actor, EventOutcome.Failure, ex.Message, cancellationToken).ConfigureAwait(false);
+            await EmitAsync(action, target.Value, patientId, requester, EventOutcome.Failure, ex.Message, cancellationToken).ConfigureAwait(false);
             throw;
         }
 
         var ok = (int)response.Status is >= 200 and < 300;
-        await EmitAsync(action, target.Value, patientId, actor, ok ? EventOutcome.Success : EventOutcome.Failure,
+        await EmitAsync(action, target.Value, patientId, requester, ok ? EventOutcome.Success : EventOutcome.Failure,
             ok ? null : $"the {target.Value} node answered {(int)response.Status}", cancellationToken).ConfigureAwait(false);
         return response;
     }
 
-    private ValueTask EmitAsync(string action, string target, string? patientId, string? actor, EventOutcome outcome, string? reason, CancellationToken cancellationToken) =>
+    private ValueTask EmitAsync(string action, string target, string? patientId, IRequester? requester, EventOutcome outcome, string? reason, CancellationToken cancellationToken) =>
         _events.PublishAsync(new SecurityEvent
         {
             Node = _country,
             Category = EventCategories.Exchange,
             Action = action,
             Outcome = outcome,
-            Actor = actor,
+            Actor = requester?.Actor,
+            ActorRole = requester?.ActorRole,
+            Organisation = requester?.Organisation,
+            PurposeOfUse = requester?.PurposeOfUse,
             PatientId = patientId,
             SourceCountry = _country,
             TargetCountry = target,

@@ -58,7 +58,12 @@ public sealed class FederationClient : IDisposable
     /// </summary>
     /// <exception cref="ExchangeException">Unknown country, peer unreachable or slow, or a bad signature.</exception>
     public Task<PeerResponse> GetAsync(string country, string relativeUrl, CancellationToken cancellationToken = default) =>
-        SendAsync(country, () => new HttpRequestMessage(HttpMethod.Get, relativeUrl), idempotent: true, cancellationToken);
+        GetAsync(country, relativeUrl, null, cancellationToken);
+
+    /// <summary>As <see cref="GetAsync(string, string, CancellationToken)"/>, with extra request headers (the cross-border assertions).</summary>
+    /// <exception cref="ExchangeException">Unknown country, peer unreachable or slow, or a bad signature.</exception>
+    public Task<PeerResponse> GetAsync(string country, string relativeUrl, IReadOnlyList<KeyValuePair<string, string>>? headers, CancellationToken cancellationToken = default) =>
+        SendAsync(country, () => WithHeaders(new HttpRequestMessage(HttpMethod.Get, relativeUrl), headers), idempotent: true, cancellationToken);
 
     /// <summary>
     /// POSTs a FHIR JSON body. Retried only when the connection could not be opened (nothing was
@@ -73,7 +78,12 @@ public sealed class FederationClient : IDisposable
     /// retry rule as the FHIR overload: retried only when nothing was sent.
     /// </summary>
     /// <exception cref="ExchangeException">Unknown country, peer unreachable or slow, or a bad signature.</exception>
-    public Task<PeerResponse> PostAsync(string country, string relativeUrl, byte[] body, string mediaType, CancellationToken cancellationToken = default)
+    public Task<PeerResponse> PostAsync(string country, string relativeUrl, byte[] body, string mediaType, CancellationToken cancellationToken = default) =>
+        PostAsync(country, relativeUrl, body, mediaType, null, cancellationToken);
+
+    /// <summary>As <see cref="PostAsync(string, string, byte[], string, CancellationToken)"/>, with extra request headers (the cross-border assertions).</summary>
+    /// <exception cref="ExchangeException">Unknown country, peer unreachable or slow, or a bad signature.</exception>
+    public Task<PeerResponse> PostAsync(string country, string relativeUrl, byte[] body, string mediaType, IReadOnlyList<KeyValuePair<string, string>>? headers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentException.ThrowIfNullOrEmpty(mediaType);
@@ -81,8 +91,21 @@ public sealed class FederationClient : IDisposable
         {
             var content = new ByteArrayContent(body);
             content.Headers.ContentType = MediaTypeHeaderValue.Parse(mediaType);
-            return new HttpRequestMessage(HttpMethod.Post, relativeUrl) { Content = content };
+            return WithHeaders(new HttpRequestMessage(HttpMethod.Post, relativeUrl) { Content = content }, headers);
         }, idempotent: false, cancellationToken);
+    }
+
+    private static HttpRequestMessage WithHeaders(HttpRequestMessage request, IReadOnlyList<KeyValuePair<string, string>>? headers)
+    {
+        if (headers is not null)
+        {
+            foreach (var (name, value) in headers)
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        return request;
     }
 
     private async Task<PeerResponse> SendAsync(string country, Func<HttpRequestMessage> makeRequest, bool idempotent, CancellationToken cancellationToken)

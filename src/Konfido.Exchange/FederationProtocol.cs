@@ -20,6 +20,12 @@ public static class FederationProtocol
     /// <summary>The header naming the country the local API should route to.</summary>
     public const string TargetCountryHeader = "X-Konfido-Target-Country";
 
+    /// <summary>The request header carrying the HCP identity assertion (base64 of the signed SAML assertion).</summary>
+    public const string HcpAssertionHeader = "X-Konfido-HCP-Assertion";
+
+    /// <summary>The request header carrying the treatment-relationship confirmation (base64 of the signed SAML assertion).</summary>
+    public const string TrcAssertionHeader = "X-Konfido-TRC-Assertion";
+
     /// <summary>The largest request or response body accepted (bytes).</summary>
     public const int MaxBodyBytes = 4 * 1024 * 1024;
 

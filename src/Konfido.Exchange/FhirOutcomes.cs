@@ -27,4 +27,22 @@ public static class FhirOutcomes
             ],
         };
     }
+
+    /// <summary>The first issue's diagnostics if <paramref name="body"/> is a FHIR OperationOutcome (JSON), else null.</summary>
+    /// <param name="body">A response body.</param>
+    public static string? TryReadDiagnostics(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            return FhirJson.Parse<OperationOutcome>(body).Issue.FirstOrDefault()?.Diagnostics;
+        }
+        catch (FhirFormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>As <see cref="TryReadDiagnostics(ReadOnlySpan{byte})"/> for text.</summary>
+    /// <param name="body">A response body.</param>
+    public static string? TryReadDiagnostics(string body) => TryReadDiagnostics(System.Text.Encoding.UTF8.GetBytes(body ?? string.Empty));
 }

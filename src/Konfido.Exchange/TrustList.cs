@@ -27,6 +27,13 @@ public sealed record FederationMember(
     [property: JsonPropertyName("ledgerKey")] string? LedgerKey = null,
     [property: JsonPropertyName("witnessKey")] string? WitnessKey = null)
 {
+    /// <summary>
+    /// The certificate (base64 DER) whose key signs this country's cross-border SAML assertions (HCP
+    /// identity, TRC), or null if the country issues none.
+    /// </summary>
+    [JsonPropertyName("assertionCertificate")]
+    public string? AssertionCertificate { get; init; }
+
     /// <summary>Imports <see cref="SigningKey"/> as a P-256 public key (the caller disposes it).</summary>
     public ECDsa ImportSigningKey()
     {

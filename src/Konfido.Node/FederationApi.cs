@@ -14,7 +14,7 @@ namespace Konfido.Node;
 internal static class FederationApi
 {
     /// <summary>Serves one verified caller's request.</summary>
-    private delegate Task<SignedFhirResponse> FederationHandler(HttpContext context, HomeCountryService home, FederationMember caller);
+    private delegate Task<SignedFhirResponse> FederationHandler(HttpContext context, HomeCountryService home, FederationCall call);
 
     public static void Map(WebApplication app, NodeComponents components, HomeCountryService home)
     {
@@ -28,7 +28,10 @@ internal static class FederationApi
     private static RequestDelegate Serve(NodeComponents components, HomeCountryService home, FederationHandler handler) =>
         async context =>
         {
-            var response = await handler(context, home, RequireMember(context, components)).ConfigureAwait(false);
+            var caller = RequireMember(context, components);
+            var call = new FederationCall(caller, Header(context, FederationProtocol.HcpAssertionHeader), Header(context, FederationProtocol.TrcAssertionHeader),
+                context.Connection.RemoteIpAddress?.ToString());
+            var response = await handler(context, home, call).ConfigureAwait(false);
             await HttpBodies.WriteSignedAsync(context, response.Status, response.Body, response.Signature).ConfigureAwait(false);
         };
 
@@ -40,14 +43,14 @@ internal static class FederationApi
         components.TrustList().FindByCertificate(context.Connection.ClientCertificate)
         ?? throw new ExchangeException(HttpStatusCode.Forbidden, "security", "the federation API requires a client certificate listed in the federation trust list");
 
-    private static Task<SignedFhirResponse> DiscoverAsync(HttpContext context, HomeCountryService home, FederationMember caller) =>
-        home.DiscoverAsync(caller, ReadQuery(context.Request.Query), context.RequestAborted);
+    private static Task<SignedFhirResponse> DiscoverAsync(HttpContext context, HomeCountryService home, FederationCall call) =>
+        home.DiscoverAsync(call, ReadQuery(context.Request.Query), context.RequestAborted);
 
-    private static Task<SignedFhirResponse> SummaryAsync(HttpContext context, HomeCountryService home, FederationMember caller) =>
-        home.GetPatientSummaryAsync(caller, IdentifierValue(context, "identifier"), context.RequestAborted);
+    private static Task<SignedFhirResponse> SummaryAsync(HttpContext context, HomeCountryService home, FederationCall call) =>
+        home.GetPatientSummaryAsync(call, IdentifierValue(context, "identifier"), context.RequestAborted);
 
-    private static Task<SignedFhirResponse> PrescriptionsAsync(HttpContext context, HomeCountryService home, FederationMember caller) =>
-        home.GetPrescriptionsAsync(caller, IdentifierValue(context, "patient.identifier"), context.RequestAborted);
+    private static Task<SignedFhirResponse> PrescriptionsAsync(HttpContext context, HomeCountryService home, FederationCall call) =>
+        home.GetPrescriptionsAsync(call, IdentifierValue(context, "patient.identifier"), context.RequestAborted);
 
     /// <summary>Reads PDQm-style discovery parameters: identifier (token), family, given, birthdate.</summary>
     public static PatientQuery ReadQuery(IQueryCollection query)
@@ -66,10 +69,10 @@ internal static class FederationApi
         return new PatientQuery(system, value, Text(query, "family"), Text(query, "given"), birthDate);
     }
 
-    private static async Task<SignedFhirResponse> DispenseAsync(HttpContext context, HomeCountryService home, FederationMember caller)
+    private static async Task<SignedFhirResponse> DispenseAsync(HttpContext context, HomeCountryService home, FederationCall call)
     {
         var body = await HttpBodies.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
-        return await home.DispenseAsync(caller, body, context.RequestAborted).ConfigureAwait(false);
+        return await home.DispenseAsync(call, body, context.RequestAborted).ConfigureAwait(false);
     }
 
     private static string IdentifierValue(HttpContext context, string parameter)
@@ -82,6 +85,9 @@ internal static class FederationApi
 
         return FederationProtocol.SplitToken(token).Value;
     }
+
+    private static string? Header(HttpContext context, string name) =>
+        context.Request.Headers.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.ToString() : null;
 
     private static string? Text(IQueryCollection query, string name) =>
         query.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.ToString() : null;

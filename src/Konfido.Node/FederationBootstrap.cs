@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Security.Cryptography.X509Certificates;
+using Konfido.Eid;
 using Konfido.Exchange;
 
 namespace Konfido.Node;
@@ -83,8 +85,12 @@ public static class FederationBootstrap
                 (logVerifier, witnessVerifier) = (keys.LogVerifierKey, keys.WitnessVerifierKey);
             }
 
+            var eid = WriteEidMaterial(nodeDirectory, lower, cc, password);
             members.Add(new FederationMember(cc, plan.Name, new Uri($"https://127.0.0.1:{plan.FederationPort}/"),
-                CertificateFingerprint.Sha256(credentials.TlsCertificate), credentials.SigningPublicKey, logVerifier, witnessVerifier));
+                CertificateFingerprint.Sha256(credentials.TlsCertificate), credentials.SigningPublicKey, logVerifier, witnessVerifier)
+            {
+                AssertionCertificate = eid.AssertionCertificate,
+            });
 
             var storage = storageProvider == "postgres"
                 ? new StorageSettings { Provider = "postgres", ConnectionString = (postgresConnectionString ?? throw new ArgumentNullException(nameof(postgresConnectionString)))(cc) }
@@ -100,6 +106,7 @@ public static class FederationBootstrap
                 TrustList = "trustlist.json",
                 OperatorKey = "operator-public.pem",
                 Storage = storage,
+                Eid = eid.Settings,
                 Ledger = new LedgerSettings
                 {
                     LogKey = Path.Combine(lower, $"{lower}-ledger.key"),
@@ -117,6 +124,30 @@ public static class FederationBootstrap
         var trustListPath = Path.Combine(directory, "trustlist.json");
         File.WriteAllText(trustListPath, SignedTrustList.Sign(trustList, operatorKey));
         return new FederationLayout(directory, configs, trustListPath, operatorPublicPath);
+    }
+
+    /// <summary>
+    /// Writes a node's eID material: the ECDSA P-256 key that signs its cross-border assertions, the
+    /// SP's signing key and RSA-3072 encryption key, and the registry of its demo professionals.
+    /// </summary>
+    private static (EidSettings Settings, string AssertionCertificate) WriteEidMaterial(string nodeDirectory, string lower, string country, string password)
+    {
+        using var assertion = DemoCertificates.CreateEcdsaP256($"Konfido NCP {country} assertion signer");
+        using var spSigning = DemoCertificates.CreateEcdsaP256($"Konfido NCP {country} eIDAS SP");
+        using var spEncryption = DemoCertificates.CreateRsa($"Konfido NCP {country} eIDAS SP encryption");
+        NodeCredentials.WriteOwnerOnly(Path.Combine(nodeDirectory, $"{lower}-assertion.pfx"), assertion.Export(X509ContentType.Pkcs12, password));
+        NodeCredentials.WriteOwnerOnly(Path.Combine(nodeDirectory, $"{lower}-eid-sp-signing.pfx"), spSigning.Export(X509ContentType.Pkcs12, password));
+        NodeCredentials.WriteOwnerOnly(Path.Combine(nodeDirectory, $"{lower}-eid-sp-encryption.pfx"), spEncryption.Export(X509ContentType.Pkcs12, password));
+        ProfessionalRegistry.Save(Path.Combine(nodeDirectory, "professionals.json"), DemoProfessionals.For(country));
+        var settings = new EidSettings
+        {
+            AssertionSigningPfx = Path.Combine(lower, $"{lower}-assertion.pfx"),
+            SpSigningPfx = Path.Combine(lower, $"{lower}-eid-sp-signing.pfx"),
+            SpEncryptionPfx = Path.Combine(lower, $"{lower}-eid-sp-encryption.pfx"),
+            Password = password,
+            Professionals = Path.Combine(lower, "professionals.json"),
+        };
+        return (settings, Convert.ToBase64String(assertion.RawData));
     }
 
     /// <summary>Finds <paramref name="count"/> free TCP ports on loopback (bound and released at once).</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Konfido.Core;
+using Konfido.Eid.CrossBorder;
 using Konfido.Exchange;
 using Konfido.Records;
 using Microsoft.AspNetCore.Builder;
@@ -22,6 +23,7 @@ namespace Konfido.Node;
 /// <param name="Events">Where security events go (ledger, SIEM).</param>
 /// <param name="PeerPolicy">Timeouts and retries for calls to other nodes.</param>
 /// <param name="Ledger">The node's audit ledger, or null to run without one; when set, every event is also appended to it.</param>
+/// <param name="Eid">eIDAS login and assertion material, or null: then no professional can log in at this node (it still verifies other countries' assertions).</param>
 public sealed record NodeComponents(
     string Country,
     IPEndPoint FederationEndpoint,
@@ -31,7 +33,8 @@ public sealed record NodeComponents(
     INationalBackend Backend,
     ISecurityEventSink Events,
     PeerCallPolicy? PeerPolicy = null,
-    NodeLedger? Ledger = null);
+    NodeLedger? Ledger = null,
+    NodeEidMaterial? Eid = null);
 
 /// <summary>
 /// A Konfido national contact point: an ASP.NET Core host with two HTTPS listeners. The federation
@@ -64,6 +67,9 @@ public sealed class KonfidoNode : IAsyncDisposable
 
     /// <summary>The node's event path (the ledger first, when there is one, then the configured sink): components hosted by the node emit here.</summary>
     public ISecurityEventSink Events { get; private set; } = null!;
+
+    /// <summary>eIDAS login and the sessions of this country's professionals, or null when not configured.</summary>
+    public NodeEid? Eid { get; private set; }
 
     /// <summary>The federation API base URL.</summary>
     public Uri FederationUri => new($"https://{Format(Components.FederationEndpoint)}/");
@@ -122,12 +128,20 @@ public sealed class KonfidoNode : IAsyncDisposable
             : components.Events;
         components.Ledger?.AttachPublisher(federationClient, components.TrustList(), events);
         node.Events = events;
-        var home = new HomeCountryService(components.Backend, components.Credentials, events);
+        node.Eid = components.Eid is { } material ? new NodeEid(components.Country, node.LocalUri, material, events) : null;
+        var verifier = new CrossBorderAssertionVerifier(CountryCode.Parse(components.Country), new TrustListSigners(components.TrustList), events);
+        var gate = new CrossBorderAccessGate(verifier, components.Eid?.Levels ?? AccessLevels.Default);
+        var home = new HomeCountryService(components.Backend, components.Credentials, events, gate);
         var gateway = new CrossBorderGateway(components.Country, federationClient, events);
         var errors = new NodeErrorResponder(components.Credentials, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Konfido.Node"));
         app.Use(errors.HandleAsync);
         FederationApi.Map(app, components, home);
-        LocalApi.Map(app, components, gateway);
+        LocalApi.Map(app, node.Eid, gateway);
+        if (node.Eid is not null)
+        {
+            EidApi.Map(app, node.Eid, components.Country);
+        }
+
         if (components.Ledger is not null)
         {
             LedgerApi.Map(app, components, components.Ledger);

@@ -11,31 +11,33 @@ namespace Konfido.Node;
 /// <c>/api/{country}/MedicationRequest</c>, <c>POST /api/{country}/MedicationDispense</c>, each
 /// routed to the patient's home country. The home country's body is passed through unchanged with
 /// its signature (<c>X-Konfido-Signature</c>, kid = home country) so that the client can verify it end to end.
+/// Every call needs a professional's eID session (<see cref="EidApi"/>); the node sends the
+/// professional's HCP identity assertion and a TRC for the patient with the request.
 /// </summary>
 internal static class LocalApi
 {
     /// <summary>The response header naming the country whose signature was verified.</summary>
     public const string SignerHeader = "X-Konfido-Signer";
 
-    public static void Map(WebApplication app, NodeComponents components, CrossBorderGateway gateway)
+    public static void Map(WebApplication app, NodeEid? eid, CrossBorderGateway gateway)
     {
         var api = app.MapGroup("/api/{country}");
         api.MapGet("/Patient", async (HttpContext context, string country) =>
-            await PassThroughAsync(context, await gateway.DiscoverAsync(country, FederationApi.ReadQuery(context.Request.Query), Actor(context), context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false));
+            await PassThroughAsync(context, await gateway.DiscoverAsync(country, FederationApi.ReadQuery(context.Request.Query), EidApi.RequireRequester(context, eid), context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false));
         api.MapGet("/Patient/$summary", async (HttpContext context, string country) =>
         {
             var (system, value) = Identifier(context, "identifier");
-            await PassThroughAsync(context, await gateway.GetPatientSummaryAsync(country, system, value, Actor(context), context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
+            await PassThroughAsync(context, await gateway.GetPatientSummaryAsync(country, system, value, EidApi.RequireRequester(context, eid), context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
         });
         api.MapGet("/MedicationRequest", async (HttpContext context, string country) =>
         {
             var (system, value) = Identifier(context, "patient.identifier");
-            await PassThroughAsync(context, await gateway.GetPrescriptionsAsync(country, system, value, Actor(context), context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
+            await PassThroughAsync(context, await gateway.GetPrescriptionsAsync(country, system, value, EidApi.RequireRequester(context, eid), context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
         });
         api.MapPost("/MedicationDispense", async (HttpContext context, string country) =>
         {
             var body = await HttpBodies.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
-            await PassThroughAsync(context, await gateway.DispenseAsync(country, body, Actor(context), context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
+            await PassThroughAsync(context, await gateway.DispenseAsync(country, body, EidApi.RequireRequester(context, eid), context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
         });
     }
 
@@ -44,9 +46,6 @@ internal static class LocalApi
         context.Response.Headers[SignerHeader] = response.Signer;
         return HttpBodies.WriteSignedAsync(context, response.Status, response.Body, response.Signature);
     }
-
-    /// <summary>The acting professional, once eID login exists; until then the local client is anonymous.</summary>
-    private static string? Actor(HttpContext context) => null;
 
     private static (string? System, string Value) Identifier(HttpContext context, string parameter)
     {

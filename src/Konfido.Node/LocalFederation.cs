@@ -112,6 +112,53 @@ public sealed class LocalFederation : IAsyncDisposable
         return new HttpClient(handler) { BaseAddress = node.LocalUri, Timeout = timeout ?? TimeSpan.FromSeconds(60) };
     }
 
+    /// <summary>
+    /// Logs <paramref name="personIdentifier"/> in at <paramref name="country"/>'s node through the
+    /// full eIDAS flow over HTTPS, as a browser would (AuthnRequest form, the embedded test eIDAS
+    /// node, the Response posted to the assertion consumer), and returns a local-API client that
+    /// carries the session as a Bearer token. The caller disposes it.
+    /// </summary>
+    /// <param name="country">The node to log in at (country B).</param>
+    /// <param name="personIdentifier">A professional registered there (see <see cref="DemoProfessionals"/>).</param>
+    /// <param name="level">The level of assurance to request (<c>low</c>, <c>substantial</c>, <c>high</c>), or null for the node's default.</param>
+    /// <param name="cancellationToken">Cancels the login.</param>
+    /// <exception cref="InvalidOperationException">The login was refused (the message carries the node's reason).</exception>
+    public async Task<HttpClient> LoginAsync(string country, string personIdentifier, string? level = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(personIdentifier);
+        var client = LocalClient(country);
+        try
+        {
+            var login = await client.GetAsync(level is null ? "eid/login" : $"eid/login?loa={Uri.EscapeDataString(level)}", cancellationToken).ConfigureAwait(false);
+            var (idpUrl, requestFields) = HtmlForm.Read(await ReadOkAsync(login, "eID login", cancellationToken).ConfigureAwait(false));
+            requestFields["person"] = personIdentifier;
+            using var idpAnswer = await client.PostAsync(idpUrl, new FormUrlEncodedContent(requestFields), cancellationToken).ConfigureAwait(false);
+            var (acsUrl, responseFields) = HtmlForm.Read(await ReadOkAsync(idpAnswer, "the eIDAS node", cancellationToken).ConfigureAwait(false));
+            using var acs = await client.PostAsync(acsUrl, new FormUrlEncodedContent(responseFields), cancellationToken).ConfigureAwait(false);
+            using var session = System.Text.Json.JsonDocument.Parse(await ReadOkAsync(acs, "the assertion consumer", cancellationToken).ConfigureAwait(false));
+            var token = session.RootElement.GetProperty("session").GetString()!;
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<string> ReadOkAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            var reason = FhirOutcomes.TryReadDiagnostics(text) ?? text;
+            throw new InvalidOperationException($"{what} answered {(int)response.StatusCode}: {reason}");
+        }
+
+        return text;
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

@@ -59,12 +59,18 @@ public static class NodeLauncher
             ledger = NodeLedger.OpenAsync(country, dataDirectory, settings.Ledger, settings.Resolve, trustList, events).GetAwaiter().GetResult();
         }
 
+        var eid = settings.Eid is { } eidSettings ? NodeEidMaterial.Load(eidSettings, settings.Resolve) : null;
+        if (eid is not null && self.AssertionCertificate != Convert.ToBase64String(eid.AssertionSigning.RawData))
+        {
+            throw new NodeConfigurationException($"{settings.TrustList}: the assertion certificate listed for {country} is not this node's ({settings.Eid!.AssertionSigningPfx}); other countries would refuse its professionals");
+        }
+
         var backend = openBackend(storage, country);
         var policy = PeerCallPolicy.Default with { AttemptTimeout = TimeSpan.FromSeconds(settings.PeerTimeoutSeconds) };
         return new NodeComponents(country,
             NodeSettings.ParseEndpoint(settings.FederationListen, "federationListen", "config"),
             NodeSettings.ParseEndpoint(settings.LocalListen, "localListen", "config"),
-            credentials, () => trustList, backend, events, policy, ledger);
+            credentials, () => trustList, backend, events, policy, ledger, eid);
     }
 
     /// <summary>Reads and verifies the trust list named by <paramref name="settings"/>.</summary>

@@ -56,6 +56,9 @@ public sealed record NodeSettings
     /// <summary>The audit ledger, or null to run without one.</summary>
     [JsonPropertyName("ledger")] public LedgerSettings? Ledger { get; init; }
 
+    /// <summary>eIDAS login and the cross-border assertions this node issues (as country B) and requires (as country A); null: no professional can log in here.</summary>
+    [JsonPropertyName("eid")] public EidSettings? Eid { get; init; }
+
     /// <summary>Seconds one peer call attempt may take (default 5).</summary>
     [JsonPropertyName("peerTimeoutSeconds")] public double PeerTimeoutSeconds { get; init; } = 5;
 
@@ -135,6 +138,7 @@ public sealed record NodeSettings
             }
         }
 
+        Eid?.Validate(source);
         if (PeerTimeoutSeconds is <= 0 or > 300)
         {
             throw new NodeConfigurationException($"{source}: 'peerTimeoutSeconds' must be in (0, 300]");
@@ -193,6 +197,68 @@ public sealed record LedgerSettings
 
     /// <summary>How many other countries' witnesses must cosign a checkpoint for it to count as published (default: all).</summary>
     [JsonPropertyName("quorum")] public int? Quorum { get; init; }
+}
+
+/// <summary>
+/// The node's eIDAS service provider and cross-border assertion issuer, and the levels of assurance
+/// it requires of other countries' professionals.
+/// </summary>
+public sealed record EidSettings
+{
+    /// <summary>PKCS#12 file with the ECDSA P-256 certificate and key that sign this country's HCP and TRC assertions (listed in the trust list).</summary>
+    [JsonPropertyName("assertionSigningPfx")] public string AssertionSigningPfx { get; init; } = string.Empty;
+
+    /// <summary>PKCS#12 file with the service provider's signing certificate and key (AuthnRequests).</summary>
+    [JsonPropertyName("spSigningPfx")] public string SpSigningPfx { get; init; } = string.Empty;
+
+    /// <summary>PKCS#12 file with the service provider's RSA (at least 3072 bits) certificate and key that eIDAS nodes encrypt assertions to.</summary>
+    [JsonPropertyName("spEncryptionPfx")] public string SpEncryptionPfx { get; init; } = string.Empty;
+
+    /// <summary>The password of the three PKCS#12 files.</summary>
+    [JsonPropertyName("password")] public string? Password { get; init; }
+
+    /// <summary>The national eIDAS node's signing certificate (PEM); null runs the embedded test eIDAS node.</summary>
+    [JsonPropertyName("idpCertificate")] public string? IdpCertificate { get; init; }
+
+    /// <summary>The national eIDAS node's single-sign-on URL (with <see cref="IdpCertificate"/>).</summary>
+    [JsonPropertyName("idpSsoUrl")] public string? IdpSsoUrl { get; init; }
+
+    /// <summary>The registry of health professionals (JSON), mapping eIDAS person identifiers to role and organisation.</summary>
+    [JsonPropertyName("professionals")] public string Professionals { get; init; } = string.Empty;
+
+    /// <summary>The lowest level of assurance accepted for any transaction: <c>low</c>, <c>substantial</c> or <c>high</c>.</summary>
+    [JsonPropertyName("minimumLevel")] public string MinimumLevel { get; init; } = "substantial";
+
+    /// <summary>Stricter levels per transaction (<c>PatientDiscovery</c>, <c>PatientSummary</c>, <c>Prescriptions</c>, <c>Dispensation</c>).</summary>
+    [JsonPropertyName("levels")] public Dictionary<string, string>? Levels { get; init; }
+
+    /// <summary>Checks every field; throws <see cref="NodeConfigurationException"/> for the first that is wrong.</summary>
+    public void Validate(string source)
+    {
+        foreach (var (value, field) in new[] { (AssertionSigningPfx, "eid.assertionSigningPfx"), (SpSigningPfx, "eid.spSigningPfx"), (SpEncryptionPfx, "eid.spEncryptionPfx"), (Professionals, "eid.professionals") })
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                throw new NodeConfigurationException($"{source}: '{field}' is required");
+            }
+        }
+
+        if ((IdpCertificate is null) != (IdpSsoUrl is null))
+        {
+            throw new NodeConfigurationException($"{source}: 'eid.idpCertificate' and 'eid.idpSsoUrl' go together (omit both for the embedded test eIDAS node)");
+        }
+
+        _ = AccessLevels.Parse(MinimumLevel, "eid.minimumLevel", source);
+        foreach (var (transaction, level) in Levels ?? [])
+        {
+            if (!Enum.TryParse<Konfido.Exchange.ExchangeTransaction>(transaction, ignoreCase: false, out _))
+            {
+                throw new NodeConfigurationException($"{source}: 'eid.levels' names '{transaction}', not one of {string.Join(", ", Enum.GetNames<Konfido.Exchange.ExchangeTransaction>())}");
+            }
+
+            _ = AccessLevels.Parse(level, $"eid.levels.{transaction}", source);
+        }
+    }
 }
 
 /// <summary>The national back end's storage settings.</summary>

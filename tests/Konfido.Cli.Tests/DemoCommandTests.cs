@@ -20,11 +20,12 @@ public sealed class DemoCommandTests
             "ledger-publish", "siem-alerts", "puf-device-auth", "he-analytics", "access-report",
         ];
         Assert.Equal(contractOrder.Where(names.Contains), names); // a subset, in the contract's order
+        Assert.Equal("eid-login", names[0]); // the professional logs in before anything crosses a border
         Assert.Contains("patient-discovery", names);
         Assert.Contains("ips-retrieve", names);
         Assert.Contains("eprescription-dispense", names);
         Assert.All(steps, s => Assert.True(s!["ok"]!.GetValue<bool>(), s["detail"]!.GetValue<string>()));
-        Assert.Contains("[1] patient-discovery", result.Stderr); // progress goes to stderr
+        Assert.Contains("[1] eid-login", result.Stderr); // progress goes to stderr
     }
 
     [Fact]

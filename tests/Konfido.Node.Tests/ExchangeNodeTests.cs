@@ -18,7 +18,7 @@ public sealed class ExchangeNodeTests
     public async Task A_spanish_professional_discovers_a_danish_patient_over_mutual_tls()
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
-        using var client = federation.LocalClient("ES");
+        using var client = await federation.ClientAsync("ES");
 
         using var response = await client.GetAsync($"api/DK/Patient?identifier={Uri.EscapeDataString(Identifier)}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -32,7 +32,7 @@ public sealed class ExchangeNodeTests
     public async Task The_patient_summary_arrives_signed_by_the_home_country_end_to_end()
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
-        using var client = federation.LocalClient("ES");
+        using var client = await federation.ClientAsync("ES");
 
         using var response = await client.GetAsync($"api/DK/Patient/$summary?identifier={Uri.EscapeDataString(Identifier)}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -54,7 +54,7 @@ public sealed class ExchangeNodeTests
     public async Task A_prescription_is_dispensed_exactly_once()
     {
         await using var federation = await TestFederation.StartAsync(["DK", "IT"]);
-        using var client = federation.LocalClient("IT");
+        using var client = await federation.ClientAsync("IT");
         var dispense = new MedicationDispense
         {
             Status = MedicationDispense.MedicationDispenseStatusCodes.Completed,
@@ -84,7 +84,7 @@ public sealed class ExchangeNodeTests
     public async Task Bad_requests_get_a_clear_operation_outcome(string url, HttpStatusCode status, OperationOutcome.IssueType code)
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
-        using var client = federation.LocalClient("ES");
+        using var client = await federation.ClientAsync("ES");
 
         using var response = await client.GetAsync(url);
         Assert.Equal(status, response.StatusCode);
@@ -101,7 +101,7 @@ public sealed class ExchangeNodeTests
     public async Task Malformed_fhir_bodies_are_400(string body)
     {
         await using var federation = await TestFederation.StartAsync(["DK", "IT"]);
-        using var client = federation.LocalClient("IT");
+        using var client = await federation.ClientAsync("IT");
 
         using var response = await client.PostAsync("api/DK/MedicationDispense", Fhir(Encoding.UTF8.GetBytes(body)));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -113,7 +113,7 @@ public sealed class ExchangeNodeTests
     public async Task Oversized_bodies_are_413()
     {
         await using var federation = await TestFederation.StartAsync(["DK", "IT"]);
-        using var client = federation.LocalClient("IT");
+        using var client = federation.AnonymousClient("IT");
         var big = new byte[KonfidoNode.MaxRequestBodyBytes + 1];
         big.AsSpan().Fill((byte)' ');
 
@@ -128,7 +128,7 @@ public sealed class ExchangeNodeTests
     {
         var policy = new PeerCallPolicy(TimeSpan.FromSeconds(2), 3, TimeSpan.FromMilliseconds(10));
         await using var federation = await TestFederation.StartAsync(["DK", "ES"], policy, notStarted: ["DK"]);
-        using var client = federation.LocalClient("ES");
+        using var client = await federation.ClientAsync("ES");
 
         using var response = await client.GetAsync($"api/DK/Patient/$summary?identifier={Uri.EscapeDataString(Identifier)}");
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
@@ -144,7 +144,7 @@ public sealed class ExchangeNodeTests
         var policy = new PeerCallPolicy(TimeSpan.FromMilliseconds(300), 2, TimeSpan.FromMilliseconds(10));
         await using var federation = await TestFederation.StartAsync(["DK", "ES"], policy);
         federation.Backends["DK"].Delay = TimeSpan.FromSeconds(3);
-        using var client = federation.LocalClient("ES");
+        using var client = await federation.ClientAsync("ES");
 
         using var response = await client.GetAsync($"api/DK/Patient/$summary?identifier={Uri.EscapeDataString(Identifier)}");
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
@@ -164,21 +164,24 @@ public sealed class ExchangeNodeTests
     }
 
     [Fact]
-    public async Task A_listed_client_certificate_is_accepted_by_the_federation_api()
+    public async Task A_listed_client_certificate_passes_tls_but_releases_nothing_without_assertions()
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
         var es = federation["ES"].Components.Credentials;
         using var client = FederationApiClient(federation["DK"], es.TlsCertificate);
 
         using var response = await client.GetAsync($"fhir/Patient/$summary?identifier={ScriptedBackend.PatientId}");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var outcome = FhirJson.Parse<OperationOutcome>(await response.Content.ReadAsByteArrayAsync());
+        Assert.Contains("HCP identity assertion is missing", outcome.Issue[0].Diagnostics);
+        Assert.Equal(0, federation.Backends["DK"].SummaryReads);
     }
 
     [Fact]
     public async Task The_federation_api_is_forbidden_without_a_client_certificate()
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
-        using var client = federation.LocalClient("DK");
+        using var client = federation.AnonymousClient("DK");
 
         using var response = await client.GetAsync($"fhir/Patient/$summary?identifier={ScriptedBackend.PatientId}");
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
@@ -195,7 +198,7 @@ public sealed class ExchangeNodeTests
         var rogueCredentials = new NodeCredentials("DK", X509CertificateLoader.LoadPkcs12(dk.Credentials.TlsCertificate.Export(X509ContentType.Pkcs12, "x"), "x"), ECDsa.Create(rogueKey.ExportParameters(true)));
         await using var rogue = KonfidoNode.Build(dk with { Credentials = rogueCredentials });
         await rogue.StartAsync();
-        using var client = federation.LocalClient("ES");
+        using var client = await federation.ClientAsync("ES");
 
         using var response = await client.GetAsync($"api/DK/Patient/$summary?identifier={Uri.EscapeDataString(Identifier)}");
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
@@ -212,7 +215,7 @@ public sealed class ExchangeNodeTests
         using var impostor = NodeCredentials.Generate("DK", ["localhost", "127.0.0.1"], TimeSpan.FromDays(1));
         await using var rogue = KonfidoNode.Build(dk with { Credentials = impostor });
         await rogue.StartAsync();
-        using var client = federation.LocalClient("ES");
+        using var client = await federation.ClientAsync("ES");
 
         using var response = await client.GetAsync($"api/DK/Patient/$summary?identifier={Uri.EscapeDataString(Identifier)}");
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
@@ -225,7 +228,7 @@ public sealed class ExchangeNodeTests
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
         federation.Backends["DK"].Delay = TimeSpan.FromMilliseconds(800);
-        using var client = federation.LocalClient("ES");
+        using var client = await federation.ClientAsync("ES");
 
         var inFlight = client.GetAsync($"api/DK/Patient/$summary?identifier={Uri.EscapeDataString(Identifier)}");
         await System.Threading.Tasks.Task.Delay(300);
@@ -236,7 +239,7 @@ public sealed class ExchangeNodeTests
     }
 
     /// <summary>A raw client of a node's federation API presenting <paramref name="certificate"/> (any server certificate accepted).</summary>
-    private static HttpClient FederationApiClient(KonfidoNode node, X509Certificate2 certificate)
+    internal static HttpClient FederationApiClient(KonfidoNode node, X509Certificate2 certificate)
     {
         var handler = new SocketsHttpHandler
         {

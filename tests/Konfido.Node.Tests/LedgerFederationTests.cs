@@ -15,7 +15,7 @@ public sealed class LedgerFederationTests
     public async Task Exchanges_are_logged_pseudonymised_and_each_checkpoint_is_cosigned_by_the_other_countries()
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES", "IT"]);
-        using (var client = federation.LocalClient("ES"))
+        using (var client = await federation.ClientAsync("ES"))
         {
             using var response = await client.GetAsync($"api/DK/Patient/$summary?identifier={Uri.EscapeDataString(Identifier)}");
             Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
@@ -41,7 +41,7 @@ public sealed class LedgerFederationTests
     public async Task A_log_that_shows_another_history_is_caught_by_gossip_as_a_split_view()
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES", "IT"]);
-        using (var client = federation.LocalClient("ES"))
+        using (var client = await federation.ClientAsync("ES"))
         {
             using var response = await client.GetAsync($"api/DK/Patient/$summary?identifier={Uri.EscapeDataString(Identifier)}");
         }

@@ -24,8 +24,14 @@ internal sealed class ScriptedBackend(string country) : INationalBackend
         return query.IdentifierValue == PatientId || query.FamilyName == "Jensen" ? [MakePatient()] : [];
     }
 
+    /// <summary>How many times a Patient Summary was read (access checks must precede any read).</summary>
+    public int SummaryReads => Volatile.Read(ref _summaryReads);
+
+    private int _summaryReads;
+
     public async Task<Bundle?> GetPatientSummaryAsync(string nationalId, CancellationToken cancellationToken = default)
     {
+        Interlocked.Increment(ref _summaryReads);
         await Task.Delay(Delay, cancellationToken);
         if (nationalId != PatientId)
         {

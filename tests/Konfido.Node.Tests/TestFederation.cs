@@ -1,4 +1,5 @@
 using Konfido.Core;
+using Konfido.Eid.CrossBorder;
 using Konfido.Exchange;
 using Konfido.Testing;
 
@@ -36,7 +37,15 @@ internal sealed class TestFederation : IAsyncDisposable
         return test;
     }
 
-    public HttpClient LocalClient(string country) => _federation.LocalClient(country);
+    /// <summary>A local-API client with no session (anonymous).</summary>
+    public HttpClient AnonymousClient(string country) => _federation.LocalClient(country);
+
+    /// <summary>A local-API client logged in with eIDAS as <paramref name="role"/> of <paramref name="country"/> (pharmacist in IT, doctor elsewhere by default).</summary>
+    public Task<HttpClient> ClientAsync(string country, HcpRole? role = null, string? level = null) =>
+        _federation.LoginAsync(country, DemoProfessionals.Identifier(country, role ?? (country == "IT" ? HcpRole.Pharmacist : HcpRole.Doctor)), level);
+
+    /// <summary>The underlying federation.</summary>
+    public LocalFederation Federation => _federation;
 
     public async ValueTask DisposeAsync()
     {

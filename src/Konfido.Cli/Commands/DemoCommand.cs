@@ -60,7 +60,7 @@ internal static partial class CommandGroups
                 await context.Err.WriteLineAsync($"  node {country}: federation {node.FederationUri} (mutual TLS), local {node.LocalUri}").ConfigureAwait(false);
             }
 
-            var scenario = new DemoScenario(federation, NodeBackends.DemoPatient, context.Err);
+            using var scenario = new DemoScenario(federation, NodeBackends.DemoPatient, context.Err);
             steps = await scenario.RunAsync(cancellationToken).ConfigureAwait(false);
             var ok = steps.Count > 0 && steps.All(s => s.Ok);
             if (json)

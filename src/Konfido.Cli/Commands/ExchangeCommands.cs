@@ -42,7 +42,7 @@ internal static partial class CommandGroups
                 NodeBackends.Open, _ => new CountingSecurityEventSink(), cancellationToken: cancellationToken).ConfigureAwait(false);
             var patient = NodeBackends.DemoPatient;
             var url = $"api/{patient.HomeCountry}/Patient/$summary?identifier={Uri.EscapeDataString($"{patient.IdentifierSystem}|{patient.IdentifierValue}")}";
-            using var client = federation.LocalClient("ES");
+            using var client = await federation.LoginAsync("ES", DemoProfessionals.SpanishDoctor, cancellationToken: cancellationToken).ConfigureAwait(false);
 
             await context.Err.WriteLineAsync($"exchange bench: warming up ({concurrency} in flight)...").ConfigureAwait(false);
             await LoadAsync(client, url, concurrency, TimeSpan.FromSeconds(Math.Min(3, seconds)), null, cancellationToken).ConfigureAwait(false);

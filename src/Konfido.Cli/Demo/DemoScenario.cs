@@ -29,13 +29,22 @@ internal sealed record DemoPatient(string HomeCountry, string IdentifierSystem, 
 /// over mutual TLS to the home node, with the home node's signature verified twice (by the node and
 /// here, end to end). Each step reports honestly; none is skipped or faked.
 /// </summary>
-internal sealed class DemoScenario(LocalFederation federation, DemoPatient patient, TextWriter progress)
+internal sealed class DemoScenario(LocalFederation federation, DemoPatient patient, TextWriter progress) : IDisposable
 {
     private readonly List<DemoStepResult> _results = [];
     private string? _identifierToken;
+    private HttpClient? _doctor;
+    private HttpClient? _pharmacist;
+
+    public void Dispose()
+    {
+        _doctor?.Dispose();
+        _pharmacist?.Dispose();
+    }
 
     public async Task<IReadOnlyList<DemoStepResult>> RunAsync(CancellationToken cancellationToken)
     {
+        await StepAsync("eid-login", LoginAsync, cancellationToken).ConfigureAwait(false);
         await StepAsync("patient-discovery", DiscoverAsync, cancellationToken).ConfigureAwait(false);
         await StepAsync("ips-retrieve", RetrieveSummaryAsync, cancellationToken).ConfigureAwait(false);
         await StepAsync("eprescription-dispense", DispenseAsync, cancellationToken).ConfigureAwait(false);
@@ -68,10 +77,44 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
         await progress.WriteLineAsync($"[{number}] {name}: {(outcome.Ok ? "ok" : "FAILED")} ({watch.ElapsedMilliseconds} ms) - {outcome.Detail}").ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The Spanish doctor and the Italian pharmacist log in with eIDAS at their own node (signed,
+    /// encrypted SAML from the embedded test eIDAS node); each node issues the professional's HCP
+    /// identity assertion, which goes with every cross-border request. An anonymous request is refused.
+    /// </summary>
+    private async Task<(bool, string)> LoginAsync(CancellationToken cancellationToken)
+    {
+        _doctor = await federation.LoginAsync("ES", DemoProfessionals.SpanishDoctor, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _pharmacist = await federation.LoginAsync("IT", DemoProfessionals.ItalianPharmacist, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var parts = new List<string>();
+        foreach (var (country, client) in new[] { ("ES", _doctor), ("IT", _pharmacist) })
+        {
+            using var session = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("eid/session", cancellationToken).ConfigureAwait(false));
+            var p = session.RootElement.GetProperty("professional");
+            parts.Add($"{p.GetProperty("name").GetString()} ({p.GetProperty("role").GetString()}, ISCO {p.GetProperty("isco").GetString()}, {p.GetProperty("organisation").GetString()}) " +
+                $"logged in at {country} with eIDAS LoA {p.GetProperty("loa").GetString()}; HCP assertion {p.GetProperty("hcpAssertion").GetString()} issued");
+        }
+
+        using var anonymous = federation.LocalClient("ES");
+        using var refused = await anonymous.GetAsync($"api/{patient.HomeCountry}/Patient/$summary?identifier={Uri.EscapeDataString(patient.IdentifierValue)}", cancellationToken).ConfigureAwait(false);
+        if (refused.StatusCode != HttpStatusCode.Unauthorized)
+        {
+            return (false, $"an anonymous request answered {(int)refused.StatusCode} instead of 401");
+        }
+
+        parts.Add("an anonymous request was refused (401)");
+        return (true, string.Join("; ", parts));
+    }
+
     /// <summary>A Spanish doctor looks up the Danish patient by national identifier.</summary>
     private async Task<(bool, string)> DiscoverAsync(CancellationToken cancellationToken)
     {
-        using var spain = federation.LocalClient("ES");
+        if (_doctor is null)
+        {
+            return (false, "no professional is logged in");
+        }
+
+        var spain = _doctor;
         var token = FederationProtocol.JoinToken(patient.IdentifierSystem, patient.IdentifierValue);
         var (status, body) = await GetVerifiedAsync(spain, $"api/{patient.HomeCountry}/Patient?identifier={Uri.EscapeDataString(token)}", cancellationToken).ConfigureAwait(false);
         if (status != HttpStatusCode.OK)
@@ -88,18 +131,18 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
 
         _identifierToken = token;
         var name = found[0].Name.FirstOrDefault();
-        return (true, $"ES doctor found {string.Join(' ', name?.Given ?? [])} {name?.Family} ({patient.IdentifierValue}) in {patient.HomeCountry} over mutual TLS; response signed by {patient.HomeCountry}, verified");
+        return (true, $"the ES doctor found {string.Join(' ', name?.Given ?? [])} {name?.Family} ({patient.IdentifierValue}) in {patient.HomeCountry} over mutual TLS; response signed by {patient.HomeCountry}, verified");
     }
 
     /// <summary>The Spanish doctor retrieves the Patient Summary (IPS) and checks it.</summary>
     private async Task<(bool, string)> RetrieveSummaryAsync(CancellationToken cancellationToken)
     {
-        if (_identifierToken is null)
+        if (_identifierToken is null || _doctor is null)
         {
             return (false, "no patient was discovered");
         }
 
-        using var spain = federation.LocalClient("ES");
+        var spain = _doctor;
         var (status, body) = await GetVerifiedAsync(spain, $"api/{patient.HomeCountry}/Patient/$summary?identifier={Uri.EscapeDataString(_identifierToken)}", cancellationToken).ConfigureAwait(false);
         if (status != HttpStatusCode.OK)
         {
@@ -118,12 +161,12 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
     /// <summary>An Italian pharmacy dispenses one of the patient's Danish ePrescriptions, exactly once.</summary>
     private async Task<(bool, string)> DispenseAsync(CancellationToken cancellationToken)
     {
-        if (_identifierToken is null)
+        if (_identifierToken is null || _pharmacist is null)
         {
-            return (false, "no patient was discovered");
+            return (false, "no patient was discovered or no pharmacist is logged in");
         }
 
-        using var italy = federation.LocalClient("IT");
+        var italy = _pharmacist;
         var (status, body) = await GetVerifiedAsync(italy, $"api/{patient.HomeCountry}/MedicationRequest?patient.identifier={Uri.EscapeDataString(_identifierToken)}", cancellationToken).ConfigureAwait(false);
         if (status != HttpStatusCode.OK)
         {
@@ -275,14 +318,12 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
 
     private static string Diagnostics(byte[] body)
     {
-        try
+        if (FhirOutcomes.TryReadDiagnostics(body) is { } diagnostics)
         {
-            return FhirJson.Parse<OperationOutcome>(body).Issue.FirstOrDefault()?.Diagnostics ?? "(no diagnostics)";
+            return diagnostics;
         }
-        catch (FhirFormatException)
-        {
-            var text = Encoding.UTF8.GetString(body);
-            return text.Length > 200 ? text[..200] : text;
-        }
+
+        var text = Encoding.UTF8.GetString(body);
+        return text.Length > 200 ? text[..200] : text;
     }
 }
