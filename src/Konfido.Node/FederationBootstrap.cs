@@ -107,6 +107,7 @@ public static class FederationBootstrap
                 OperatorKey = "operator-public.pem",
                 Storage = storage,
                 Eid = eid.Settings,
+                Policy = WritePolicy(nodeDirectory, lower, cc),
                 Ledger = new LedgerSettings
                 {
                     LogKey = Path.Combine(lower, $"{lower}-ledger.key"),
@@ -148,6 +149,18 @@ public static class FederationBootstrap
             Professionals = Path.Combine(lower, "professionals.json"),
         };
         return (settings, Convert.ToBase64String(assertion.RawData));
+    }
+
+    /// <summary>Writes the example access policy of <paramref name="country"/> (DK, ES, IT), or none for other countries.</summary>
+    private static PolicySettings? WritePolicy(string nodeDirectory, string lower, string country)
+    {
+        if (!Konfido.Policy.Rules.ExamplePolicies.Countries.Any(c => c.Value == country))
+        {
+            return null;
+        }
+
+        File.WriteAllText(Path.Combine(nodeDirectory, "policy.yaml"), Konfido.Policy.Rules.ExamplePolicies.Text(Core.CountryCode.Parse(country)));
+        return new PolicySettings { File = Path.Combine(lower, "policy.yaml") };
     }
 
     /// <summary>Finds <paramref name="count"/> free TCP ports on loopback (bound and released at once).</summary>

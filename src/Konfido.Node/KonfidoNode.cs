@@ -23,6 +23,7 @@ namespace Konfido.Node;
 /// <param name="Events">Where security events go (ledger, SIEM).</param>
 /// <param name="PeerPolicy">Timeouts and retries for calls to other nodes.</param>
 /// <param name="Ledger">The node's audit ledger, or null to run without one; when set, every event is also appended to it.</param>
+/// <param name="Policy">Country A's access policy and consent registry (file and data folder), or null to decide on the assertions alone.</param>
 /// <param name="Eid">eIDAS login and assertion material, or null: then no professional can log in at this node (it still verifies other countries' assertions).</param>
 public sealed record NodeComponents(
     string Country,
@@ -34,7 +35,13 @@ public sealed record NodeComponents(
     ISecurityEventSink Events,
     PeerCallPolicy? PeerPolicy = null,
     NodeLedger? Ledger = null,
-    NodeEidMaterial? Eid = null);
+    NodeEidMaterial? Eid = null,
+    PolicySource? Policy = null);
+
+/// <summary>Where a node's access policy and consent stores are.</summary>
+/// <param name="File">The country's policy file (YAML).</param>
+/// <param name="DataDirectory">Where the consent and review databases live.</param>
+public sealed record PolicySource(string File, string DataDirectory);
 
 /// <summary>
 /// A Konfido national contact point: an ASP.NET Core host with two HTTPS listeners. The federation
@@ -70,6 +77,9 @@ public sealed class KonfidoNode : IAsyncDisposable
 
     /// <summary>eIDAS login and the sessions of this country's professionals, or null when not configured.</summary>
     public NodeEid? Eid { get; private set; }
+
+    /// <summary>Consent, access policy and break-the-glass reviews (country A), or null when not configured.</summary>
+    public NodePolicy? Policy { get; private set; }
 
     /// <summary>The federation API base URL.</summary>
     public Uri FederationUri => new($"https://{Format(Components.FederationEndpoint)}/");
@@ -130,7 +140,8 @@ public sealed class KonfidoNode : IAsyncDisposable
         node.Events = events;
         node.Eid = components.Eid is { } material ? new NodeEid(components.Country, node.LocalUri, material, events) : null;
         var verifier = new CrossBorderAssertionVerifier(CountryCode.Parse(components.Country), new TrustListSigners(components.TrustList), events);
-        var gate = new CrossBorderAccessGate(verifier, components.Eid?.Levels ?? AccessLevels.Default);
+        node.Policy = components.Policy is { } policy ? NodePolicy.Open(components.Country, policy.File, policy.DataDirectory, events) : null;
+        var gate = new CrossBorderAccessGate(verifier, components.Eid?.Levels ?? AccessLevels.Default, node.Policy, components.Country);
         var home = new HomeCountryService(components.Backend, components.Credentials, events, gate);
         var gateway = new CrossBorderGateway(components.Country, federationClient, events);
         var errors = new NodeErrorResponder(components.Credentials, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Konfido.Node"));
@@ -139,7 +150,12 @@ public sealed class KonfidoNode : IAsyncDisposable
         LocalApi.Map(app, node.Eid, gateway);
         if (node.Eid is not null)
         {
-            EidApi.Map(app, node.Eid, components.Country);
+            EidApi.Map(app, node.Eid, components.Country, components.Backend);
+        }
+
+        if (node.Policy is not null)
+        {
+            PatientApi.Map(app, node.Eid, node.Policy);
         }
 
         if (components.Ledger is not null)

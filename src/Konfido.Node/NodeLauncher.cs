@@ -70,7 +70,8 @@ public static class NodeLauncher
         return new NodeComponents(country,
             NodeSettings.ParseEndpoint(settings.FederationListen, "federationListen", "config"),
             NodeSettings.ParseEndpoint(settings.LocalListen, "localListen", "config"),
-            credentials, () => trustList, backend, events, policy, ledger, eid);
+            credentials, () => trustList, backend, events, policy, ledger, eid,
+            settings.Policy is { } p ? new PolicySource(settings.Resolve(p.File), dataDirectory) : null);
     }
 
     /// <summary>Reads and verifies the trust list named by <paramref name="settings"/>.</summary>

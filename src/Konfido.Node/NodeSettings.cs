@@ -59,6 +59,9 @@ public sealed record NodeSettings
     /// <summary>eIDAS login and the cross-border assertions this node issues (as country B) and requires (as country A); null: no professional can log in here.</summary>
     [JsonPropertyName("eid")] public EidSettings? Eid { get; init; }
 
+    /// <summary>Country A's access policy (a YAML file per country); null decides on the cross-border assertions alone.</summary>
+    [JsonPropertyName("policy")] public PolicySettings? Policy { get; init; }
+
     /// <summary>Seconds one peer call attempt may take (default 5).</summary>
     [JsonPropertyName("peerTimeoutSeconds")] public double PeerTimeoutSeconds { get; init; } = 5;
 
@@ -139,6 +142,11 @@ public sealed record NodeSettings
         }
 
         Eid?.Validate(source);
+        if (Policy is not null)
+        {
+            Require(Policy.File, "policy.file", source);
+        }
+
         if (PeerTimeoutSeconds is <= 0 or > 300)
         {
             throw new NodeConfigurationException($"{source}: 'peerTimeoutSeconds' must be in (0, 300]");
@@ -259,6 +267,13 @@ public sealed record EidSettings
             _ = AccessLevels.Parse(level, $"eid.levels.{transaction}", source);
         }
     }
+}
+
+/// <summary>The node's access policy.</summary>
+public sealed record PolicySettings
+{
+    /// <summary>The country's policy file (YAML; see Konfido.Policy's README).</summary>
+    [JsonPropertyName("file")] public string File { get; init; } = string.Empty;
 }
 
 /// <summary>The national back end's storage settings.</summary>

@@ -83,13 +83,11 @@ public sealed class EidNodeTests
     }
 
     [Fact]
-    public async Task A_nurse_may_read_the_summary_but_not_dispense()
+    public async Task A_nurse_may_not_dispense_because_her_assertion_lacks_the_permission()
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
         using var nurse = await federation.ClientAsync("ES", HcpRole.Nurse);
 
-        using var summary = await nurse.GetAsync(Summary);
-        Assert.Equal(HttpStatusCode.OK, summary.StatusCode);
         var dispense = Records.EDispensation.Create(ScriptedBackend.PrescriptionId, ScriptedBackend.PatientId, "urn:oid:1.2.208.176.1.2", "ES",
             "Hospital Clínic", DateTimeOffset.UtcNow, 1, "pack");
         dispense.Medication = new CodeableConcept("http://www.whocc.no/atc", "R03AK06", "salmeterol and fluticasone");

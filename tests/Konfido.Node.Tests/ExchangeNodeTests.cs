@@ -74,7 +74,8 @@ public sealed class ExchangeNodeTests
     }
 
     [Theory]
-    [InlineData("api/DK/Patient/$summary?identifier=999999-0000", HttpStatusCode.NotFound, OperationOutcome.IssueType.NotFound)]
+    // An unknown patient has given no consent: the home country refuses without revealing whether the patient exists.
+    [InlineData("api/DK/Patient/$summary?identifier=999999-0000", HttpStatusCode.Forbidden, OperationOutcome.IssueType.Forbidden)]
     [InlineData("api/SE/Patient/$summary?identifier=010170-1234", HttpStatusCode.NotFound, OperationOutcome.IssueType.NotFound)]
     [InlineData("api/DKK/Patient/$summary?identifier=010170-1234", HttpStatusCode.BadRequest, OperationOutcome.IssueType.Value)]
     [InlineData("api/DK/Patient/$summary", HttpStatusCode.BadRequest, OperationOutcome.IssueType.Required)]

@@ -1,5 +1,6 @@
 using Konfido.Core;
 using Konfido.Eid.CrossBorder;
+using Konfido.Policy.Consent;
 using Konfido.Exchange;
 using Konfido.Testing;
 
@@ -19,7 +20,8 @@ internal sealed class TestFederation : IAsyncDisposable
 
     public KonfidoNode this[string country] => _federation[country];
 
-    public static async Task<TestFederation> StartAsync(string[] countries, PeerCallPolicy? policy = null, string[]? notStarted = null)
+    /// <summary>Starts the federation; unless <paramref name="consent"/> is false, the test patient consents to every country for every purpose.</summary>
+    public static async Task<TestFederation> StartAsync(string[] countries, PeerCallPolicy? policy = null, string[]? notStarted = null, bool consent = true)
     {
         var test = new TestFederation();
         test._federation = await LocalFederation.StartAsync(
@@ -32,6 +34,18 @@ internal sealed class TestFederation : IAsyncDisposable
         foreach (var country in countries.Where(c => notStarted is null || !notStarted.Contains(c)))
         {
             await test[country].StartAsync();
+        }
+
+        if (consent)
+        {
+            foreach (var country in countries)
+            {
+                if (test[country].Policy is { } nodePolicy)
+                {
+                    var granted = await nodePolicy.Consents.GrantAsync(new ConsentGrant(ScriptedBackend.PatientId, ConsentEffect.Permit, [], [], DateTimeOffset.UtcNow.AddMinutes(-5), null));
+                    Assert.True(granted.Succeeded, string.Join("; ", granted.Errors));
+                }
+            }
         }
 
         return test;

@@ -43,6 +43,12 @@ internal static partial class CommandGroups
             var patient = NodeBackends.DemoPatient;
             var url = $"api/{patient.HomeCountry}/Patient/$summary?identifier={Uri.EscapeDataString($"{patient.IdentifierSystem}|{patient.IdentifierValue}")}";
             using var client = await federation.LoginAsync("ES", DemoProfessionals.SpanishDoctor, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (federation[patient.HomeCountry].Policy is { } policy)
+            {
+                // The patient consents to treatment abroad, as in the demo; the home country's policy then permits the retrievals.
+                await policy.Consents.GrantAsync(new Konfido.Policy.Consent.ConsentGrant(patient.IdentifierValue, Konfido.Policy.Consent.ConsentEffect.Permit,
+                    ["TREATMENT"], ["ES"], DateTimeOffset.UtcNow.AddMinutes(-1), null), cancellationToken).ConfigureAwait(false);
+            }
 
             await context.Err.WriteLineAsync($"exchange bench: warming up ({concurrency} in flight)...").ConfigureAwait(false);
             await LoadAsync(client, url, concurrency, TimeSpan.FromSeconds(Math.Min(3, seconds)), null, cancellationToken).ConfigureAwait(false);

@@ -46,6 +46,11 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
     {
         await StepAsync("eid-login", LoginAsync, cancellationToken).ConfigureAwait(false);
         await StepAsync("patient-discovery", DiscoverAsync, cancellationToken).ConfigureAwait(false);
+        if (federation[patient.HomeCountry].Policy is not null)
+        {
+            await StepAsync("consent-check", ConsentCheckAsync, cancellationToken).ConfigureAwait(false);
+        }
+
         await StepAsync("ips-retrieve", RetrieveSummaryAsync, cancellationToken).ConfigureAwait(false);
         await StepAsync("eprescription-dispense", DispenseAsync, cancellationToken).ConfigureAwait(false);
         if (federation.Nodes.Values.All(n => n.Components.Ledger?.Policy is not null))
@@ -132,6 +137,67 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
         _identifierToken = token;
         var name = found[0].Name.FirstOrDefault();
         return (true, $"the ES doctor found {string.Join(' ', name?.Given ?? [])} {name?.Family} ({patient.IdentifierValue}) in {patient.HomeCountry} over mutual TLS; response signed by {patient.HomeCountry}, verified");
+    }
+
+    /// <summary>
+    /// The patient, logged in with their own eID at home, consents to sharing for treatment with Spain
+    /// and Italy; the doctor's retrieval is permitted. The patient withdraws; the next retrieval is
+    /// denied by the home country's policy. The doctor then treats an unconscious Danish patient who
+    /// never recorded a consent, in an emergency: permitted by Denmark's break-the-glass rule, flagged
+    /// and queued for review. Finally the first patient consents again, for the rest of the story.
+    /// </summary>
+    private async Task<(bool, string)> ConsentCheckAsync(CancellationToken cancellationToken)
+    {
+        if (_identifierToken is null || _doctor is null)
+        {
+            return (false, "no patient was discovered");
+        }
+
+        var home = patient.HomeCountry;
+        using var citizen = await federation.LoginAsync(home, $"{home}/{home}/{patient.IdentifierValue}", cancellationToken: cancellationToken).ConfigureAwait(false);
+        var url = $"api/{home}/Patient/$summary?identifier={Uri.EscapeDataString(_identifierToken)}";
+        async Task<HttpStatusCode> GrantAsync()
+        {
+            using var body = new StringContent("""{"effect":"permit","purposes":["TREATMENT"],"countries":["ES","IT"]}""", Encoding.UTF8, "application/json");
+            using var granted = await citizen.PostAsync("patient/consent", body, cancellationToken).ConfigureAwait(false);
+            return granted.StatusCode;
+        }
+
+        async Task<(HttpStatusCode Status, string Reason)> RetrieveAsync(string purpose, string? otherPatient = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, otherPatient is null ? url
+                : $"api/{home}/Patient/$summary?identifier={Uri.EscapeDataString(FederationProtocol.JoinToken(patient.IdentifierSystem, otherPatient))}");
+            request.Headers.Add("X-Konfido-Purpose-Of-Use", purpose);
+            using var response = await _doctor.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            return (response.StatusCode, response.IsSuccessStatusCode ? string.Empty : Diagnostics(body));
+        }
+
+        if (await GrantAsync().ConfigureAwait(false) != HttpStatusCode.Created)
+        {
+            return (false, "the patient's consent was not recorded");
+        }
+
+        var permitted = await RetrieveAsync("TREATMENT").ConfigureAwait(false);
+        using (var withdrawn = await citizen.PostAsync("patient/consent/withdraw", null, cancellationToken).ConfigureAwait(false))
+        {
+            if (!withdrawn.IsSuccessStatusCode)
+            {
+                return (false, $"withdrawing consent answered {(int)withdrawn.StatusCode}");
+            }
+        }
+
+        var denied = await RetrieveAsync("TREATMENT").ConfigureAwait(false);
+        // An unconscious patient brought to the emergency room who never recorded any consent.
+        var unconscious = Records.SyntheticPatients.For(home)[1].Patient;
+        var emergency = await RetrieveAsync("EMERGENCY", unconscious.NationalId).ConfigureAwait(false);
+        var pending = await federation[home].Policy!.Reviews.PendingAsync(cancellationToken).ConfigureAwait(false);
+        var regranted = await GrantAsync().ConfigureAwait(false);
+        var ok = permitted.Status == HttpStatusCode.OK && denied.Status == HttpStatusCode.Forbidden && emergency.Status == HttpStatusCode.OK
+            && pending.Count >= 1 && regranted == HttpStatusCode.Created;
+        return (ok, $"{patient.DisplayName} consented with their eID at {home} (TREATMENT, ES+IT): retrieval {(int)permitted.Status}; " +
+            $"after withdrawal: {(int)denied.Status} ({denied.Reason}); EMERGENCY access to {unconscious.NationalId}, who never consented: {(int)emergency.Status}{(emergency.Reason.Length > 0 ? $" ({emergency.Reason})" : "")}, break-the-glass flagged, " +
+            $"{pending.Count} access(es) queued for review at {home}; consent granted again ({(int)regranted})");
     }
 
     /// <summary>The Spanish doctor retrieves the Patient Summary (IPS) and checks it.</summary>

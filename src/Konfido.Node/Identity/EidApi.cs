@@ -3,6 +3,7 @@ using System.Text;
 using Konfido.Eid.CrossBorder;
 using Konfido.Eid.Saml;
 using Konfido.Exchange;
+using Konfido.Records;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -24,7 +25,7 @@ internal static class EidApi
     /// <summary>The request header a professional sets to act in an emergency (break-the-glass): <c>EMERGENCY</c>.</summary>
     public const string PurposeHeader = "X-Konfido-Purpose-Of-Use";
 
-    public static void Map(WebApplication app, NodeEid eid, string country)
+    public static void Map(WebApplication app, NodeEid eid, string country, INationalBackend backend)
     {
         app.MapGet("/eid/login", (HttpContext context) =>
         {
@@ -54,6 +55,7 @@ internal static class EidApi
                 }
 
                 var person = eid.Material.Registry.Find(personId)?.Person
+                    ?? await CitizenAsync(backend, country, personId, context.RequestAborted).ConfigureAwait(false)
                     ?? throw new ExchangeException(HttpStatusCode.Unauthorized, "login", $"the test eIDAS node of {country} has no identity '{personId}'");
                 if (!idp.TryRespond(samlRequest, eid.SpTrust, person, eid.ServiceProvider.EncryptionCertificate, relay, out var page, out var why))
                 {
@@ -80,13 +82,26 @@ internal static class EidApi
             }
 
             var person = login.Person!;
-            var professional = eid.Material.Registry.Find(person.PersonIdentifier)
-                ?? throw new ExchangeException(HttpStatusCode.Forbidden, "forbidden", $"{person.PersonIdentifier} logged in with eIDAS but is not a registered health professional in {country}");
             var level = login.Validation.Level ?? LevelOfAssurance.Low;
-            var identity = HcpIdentity.Create(professional.PersonIdentifier, professional.DisplayName, professional.Role, professional.Organisation,
-                professional.OrganisationId, professional.FacilityType, professional.Locality, PurposeOfUse.Treatment, level: level);
-            var hcp = eid.Issuer.IssueHcp(identity);
-            var session = new ProfessionalSession(identity, hcp, hcp.NotOnOrAfter);
+            ProfessionalSession session;
+            if (eid.Material.Registry.Find(person.PersonIdentifier) is { } professional)
+            {
+                var identity = HcpIdentity.Create(professional.PersonIdentifier, professional.DisplayName, professional.Role, professional.Organisation,
+                    professional.OrganisationId, professional.FacilityType, professional.Locality, PurposeOfUse.Treatment, level: level);
+                var hcp = eid.Issuer.IssueHcp(identity);
+                session = new ProfessionalSession(person.PersonIdentifier, professional.DisplayName, level, hcp.NotOnOrAfter) { Identity = identity, HcpAssertion = hcp };
+            }
+            else if (CitizenId(person.PersonIdentifier, country) is { } patientId)
+            {
+                // A citizen of this country, acting on their own data only (consent, access report).
+                session = new ProfessionalSession(person.PersonIdentifier, $"{person.CurrentGivenName} {person.CurrentFamilyName}", level,
+                    DateTimeOffset.UtcNow.AddHours(1)) { PatientId = patientId };
+            }
+            else
+            {
+                throw new ExchangeException(HttpStatusCode.Forbidden, "forbidden", $"{person.PersonIdentifier} logged in with eIDAS but is neither a registered health professional nor a citizen of {country}");
+            }
+
             var token = eid.Sessions.Open(session);
             context.Response.Cookies.Append(ProfessionalSessions.CookieName, token, new CookieOptions
             {
@@ -102,12 +117,12 @@ internal static class EidApi
                 return Results.Redirect(relay);
             }
 
-            return Results.Json(new { session = token, expires = session.Expires, professional = Describe(session) });
+            return Results.Json(Describe(session, token));
         });
 
         app.MapGet("/eid/session", (HttpContext context) =>
             Find(context, eid) is { } session
-                ? Results.Json(new { expires = session.Expires, professional = Describe(session) })
+                ? Results.Json(Describe(session, null))
                 : throw new ExchangeException(HttpStatusCode.Unauthorized, "login", "no session: log in with eID at GET /eid/login"));
 
         app.MapPost("/eid/logout", (HttpContext context) =>
@@ -128,6 +143,11 @@ internal static class EidApi
 
         var session = Find(context, eid)
             ?? throw new ExchangeException(HttpStatusCode.Unauthorized, "login", "log in with eID first (GET /eid/login); send the session as the konfido_session cookie or a Bearer token");
+        if (session.Identity is null)
+        {
+            throw new ExchangeException(HttpStatusCode.Forbidden, "forbidden", "only a registered health professional can request cross-border data; this is a citizen's session");
+        }
+
         var purpose = context.Request.Headers[PurposeHeader].ToString() switch
         {
             "" => PurposeOfUse.Treatment,
@@ -137,7 +157,39 @@ internal static class EidApi
         return new SessionRequester(session, eid.Issuer, purpose);
     }
 
+    /// <summary>The citizen's national identifier of this node's country from the session; 401/403 otherwise.</summary>
+    public static string RequireCitizen(HttpContext context, NodeEid? eid)
+    {
+        var session = (eid is null ? null : Find(context, eid))
+            ?? throw new ExchangeException(HttpStatusCode.Unauthorized, "login", "log in with eID first (GET /eid/login)");
+        return session.PatientId
+            ?? throw new ExchangeException(HttpStatusCode.Forbidden, "forbidden", "this is a professional's session; patients manage their own data with their own eID");
+    }
+
     private static ProfessionalSession? Find(HttpContext context, NodeEid eid) => eid.Sessions.Find(Token(context));
+
+    /// <summary>The national identifier of a citizen of <paramref name="country"/> from an eIDAS PersonIdentifier <c>CC/XX/id</c>, or null.</summary>
+    private static string? CitizenId(string personIdentifier, string country) =>
+        personIdentifier.Length > 6 && personIdentifier.StartsWith(country + "/", StringComparison.Ordinal) ? personIdentifier[6..] : null;
+
+    /// <summary>The embedded test eIDAS node knows the country's population from the national back end.</summary>
+    private static async Task<EidasPerson?> CitizenAsync(INationalBackend backend, string country, string personIdentifier, CancellationToken cancellationToken)
+    {
+        if (CitizenId(personIdentifier, country) is not { } id || !EidasPerson.IsValidPersonIdentifier(personIdentifier))
+        {
+            return null;
+        }
+
+        var found = await backend.FindPatientsAsync(new PatientQuery(null, id), cancellationToken).ConfigureAwait(false);
+        if (found is not [var patient])
+        {
+            return null;
+        }
+
+        var name = patient.Name.FirstOrDefault();
+        var birth = DateOnly.TryParse(patient.BirthDate, System.Globalization.CultureInfo.InvariantCulture, out var b) ? b : new DateOnly(1900, 1, 1);
+        return new EidasPerson(personIdentifier, name?.Family ?? "-", string.Join(' ', name?.Given ?? ["-"]), birth);
+    }
 
     private static string? Token(HttpContext context)
     {
@@ -150,19 +202,28 @@ internal static class EidApi
         return context.Request.Cookies.TryGetValue(ProfessionalSessions.CookieName, out var cookie) ? cookie : null;
     }
 
-    private static object Describe(ProfessionalSession session) => new
+    private static object Describe(ProfessionalSession session, string? token) => new
     {
-        id = session.Identity.SubjectId,
-        name = session.Identity.SubjectName,
-        role = session.Identity.Role.ToString().ToLowerInvariant(),
-        isco = session.Identity.Role.IscoCode(),
-        organisation = session.Identity.Organisation,
-        organisationId = session.Identity.OrganisationId,
-        facilityType = session.Identity.FacilityType.Name(),
-        locality = session.Identity.Locality,
-        loa = session.Identity.Level.ToShortName(),
-        permissions = session.Identity.Permissions.Select(p => p.ToString()).ToArray(),
-        hcpAssertion = session.HcpAssertion.Id,
+        session = token,
+        expires = session.Expires,
+        person = session.PersonIdentifier,
+        name = session.DisplayName,
+        loa = session.Level.ToShortName(),
+        patientId = session.PatientId,
+        professional = session.Identity is not { } identity ? null : new
+        {
+            id = identity.SubjectId,
+            name = identity.SubjectName,
+            role = identity.Role.ToString().ToLowerInvariant(),
+            isco = identity.Role.IscoCode(),
+            organisation = identity.Organisation,
+            organisationId = identity.OrganisationId,
+            facilityType = identity.FacilityType.Name(),
+            locality = identity.Locality,
+            loa = identity.Level.ToShortName(),
+            permissions = identity.Permissions.Select(p => p.ToString()).ToArray(),
+            hcpAssertion = session.HcpAssertion!.Id,
+        },
     };
 
     private static LevelOfAssurance ParseLevel(string value)

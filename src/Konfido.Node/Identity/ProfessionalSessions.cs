@@ -6,11 +6,26 @@ using Konfido.Exchange;
 
 namespace Konfido.Node;
 
-/// <summary>A professional logged in at this node (country B), with the HCP identity assertion issued at login.</summary>
-/// <param name="Identity">Who, in what role, at which level of assurance.</param>
-/// <param name="HcpAssertion">The signed HCP identity assertion (valid at most 4 hours).</param>
-/// <param name="Expires">When the session ends (when the HCP assertion does).</param>
-public sealed record ProfessionalSession(HcpIdentity Identity, IssuedAssertion HcpAssertion, DateTimeOffset Expires);
+/// <summary>
+/// A person logged in at this node with eIDAS: a registered health professional (with the HCP
+/// identity assertion issued at login), or a citizen of this country acting on their own data
+/// (consent, access report).
+/// </summary>
+/// <param name="PersonIdentifier">The eIDAS PersonIdentifier.</param>
+/// <param name="DisplayName">The person's name.</param>
+/// <param name="Level">The login's level of assurance.</param>
+/// <param name="Expires">When the session ends (for a professional, when the HCP assertion does).</param>
+public sealed record ProfessionalSession(string PersonIdentifier, string DisplayName, Eid.Saml.LevelOfAssurance Level, DateTimeOffset Expires)
+{
+    /// <summary>The professional's identity, or null for a citizen.</summary>
+    public HcpIdentity? Identity { get; init; }
+
+    /// <summary>The signed HCP identity assertion (valid at most 4 hours), or null for a citizen.</summary>
+    public IssuedAssertion? HcpAssertion { get; init; }
+
+    /// <summary>For a citizen: their national identifier as this country's back end knows it; null for a professional.</summary>
+    public string? PatientId { get; init; }
+}
 
 /// <summary>
 /// The node's professional sessions: an opaque 256-bit bearer token per login (sent as the
@@ -97,23 +112,26 @@ public sealed class ProfessionalSessions(TimeProvider? time = null)
 /// </summary>
 internal sealed class SessionRequester(ProfessionalSession session, CrossBorderAssertionIssuer issuer, PurposeOfUse purpose) : IRequester
 {
-    public string Actor => session.Identity.SubjectId;
+    private readonly HcpIdentity _identity = session.Identity ?? throw new ArgumentException("Not a professional's session.", nameof(session));
+    private readonly IssuedAssertion _hcp = session.HcpAssertion ?? throw new ArgumentException("Not a professional's session.", nameof(session));
 
-    public string? ActorRole => session.Identity.Role.IscoCode();
+    public string Actor => _identity.SubjectId;
 
-    public string? Organisation => session.Identity.Organisation;
+    public string? ActorRole => _identity.Role.IscoCode();
+
+    public string? Organisation => _identity.Organisation;
 
     public string? PurposeOfUse => purpose.Code();
 
     public IReadOnlyList<KeyValuePair<string, string>> AssertionHeaders(string homeCountry, string? patientId)
     {
-        var headers = new List<KeyValuePair<string, string>> { new(FederationProtocol.HcpAssertionHeader, session.HcpAssertion.ToHeaderValue()) };
+        var headers = new List<KeyValuePair<string, string>> { new(FederationProtocol.HcpAssertionHeader, _hcp.ToHeaderValue()) };
         if (!string.IsNullOrWhiteSpace(patientId))
         {
             // Never outlive the HCP assertion it references.
             var left = session.Expires - DateTimeOffset.UtcNow;
             var lifetime = left < CrossBorderAssertionIssuer.MaxTrcLifetime ? left : CrossBorderAssertionIssuer.MaxTrcLifetime;
-            var trc = issuer.IssueTrc(session.HcpAssertion, session.Identity, patientId, purpose, lifetime > TimeSpan.FromSeconds(1) ? lifetime : TimeSpan.FromSeconds(1));
+            var trc = issuer.IssueTrc(_hcp, _identity, patientId, purpose, lifetime > TimeSpan.FromSeconds(1) ? lifetime : TimeSpan.FromSeconds(1));
             headers.Add(new(FederationProtocol.TrcAssertionHeader, trc.ToHeaderValue()));
         }
 
