@@ -155,7 +155,8 @@ public sealed class KonfidoNode : IAsyncDisposable
 
         if (node.Policy is not null)
         {
-            PatientApi.Map(app, node.Eid, node.Policy);
+            var reports = components.Ledger is { } nodeLedger ? new AccessReportService(components.Country, nodeLedger, federationClient, components.TrustList) : null;
+            PatientApi.Map(app, node.Eid, node.Policy, reports);
         }
 
         if (components.Ledger is not null)

@@ -41,6 +41,18 @@ internal static class LedgerApi
             var proof = await ledger.Log.ProveConsistencyAsync(size1, size2, context.RequestAborted).ConfigureAwait(false);
             await WriteTextAsync(context, components, HttpStatusCode.OK, string.Join('\n', proof.Select(h => h.ToBase64()))).ConfigureAwait(false);
         });
+        app.MapGet("/" + AccessReportService.AccessesPath, async context =>
+        {
+            FederationApi.RequireMember(context, components);
+            var pseudonym = context.Request.Query["patient"].ToString();
+            if (!pseudonym.StartsWith(Konfido.Ledger.Log.PatientPseudonymiser.Prefix, StringComparison.Ordinal) || pseudonym.Length > 128)
+            {
+                throw new ExchangeException(HttpStatusCode.BadRequest, "value", "'patient' must be a federation pseudonym (hmac-sha256:...), never a clear identifier");
+            }
+
+            var bundles = await AccessReportService.FindAsync(ledger, pseudonym, context.RequestAborted).ConfigureAwait(false);
+            await WriteTextAsync(context, components, HttpStatusCode.OK, AccessReportService.ToJson(NodeLedger.Origin(components.Country), bundles), "application/json").ConfigureAwait(false);
+        });
         app.MapGet("/ledger/checkpoint", async context =>
         {
             var latest = ledger.Publisher?.Latest;

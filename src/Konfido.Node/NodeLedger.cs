@@ -55,6 +55,9 @@ public sealed class NodeLedger : IAsyncDisposable
     /// <summary>This node's witness for the other countries' logs.</summary>
     public CheckpointWitness Witness { get; }
 
+    /// <summary>Pseudonymises patient identifiers exactly as the ledger entries do (one key across the federation).</summary>
+    internal PatientPseudonymiser Pseudonymiser => _pseudonymiser;
+
     /// <summary>The publication quorum over the other countries' witnesses; null in a federation of one (nothing can be published).</summary>
     public WitnessQuorumPolicy? Policy { get; }
 

@@ -59,6 +59,10 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
         }
 
         await StepAsync("puf-device-auth", AuthenticateDeviceAsync, cancellationToken).ConfigureAwait(false);
+        if (federation[patient.HomeCountry].Policy is not null && federation.Nodes.Values.All(n => n.Components.Ledger?.Policy is not null))
+        {
+            await StepAsync("access-report", AccessReportAsync, cancellationToken).ConfigureAwait(false);
+        }
 
         return _results;
     }
@@ -198,6 +202,42 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
         return (ok, $"{patient.DisplayName} consented with their eID at {home} (TREATMENT, ES+IT): retrieval {(int)permitted.Status}; " +
             $"after withdrawal: {(int)denied.Status} ({denied.Reason}); EMERGENCY access to {unconscious.NationalId}, who never consented: {(int)emergency.Status}{(emergency.Reason.Length > 0 ? $" ({emergency.Reason})" : "")}, break-the-glass flagged, " +
             $"{pending.Count} access(es) queued for review at {home}; consent granted again ({(int)regranted})");
+    }
+
+    /// <summary>
+    /// GDPR Art. 15: the patient, logged in with their eID at home, asks who accessed their data. The
+    /// home node gathers the entries about the patient's pseudonym from every country's ledger, each
+    /// with its inclusion proof against a cosigned checkpoint; the patient re-verifies the report
+    /// offline with nothing but the trust list's keys.
+    /// </summary>
+    private async Task<(bool, string)> AccessReportAsync(CancellationToken cancellationToken)
+    {
+        var home = patient.HomeCountry;
+        using var citizen = await federation.LoginAsync(home, $"{home}/{home}/{patient.IdentifierValue}", cancellationToken: cancellationToken).ConfigureAwait(false);
+        using var response = await citizen.GetAsync("patient/access-report", cancellationToken).ConfigureAwait(false);
+        var json = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            return (false, $"the access report answered {(int)response.StatusCode}: {FhirOutcomes.TryReadDiagnostics(json)}");
+        }
+
+        var report = Konfido.Policy.Gdpr.AccessReport.FromJson(json);
+        if (report is null)
+        {
+            return (false, "the access report does not parse");
+        }
+
+        // Offline: only the signed trust list (verified with the operator key) and the report.
+        var trustList = NodeLauncher.LoadTrustList(NodeSettings.Load(federation.Layout.ConfigFiles[home]));
+        var failures = AccessReports.Verify(report, trustList);
+        var entries = report.Countries.SelectMany(c => c.Entries).Select(e => e.Entry).ToArray();
+        var byCountry = string.Join(", ", report.Countries.Select(c => $"{c.Country}: {c.Entries.Count}"));
+        var sample = entries.FirstOrDefault(e => e.What == "ips-retrieve" && e.Outcome.StartsWith("success", StringComparison.Ordinal));
+        var ok = entries.Length > 0 && report.AllProofsVerified && failures.Count == 0 && sample is not null
+            && report.Logs.Count == federation.Nodes.Count;
+        return (ok, $"{report.TotalAccesses} accesses to {patient.DisplayName}'s data from {report.Logs.Count} ledgers ({byCountry}); " +
+            $"e.g. {sample?.What} by {sample?.Who} (role {sample?.Role}, {sample?.Organisation}, {sample?.Country}, {sample?.Purpose}) at {sample?.When:u}; " +
+            (failures.Count == 0 ? "every entry's inclusion proof re-verified offline against its cosigned checkpoint" : $"{failures.Count} proofs FAILED offline: {failures[0].Reason}"));
     }
 
     /// <summary>The Spanish doctor retrieves the Patient Summary (IPS) and checks it.</summary>

@@ -15,12 +15,25 @@ namespace Konfido.Node;
 /// <item><c>GET /patient/consent</c>: the patient's consents (active and past).</item>
 /// <item><c>POST /patient/consent</c> <c>{"effect":"permit|deny","purposes":["TREATMENT",..],"countries":["ES",..],"validFrom":..,"validUntil":..}</c>: grants (or refuses); 201, or 400 with every problem.</item>
 /// <item><c>POST /patient/consent/withdraw</c>: withdraws every active consent.</item>
+/// <item><c>GET /patient/access-report</c>: the GDPR Art. 15 report of every access in every country's ledger, each with its proof.</item>
 /// </list>
 /// </summary>
 internal static class PatientApi
 {
-    public static void Map(WebApplication app, NodeEid? eid, NodePolicy policy)
+    public static void Map(WebApplication app, NodeEid? eid, NodePolicy policy, AccessReportService? reports)
     {
+        app.MapGet("/patient/access-report", async (HttpContext context) =>
+        {
+            var patientId = EidApi.RequireCitizen(context, eid);
+            if (reports is null)
+            {
+                throw new ExchangeException(HttpStatusCode.NotFound, "not-supported", "this node keeps no audit ledger, so it cannot report accesses");
+            }
+
+            var report = await reports.AssembleAsync(patientId, context.RequestAborted).ConfigureAwait(false);
+            return Results.Text(report.ToJson(), "application/json");
+        });
+
         app.MapGet("/patient/consent", async (HttpContext context) =>
         {
             var patientId = EidApi.RequireCitizen(context, eid);
