@@ -24,6 +24,7 @@ namespace Konfido.Node;
 /// <param name="PeerPolicy">Timeouts and retries for calls to other nodes.</param>
 /// <param name="Ledger">The node's audit ledger, or null to run without one; when set, every event is also appended to it.</param>
 /// <param name="Policy">Country A's access policy and consent registry (file and data folder), or null to decide on the assertions alone.</param>
+/// <param name="Siem">The node's monitoring (alerts under its data folder), or null to run without a SIEM.</param>
 /// <param name="Eid">eIDAS login and assertion material, or null: then no professional can log in at this node (it still verifies other countries' assertions).</param>
 public sealed record NodeComponents(
     string Country,
@@ -36,7 +37,8 @@ public sealed record NodeComponents(
     PeerCallPolicy? PeerPolicy = null,
     NodeLedger? Ledger = null,
     NodeEidMaterial? Eid = null,
-    PolicySource? Policy = null);
+    PolicySource? Policy = null,
+    SiemSource? Siem = null);
 
 /// <summary>Where a node's access policy and consent stores are.</summary>
 /// <param name="File">The country's policy file (YAML).</param>
@@ -77,6 +79,9 @@ public sealed class KonfidoNode : IAsyncDisposable
 
     /// <summary>eIDAS login and the sessions of this country's professionals, or null when not configured.</summary>
     public NodeEid? Eid { get; private set; }
+
+    /// <summary>The node's SIEM, or null when not configured.</summary>
+    public NodeSiem? Siem { get; private set; }
 
     /// <summary>Consent, access policy and break-the-glass reviews (country A), or null when not configured.</summary>
     public NodePolicy? Policy { get; private set; }
@@ -132,10 +137,10 @@ public sealed class KonfidoNode : IAsyncDisposable
         var federationClient = new FederationClient(components.Credentials, components.TrustList, components.PeerPolicy);
         var app = builder.Build();
         var node = new KonfidoNode(app, federationClient, components);
-        // Every security event is appended to the node's audit ledger (durably) before anything else sees it.
-        ISecurityEventSink events = components.Ledger is { } ledger
-            ? new SecurityEventFanOut([ledger.Sink, components.Events])
-            : components.Events;
+        // Every security event is appended to the node's audit ledger (durably) before anything else sees it, then to the SIEM.
+        node.Siem = components.Siem is { } siem ? new NodeSiem(components.Country, siem, components.Ledger?.Sink) : null;
+        ISecurityEventSink[] path = [.. new ISecurityEventSink?[] { components.Ledger?.Sink, node.Siem?.Node, components.Events }.OfType<ISecurityEventSink>()];
+        ISecurityEventSink events = path.Length == 1 ? path[0] : new SecurityEventFanOut(path);
         components.Ledger?.AttachPublisher(federationClient, components.TrustList(), events);
         node.Events = events;
         node.Eid = components.Eid is { } material ? new NodeEid(components.Country, node.LocalUri, material, events) : null;
@@ -177,6 +182,11 @@ public sealed class KonfidoNode : IAsyncDisposable
         }
 
         _started = true;
+        if (Siem is not null)
+        {
+            await Siem.Node.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -214,6 +224,11 @@ public sealed class KonfidoNode : IAsyncDisposable
 
         await _app.DisposeAsync().ConfigureAwait(false);
         _federationClient.Dispose();
+        if (Siem is not null)
+        {
+            // Drains the queue: every event accepted is evaluated before the node goes.
+            await Siem.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private static bool IsCurrent(X509Certificate2 certificate)

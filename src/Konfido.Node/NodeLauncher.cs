@@ -71,7 +71,8 @@ public static class NodeLauncher
             NodeSettings.ParseEndpoint(settings.FederationListen, "federationListen", "config"),
             NodeSettings.ParseEndpoint(settings.LocalListen, "localListen", "config"),
             credentials, () => trustList, backend, events, policy, ledger, eid,
-            settings.Policy is { } p ? new PolicySource(settings.Resolve(p.File), dataDirectory) : null);
+            settings.Policy is { } p ? new PolicySource(settings.Resolve(p.File), dataDirectory) : null,
+            settings.Ledger is { } l ? new SiemSource(dataDirectory, ReadHexKey(settings.Resolve(l.PseudonymKey), "ledger.pseudonymKey")) : null);
     }
 
     /// <summary>Reads and verifies the trust list named by <paramref name="settings"/>.</summary>
@@ -91,6 +92,18 @@ public static class NodeLauncher
 
         var check = SignedTrustList.Verify(ReadFile(settings.Resolve(settings.TrustList), "trustList"), operatorKey, DateTimeOffset.UtcNow);
         return check.TrustList ?? throw new NodeConfigurationException($"{settings.TrustList}: {check.Reason}");
+    }
+
+    private static byte[] ReadHexKey(string path, string field)
+    {
+        try
+        {
+            return Convert.FromHexString(ReadFile(path, field).Trim());
+        }
+        catch (FormatException)
+        {
+            throw new NodeConfigurationException($"'{field}' {path}: the key is not hex");
+        }
     }
 
     private static string ReadFile(string path, string field)

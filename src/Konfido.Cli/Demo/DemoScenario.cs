@@ -58,6 +58,11 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
             await StepAsync("ledger-publish", PublishLedgersAsync, cancellationToken).ConfigureAwait(false);
         }
 
+        if (federation.Nodes.Values.All(n => n.Siem is not null))
+        {
+            await StepAsync("siem-alerts", SiemAlertsAsync, cancellationToken).ConfigureAwait(false);
+        }
+
         await StepAsync("puf-device-auth", AuthenticateDeviceAsync, cancellationToken).ConfigureAwait(false);
         if (federation[patient.HomeCountry].Policy is not null && federation.Nodes.Values.All(n => n.Components.Ledger?.Policy is not null))
         {
@@ -238,6 +243,60 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
         return (ok, $"{report.TotalAccesses} accesses to {patient.DisplayName}'s data from {report.Logs.Count} ledgers ({byCountry}); " +
             $"e.g. {sample?.What} by {sample?.Who} (role {sample?.Role}, {sample?.Organisation}, {sample?.Country}, {sample?.Purpose}) at {sample?.When:u}; " +
             (failures.Count == 0 ? "every entry's inclusion proof re-verified offline against its cosigned checkpoint" : $"{failures.Count} proofs FAILED offline: {failures[0].Reason}"));
+    }
+
+    /// <summary>
+    /// Two attacks in Spain, each detected by the Spanish node's SIEM (bundled Sigma correlation
+    /// rules on the node's own events): someone posts forged eIDAS responses for the doctor's
+    /// account (brute force), and the doctor's session looks up every Danish patient (mass lookup).
+    /// </summary>
+    private async Task<(bool, string)> SiemAlertsAsync(CancellationToken cancellationToken)
+    {
+        var spainNode = federation["ES"];
+        var eid = spainNode.Eid!;
+        using var attacker = federation.LocalClient("ES");
+        var forger = Konfido.Eid.Saml.TestEidasIdentityProvider.CreateEphemeral(Core.CountryCode.Parse("ES"));
+        var victim = DemoProfessionals.For("ES").First(p => p.PersonIdentifier == DemoProfessionals.SpanishDoctor).Person;
+        var refused = 0;
+        for (var i = 0; i < 6; i++)
+        {
+            var request = eid.ServiceProvider.CreateAuthnRequest(eid.IdpSsoUrl);
+            var forged = forger.Respond(request, victim, eid.ServiceProvider.EncryptionCertificate);
+            using var form = new FormUrlEncodedContent([new("SAMLResponse", Konfido.Eid.Saml.TestEidasIdentityProvider.ToBase64(forged))]);
+            using var answer = await attacker.PostAsync("saml/acs", form, cancellationToken).ConfigureAwait(false);
+            refused += answer.StatusCode == HttpStatusCode.Unauthorized ? 1 : 0;
+        }
+
+        if (_doctor is null)
+        {
+            return (false, "no professional is logged in");
+        }
+
+        var looked = 0;
+        foreach (var file in Records.SyntheticPatients.For(patient.HomeCountry))
+        {
+            var token = FederationProtocol.JoinToken(patient.IdentifierSystem, file.Patient.NationalId);
+            using var response = await _doctor.GetAsync($"api/{patient.HomeCountry}/Patient?identifier={Uri.EscapeDataString(token)}", cancellationToken).ConfigureAwait(false);
+            looked += response.IsSuccessStatusCode ? 1 : 0;
+        }
+
+        await spainNode.Siem!.Node.DrainAsync(cancellationToken).ConfigureAwait(false);
+        var alerts = await spainNode.Siem.AlertsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var bruteForce = alerts.FirstOrDefault(a => a.Title.Contains("Brute-force", StringComparison.OrdinalIgnoreCase));
+        var massLookup = alerts.FirstOrDefault(a => a.Title.Contains("many patients", StringComparison.OrdinalIgnoreCase));
+        string Describe(Konfido.Siem.Alerts.Alert? a) => a is null ? "NOT detected" : $"'{a.Title}' ({a.Severity.ToString().ToLowerInvariant()}, {a.Evidence.Count} events of evidence)";
+        var log = spainNode.Components.Ledger!.Log;
+        var inLedger = 0;
+        for (var i = log.Head.Size - 1; i >= 0 && i >= log.Head.Size - 200; i--)
+        {
+            var entry = Encoding.UTF8.GetString(await log.ReadEntryAsync(i, cancellationToken).ConfigureAwait(false));
+            inLedger += entry.Contains("\"category\":\"siem\"", StringComparison.Ordinal)
+                && (entry.Contains(bruteForce?.Id ?? "-", StringComparison.Ordinal) || entry.Contains(massLookup?.Id ?? "-", StringComparison.Ordinal)) ? 1 : 0;
+        }
+
+        return (bruteForce is not null && massLookup is not null && inLedger >= 2,
+            $"{refused} forged eIDAS logins for {victim.PersonIdentifier} refused, ES SIEM alert {Describe(bruteForce)}; " +
+            $"{looked} patient lookups by one ES doctor, ES SIEM alert {Describe(massLookup)}; {inLedger} alert entries in the ES audit ledger");
     }
 
     /// <summary>The Spanish doctor retrieves the Patient Summary (IPS) and checks it.</summary>

@@ -176,6 +176,11 @@ public sealed class EidasServiceProvider
                 attributes["eidas.loa"] = l.ToShortName();
             }
 
+            if (!result.IsValid && result.NameId is not null)
+            {
+                attributes["actor.verified"] = "false";
+            }
+
             await _events.PublishAsync(new SecurityEvent
             {
                 Timestamp = now,
@@ -183,7 +188,8 @@ public sealed class EidasServiceProvider
                 Category = EventCategories.Identity,
                 Action = "eid-login",
                 Outcome = result.IsValid ? EventOutcome.Success : EventOutcome.Failure,
-                Actor = result.IsValid ? result.Person?.PersonIdentifier : null,
+                // A refused login names the account it claimed (unverified), as authentication logs do, so that brute force on one account shows.
+                Actor = result.IsValid ? result.Person?.PersonIdentifier : result.NameId,
                 SourceIp = sourceIp,
                 Reason = result.IsValid ? null : string.Join("; ", result.Reasons),
                 Attributes = attributes,

@@ -60,7 +60,7 @@ public sealed record SamlValidationResult
     /// <summary>The verified assertion's ID, when known.</summary>
     public string? AssertionId { get; init; }
 
-    /// <summary>The NameID of the verified assertion's subject, when known.</summary>
+    /// <summary>The NameID of the assertion's subject, when known: verified when <see cref="IsValid"/>, otherwise only what the refused assertion claimed.</summary>
     public string? NameId { get; init; }
 
     /// <summary>Every attribute of the verified assertion (name to values).</summary>
@@ -194,7 +194,8 @@ public static class SamlResponseValidator
             var check = XmlSignature.VerifyEnveloped(assertion, parameters.Trust);
             if (!check.IsValid)
             {
-                return Invalid("Assertion signature: " + check.Reason);
+                // The account the forgery claims (unverified), so that the login event can name it: brute force on one account shows.
+                return Invalid("Assertion signature: " + check.Reason) with { NameId = SamlXml.Single(SamlXml.Single(assertion, "Subject"), "NameID")?.InnerText };
             }
         }
         else if (!responseSigned)

@@ -1,0 +1,56 @@
+using System.Net;
+using System.Text;
+using Konfido.Core;
+using Konfido.Eid.Saml;
+using Task = System.Threading.Tasks.Task;
+
+namespace Konfido.Node.Tests;
+
+/// <summary>The node's SIEM on its own event path: bundled rules detect attacks on the node, alerts go to the ledger.</summary>
+public sealed class MonitoringNodeTests
+{
+    [Fact]
+    public async Task Forged_logins_for_one_account_raise_a_brute_force_alert_that_is_appended_to_the_ledger()
+    {
+        await using var federation = await TestFederation.StartAsync(["ES"]);
+        var node = federation["ES"];
+        using var attacker = federation.AnonymousClient("ES");
+        var forger = TestEidasIdentityProvider.CreateEphemeral(CountryCode.Parse("ES"));
+        var victim = DemoProfessionals.For("ES")[0].Person;
+        for (var i = 0; i < 5; i++)
+        {
+            var request = node.Eid!.ServiceProvider.CreateAuthnRequest(node.Eid.IdpSsoUrl);
+            using var form = new FormUrlEncodedContent([new("SAMLResponse", TestEidasIdentityProvider.ToBase64(forger.Respond(request, victim, node.Eid.ServiceProvider.EncryptionCertificate)))]);
+            using var response = await attacker.PostAsync("saml/acs", form);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        await node.Siem!.Node.DrainAsync();
+        var alert = Assert.Single(await node.Siem.AlertsAsync(), a => a.Title.StartsWith("Brute-force", StringComparison.Ordinal));
+        Assert.Equal(victim.PersonIdentifier, alert.Group["user.name"]);
+        Assert.All(federation.Events.Events.Where(e => e.Action == "eid-login"), e => Assert.Equal("false", e.Attributes["actor.verified"]));
+        var log = node.Components.Ledger!.Log;
+        var entries = new List<string>();
+        for (long i = 0; i < log.Head.Size; i++)
+        {
+            entries.Add(Encoding.UTF8.GetString(await log.ReadEntryAsync(i)));
+        }
+
+        Assert.Contains(entries, e => e.Contains("\"category\":\"siem\"", StringComparison.Ordinal) && e.Contains(alert.Id, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Normal_use_raises_no_alert()
+    {
+        await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
+        using var doctor = await federation.ClientAsync("ES");
+        using var response = await doctor.GetAsync($"api/DK/Patient/$summary?identifier={ScriptedBackend.PatientId}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        foreach (var country in new[] { "DK", "ES" })
+        {
+            await federation[country].Siem!.Node.DrainAsync();
+            Assert.DoesNotContain(await federation[country].Siem!.AlertsAsync(), a => a.Severity >= Konfido.Siem.Sigma.SigmaLevel.Medium);
+        }
+    }
+}
