@@ -22,6 +22,9 @@ public sealed class EventObject
 
     private EventObject(int capacity) => _fields = new Dictionary<string, object?>(capacity, StringComparer.Ordinal);
 
+    /// <summary>True once a direct member name contains a dot (flat keys such as <c>"a.b"</c>).</summary>
+    internal bool HasDottedKeys => _hasDottedKeys;
+
     /// <summary>The number of direct members.</summary>
     public int Count => _fields.Count;
 
