@@ -18,7 +18,7 @@ public sealed class EventObject
     private bool _hasDottedKeys;
 
     /// <summary>Creates an empty object.</summary>
-    public EventObject() => _fields = new Dictionary<string, object?>(StringComparer.Ordinal);
+    public EventObject() => _fields = new Dictionary<string, object?>(4, StringComparer.Ordinal);
 
     private EventObject(int capacity) => _fields = new Dictionary<string, object?>(capacity, StringComparer.Ordinal);
 
@@ -143,11 +143,12 @@ public sealed class EventObject
                 return;
             }
 
-            var key = path[start..dot];
-            if (!current._fields.TryGetValue(key, out var child) || child is not EventObject nested)
+            // Existing intermediate objects are found without allocating the segment's string.
+            var lookup = current._fields.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (!lookup.TryGetValue(path.AsSpan(start, dot - start), out var child) || child is not EventObject nested)
             {
                 nested = new EventObject();
-                current._fields[key] = nested;
+                current._fields[path[start..dot]] = nested;
             }
 
             current = nested;
@@ -234,6 +235,70 @@ public sealed class EventObject
         }
 
         return FromJson(document.RootElement);
+    }
+
+    /// <summary>
+    /// Parses a JSON object from UTF-8 straight into an event (the same values as
+    /// <see cref="ParseJson"/>, without building a <see cref="JsonDocument"/>). Throws
+    /// <see cref="JsonException"/> if the text is not one JSON object.
+    /// </summary>
+    /// <param name="utf8">The UTF-8 JSON text.</param>
+    internal static EventObject ParseJsonUtf8(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 64 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("the JSON value is not an object");
+        }
+
+        var result = ReadObject(ref reader);
+        if (reader.Read())
+        {
+            throw new JsonException("unexpected data after the JSON object");
+        }
+
+        return result;
+    }
+
+    private static EventObject ReadObject(ref Utf8JsonReader reader)
+    {
+        var result = new EventObject();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            result._fields[name] = ReadValue(ref reader);
+            result._hasDottedKeys |= name.Contains('.', StringComparison.Ordinal);
+        }
+
+        return result;
+    }
+
+    private static object? ReadValue(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                return ReadObject(ref reader);
+            case JsonTokenType.StartArray:
+                var list = new List<object?>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    list.Add(ReadValue(ref reader));
+                }
+
+                return list;
+            case JsonTokenType.String:
+                return reader.GetString();
+            case JsonTokenType.Number:
+                return reader.TryGetInt64(out var l) ? l : reader.GetDouble();
+            case JsonTokenType.True:
+                return true;
+            case JsonTokenType.False:
+                return false;
+            default:
+                return null;
+        }
     }
 
     /// <summary>Converts a JSON object element. Requires <paramref name="element"/> to be an object.</summary>

@@ -114,6 +114,39 @@ public static class EventTime
 
     /// <summary>Formats a time as ISO 8601 UTC with milliseconds.</summary>
     /// <param name="time">The time.</param>
-    public static string Format(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    public static string Format(DateTimeOffset time)
+    {
+        var utc = time.UtcDateTime;
+        return string.Create(24, utc, static (span, t) =>
+        {
+            Write(span, 0, t.Year, 4);
+            span[4] = '-';
+            Write(span, 5, t.Month, 2);
+            span[7] = '-';
+            Write(span, 8, t.Day, 2);
+            span[10] = 'T';
+            Write(span, 11, t.Hour, 2);
+            span[13] = ':';
+            Write(span, 14, t.Minute, 2);
+            span[16] = ':';
+            Write(span, 17, t.Second, 2);
+            span[19] = '.';
+            Write(span, 20, t.Millisecond, 3);
+            span[23] = 'Z';
+        });
+
+        static void Write(Span<char> span, int at, int value, int digits)
+        {
+            for (var i = at + digits - 1; i >= at; i--)
+            {
+                span[i] = (char)('0' + (value % 10));
+                value /= 10;
+            }
+        }
+    }
+
+    /// <summary><paramref name="text"/> itself if it is already a time in the form <see cref="Format"/> writes, else null.</summary>
+    /// <param name="text">The text.</param>
+    internal static string? AsCanonical(string text) =>
+        text.Length == 24 && text[19] == '.' && TryParseUtcFast(text, out _) ? text : null;
 }

@@ -82,13 +82,19 @@ internal static class SyslogParser
         e.Set("log.syslog.version", long.Parse(fields[0], CultureInfo.InvariantCulture));
         if (fields[1] != "-")
         {
-            if (!DateTimeOffset.TryParse(fields[1], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var ts))
+            if (EventTime.AsCanonical(fields[1]) is { } canonical)
+            {
+                e.Set("@timestamp", canonical);
+            }
+            else if (!DateTimeOffset.TryParse(fields[1], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var ts))
             {
                 error = $"syslog RFC 5424: invalid TIMESTAMP '{fields[1]}'";
                 return false;
             }
-
-            e.Set("@timestamp", EventTime.Format(ts));
+            else
+            {
+                e.Set("@timestamp", EventTime.Format(ts));
+            }
         }
 
         SetNil(e, "host.hostname", fields[2]);

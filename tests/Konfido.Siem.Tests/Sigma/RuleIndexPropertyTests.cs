@@ -125,6 +125,18 @@ public sealed class RuleIndexPropertyTests
         }
     }
 
+    [Fact]
+    public void Fast_timestamp_formatting_agrees_with_the_format_string()
+    {
+        var random = new Random(10);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var time = new DateTimeOffset(random.NextInt64(DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), TimeSpan.Zero)
+                .ToOffset(TimeSpan.FromMinutes(random.Next(-12, 13) * 60));
+            Assert.Equal(time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), EventTime.Format(time));
+        }
+    }
+
     private static EventObject RandomEvent(Random random, string[] fields, string[] texts)
     {
         var e = new EventObject();
