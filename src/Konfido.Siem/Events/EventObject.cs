@@ -12,15 +12,15 @@ namespace Konfido.Siem.Events;
 /// </summary>
 public sealed class EventObject
 {
-    private readonly Dictionary<string, object?> _fields;
+    private readonly FieldMap _fields;
 
     // True once a member name contains '.', which makes flat-key lookups necessary at this level.
     private bool _hasDottedKeys;
 
     /// <summary>Creates an empty object.</summary>
-    public EventObject() => _fields = new Dictionary<string, object?>(4, StringComparer.Ordinal);
+    public EventObject() => _fields = new FieldMap(4);
 
-    private EventObject(int capacity) => _fields = new Dictionary<string, object?>(capacity, StringComparer.Ordinal);
+    private EventObject(int capacity) => _fields = new FieldMap(capacity);
 
     /// <summary>True once a direct member name contains a dot (flat keys such as <c>"a.b"</c>).</summary>
     internal bool HasDottedKeys => _hasDottedKeys;
@@ -29,7 +29,7 @@ public sealed class EventObject
     public int Count => _fields.Count;
 
     /// <summary>The direct members, in no guaranteed order.</summary>
-    public IEnumerable<KeyValuePair<string, object?>> Members => _fields;
+    public IEnumerable<KeyValuePair<string, object?>> Members => _fields.AsEnumerable();
 
     /// <summary>Reads a direct member (no dotted-path interpretation).</summary>
     /// <param name="key">The member name.</param>
@@ -67,7 +67,7 @@ public sealed class EventObject
         var dot = path.IndexOf('.', StringComparison.Ordinal);
         while (dot > 0)
         {
-            if (_fields.TryGetValue(path[..dot], out var child) && child is EventObject nested
+            if (_fields.TryGetValue(path.AsSpan(0, dot), out var child) && child is EventObject nested
                 && nested.TryGet(path[(dot + 1)..], out value))
             {
                 return true;
@@ -144,8 +144,7 @@ public sealed class EventObject
             }
 
             // Existing intermediate objects are found without allocating the segment's string.
-            var lookup = current._fields.GetAlternateLookup<ReadOnlySpan<char>>();
-            if (!lookup.TryGetValue(path.AsSpan(start, dot - start), out var child) || child is not EventObject nested)
+            if (!current._fields.TryGetValue(path.AsSpan(start, dot - start), out var child) || child is not EventObject nested)
             {
                 nested = new EventObject();
                 current._fields[path[start..dot]] = nested;

@@ -19,6 +19,8 @@ internal sealed class RuleIndex
 {
     private const int ClausesPerRule = 2;
 
+    private static readonly FieldPath Original = new("event.original");
+
     private readonly DetectionNode[] _detections;
     private readonly int[] _clauseRule;
     private readonly bool[] _clauseCheap;
@@ -161,7 +163,7 @@ internal sealed class RuleIndex
 
         if (_keywords is not null && _keywords.AnyAlive(this, scratch))
         {
-            if (e.TryGet("event.original", out var original) && original is string text)
+            if (Original.TryGet(e, out var original) && original is string text)
             {
                 _keywords.Search(text, this, scratch, candidates);
             }
