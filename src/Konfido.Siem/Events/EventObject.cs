@@ -59,21 +59,28 @@ public sealed class EventObject
     public bool TryGet(string path, out object? value)
     {
         ArgumentNullException.ThrowIfNull(path);
+        return TryGet(path.AsSpan(), out value);
+    }
+
+    /// <summary>See <see cref="TryGet(string, out object?)"/>; no allocation.</summary>
+    private bool TryGet(ReadOnlySpan<char> path, out object? value)
+    {
         if (_fields.TryGetValue(path, out value))
         {
             return true;
         }
 
-        var dot = path.IndexOf('.', StringComparison.Ordinal);
+        var dot = path.IndexOf('.');
         while (dot > 0)
         {
-            if (_fields.TryGetValue(path.AsSpan(0, dot), out var child) && child is EventObject nested
+            if (_fields.TryGetValue(path[..dot], out var child) && child is EventObject nested
                 && nested.TryGet(path[(dot + 1)..], out value))
             {
                 return true;
             }
 
-            dot = path.IndexOf('.', dot + 1);
+            var next = path[(dot + 1)..].IndexOf('.');
+            dot = next < 0 ? -1 : dot + 1 + next;
         }
 
         value = null;
@@ -242,7 +249,8 @@ public sealed class EventObject
     /// <see cref="JsonException"/> if the text is not one JSON object.
     /// </summary>
     /// <param name="utf8">The UTF-8 JSON text.</param>
-    internal static EventObject ParseJsonUtf8(ReadOnlySpan<byte> utf8)
+    /// <param name="strings">Shares recurring short names and values between events, or null.</param>
+    internal static EventObject ParseJsonUtf8(ReadOnlySpan<byte> utf8, Parsing.StringTable? strings = null)
     {
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 64 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -250,7 +258,7 @@ public sealed class EventObject
             throw new JsonException("the JSON value is not an object");
         }
 
-        var result = ReadObject(ref reader);
+        var result = ReadObject(ref reader, strings);
         if (reader.Read())
         {
             throw new JsonException("unexpected data after the JSON object");
@@ -259,36 +267,41 @@ public sealed class EventObject
         return result;
     }
 
-    private static EventObject ReadObject(ref Utf8JsonReader reader)
+    private static EventObject ReadObject(ref Utf8JsonReader reader, Parsing.StringTable? strings)
     {
         var result = new EventObject();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString()!;
+            var name = ReadString(ref reader, strings);
             reader.Read();
-            result._fields[name] = ReadValue(ref reader);
+            result._fields[name] = ReadValue(ref reader, strings);
             result._hasDottedKeys |= name.Contains('.', StringComparison.Ordinal);
         }
 
         return result;
     }
 
-    private static object? ReadValue(ref Utf8JsonReader reader)
+    private static string ReadString(ref Utf8JsonReader reader, Parsing.StringTable? strings) =>
+        strings is not null && !reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= Parsing.StringTable.MaxLength
+            ? strings.Get(reader.ValueSpan)
+            : reader.GetString()!;
+
+    private static object? ReadValue(ref Utf8JsonReader reader, Parsing.StringTable? strings)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-                return ReadObject(ref reader);
+                return ReadObject(ref reader, strings);
             case JsonTokenType.StartArray:
                 var list = new List<object?>();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    list.Add(ReadValue(ref reader));
+                    list.Add(ReadValue(ref reader, strings));
                 }
 
                 return list;
             case JsonTokenType.String:
-                return reader.GetString();
+                return ReadString(ref reader, strings);
             case JsonTokenType.Number:
                 return reader.TryGetInt64(out var l) ? l : reader.GetDouble();
             case JsonTokenType.True:

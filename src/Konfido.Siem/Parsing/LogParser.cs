@@ -13,6 +13,7 @@ public sealed class LogParser
 {
     private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    private readonly StringTable _strings = new();
     private readonly LogFormat _format;
     private readonly PatientPseudonymiser _pseudonymiser;
     private readonly TimeProvider _time;
@@ -82,7 +83,7 @@ public sealed class LogParser
                     ? (AtnaParser.TryParse(trimmed, e, context, out var atnaError) ? null : atnaError)
                     : ParseSyslog(line, e, context, requireAtna: true);
             case LogFormat.Json:
-                return ParseJson(trimmed, e, context);
+                return ParseJson(trimmed, e, context, _strings);
             default:
                 if (trimmed.StartsWith("CEF:", StringComparison.Ordinal))
                 {
@@ -91,7 +92,7 @@ public sealed class LogParser
 
                 if (trimmed[0] == '{')
                 {
-                    return ParseJson(trimmed, e, context);
+                    return ParseJson(trimmed, e, context, _strings);
                 }
 
                 if (trimmed[0] == '<' && !LooksLikeSyslogPri(trimmed))
@@ -136,7 +137,7 @@ public sealed class LogParser
         {
             try
             {
-                var json = ReadJsonObject(payload);
+                var json = ReadJsonObject(payload, _strings);
                 if (IsFhirAuditEvent(json))
                 {
                     using var document = JsonDocument.Parse(payload);
@@ -160,13 +161,13 @@ public sealed class LogParser
     }
 
     /// <summary>Parses a JSON object through a pooled UTF-8 buffer; <see cref="JsonException"/> if it is not one.</summary>
-    private static EventObject ReadJsonObject(string text)
+    private static EventObject ReadJsonObject(string text, StringTable strings)
     {
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(StrictUtf8.GetMaxByteCount(text.Length));
         try
         {
             var length = StrictUtf8.GetBytes(text, buffer);
-            return EventObject.ParseJsonUtf8(buffer.AsSpan(0, length));
+            return EventObject.ParseJsonUtf8(buffer.AsSpan(0, length), strings);
         }
         finally
         {
@@ -178,12 +179,12 @@ public sealed class LogParser
     private static bool IsFhirAuditEvent(EventObject json) =>
         json.TryGetMember("resourceType", out var type) && type is "AuditEvent";
 
-    private static string? ParseJson(string text, EventObject e, ParseContext context)
+    private static string? ParseJson(string text, EventObject e, ParseContext context, StringTable strings)
     {
         EventObject json;
         try
         {
-            json = ReadJsonObject(text);
+            json = ReadJsonObject(text, strings);
         }
         catch (JsonException ex)
         {

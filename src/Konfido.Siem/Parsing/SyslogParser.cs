@@ -44,21 +44,21 @@ internal static class SyslogParser
         e.Set("log.syslog.severity.name", Severities[pri % 8]);
         e.Set("event.module", "syslog");
 
-        var rest = line[pos..];
-        if (hasPri && rest.Length > 2 && char.IsAsciiDigit(rest[0]) && rest[1] == ' ')
+        if (hasPri && line.Length - pos > 2 && char.IsAsciiDigit(line[pos]) && line[pos + 1] == ' ')
         {
-            return TryParse5424(rest, e, out message, out error);
+            return TryParse5424(line, pos, e, out message, out error);
         }
 
-        return TryParse3164(rest, now, e, out message, out error);
+        return TryParse3164(line[pos..], now, e, out message, out error);
     }
 
-    private static bool TryParse5424(string s, EventObject e, out string? message, out string? error)
+    /// <summary>RFC 5424 from <paramref name="start"/> (just after PRI) to the end of <paramref name="s"/>.</summary>
+    private static bool TryParse5424(string s, int start, EventObject e, out string? message, out string? error)
     {
         message = null;
         error = null;
         var fields = new string[6];
-        var pos = 0;
+        var pos = start;
         for (var i = 0; i < 6; i++)
         {
             var space = s.IndexOf(' ', pos);
@@ -314,6 +314,13 @@ internal static class SyslogParser
 /// <summary>Extracts user, source address and outcome from the common OpenSSH log lines.</summary>
 internal static class SshdExtractor
 {
+    private static readonly (string Prefix, string Outcome)[] Prefixes =
+    [
+        ("Failed password for invalid user ", "failure"), ("Failed password for ", "failure"),
+        ("Accepted password for ", "success"), ("Accepted publickey for ", "success"),
+        ("Invalid user ", "failure"),
+    ];
+
     public static void Extract(EventObject e, string message)
     {
         if (e.GetString("process.name") != "sshd")
@@ -323,12 +330,7 @@ internal static class SshdExtractor
 
         string? outcome = null;
         var rest = message;
-        foreach (var (prefix, result) in new[]
-                 {
-                     ("Failed password for invalid user ", "failure"), ("Failed password for ", "failure"),
-                     ("Accepted password for ", "success"), ("Accepted publickey for ", "success"),
-                     ("Invalid user ", "failure"),
-                 })
+        foreach (var (prefix, result) in Prefixes)
         {
             if (message.StartsWith(prefix, StringComparison.Ordinal))
             {

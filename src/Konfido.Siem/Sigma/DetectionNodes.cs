@@ -268,15 +268,4 @@ internal sealed class KeywordNode(ValueMatcher[] matchers, bool all) : Detection
             return IndexClause.ForKeywords(matchers) is { } clause ? [clause] : [];
         }
     }
-
-    /// <summary>The text a keyword search looks at, for the rule-set prefilter.</summary>
-    internal static bool AnyText(EventObject e, System.Buffers.SearchValues<string> needles)
-    {
-        if (Original.TryGet(e, out var original) && original is string text)
-        {
-            return text.AsSpan().IndexOfAny(needles) >= 0;
-        }
-
-        return e.VisitLeaves(v => v is string s && s.AsSpan().IndexOfAny(needles) >= 0);
-    }
 }
