@@ -29,7 +29,7 @@ internal sealed class RuleIndex
     private readonly int[] _unconditional;
     private readonly FieldEntry[] _fields;
     private readonly TrieNode _trie;
-    private readonly NeedleTable? _keywords;
+    private readonly NeedleTable[] _keywords;
 
     public RuleIndex(IReadOnlyList<SigmaRule> rules)
     {
@@ -40,8 +40,9 @@ internal sealed class RuleIndex
         var clauseCheap = new List<bool>();
         var unconditional = new List<int>();
         var fields = new Dictionary<string, FieldBuilder>(StringComparer.Ordinal);
-        var keywords = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
-        var keywordRules = new HashSet<int>();
+        // Keyword needles are grouped by the cheap clauses of their rules (e.g. event.module = syslog),
+        // so that an event scans its text only for the groups whose rules it can still match.
+        var keywords = new Dictionary<string, (Dictionary<string, List<int>> Needles, HashSet<int> Rules)>(StringComparer.Ordinal);
         int byValue = 0, byField = 0, byKeyword = 0;
         var allClauses = rules.Select(r => r.Detection.Clauses).ToArray();
 
@@ -77,10 +78,11 @@ internal sealed class RuleIndex
                 byField++;
             }
 
+            var gate = string.Join('\u0001', clauses.Where(IsCheap).Select(c => c.ToString()));
             foreach (var clause in clauses)
             {
                 var id = clauseRule.Count;
-                var cheap = clause.Atoms.All(a => a.Kind is AtomKind.Equals or AtomKind.Present);
+                var cheap = IsCheap(clause);
                 clauseRule.Add(r);
                 clauseCheap.Add(cheap);
                 if (cheap)
@@ -92,8 +94,13 @@ internal sealed class RuleIndex
                 {
                     if (atom.Kind == AtomKind.Keyword)
                     {
-                        Append(keywords, atom.Text!, id);
-                        keywordRules.Add(r);
+                        if (!keywords.TryGetValue(gate, out var group))
+                        {
+                            keywords[gate] = group = (new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase), []);
+                        }
+
+                        Append(group.Needles, atom.Text!, id);
+                        group.Rules.Add(r);
                         continue;
                     }
 
@@ -129,7 +136,7 @@ internal sealed class RuleIndex
             p.Value.Needles.Count > 0 ? new NeedleTable(p.Value.Needles, p.Value.NeedleRules) : null,
             Distinct(p.Value.Present))).ToArray();
         _trie = TrieNode.Build(_fields);
-        _keywords = keywords.Count > 0 ? new NeedleTable(keywords, keywordRules) : null;
+        _keywords = keywords.Values.Select(g => new NeedleTable(g.Needles, g.Rules)).ToArray();
         Statistics = (byValue, byField, byKeyword, unconditional.Count);
     }
 
@@ -161,18 +168,33 @@ internal sealed class RuleIndex
             }
         }
 
-        if (_keywords is not null && _keywords.AnyAlive(this, scratch))
+        string? text = null;
+        var textRead = false;
+        foreach (var keywords in _keywords)
         {
-            if (Original.TryGet(e, out var original) && original is string text)
+            if (!keywords.AnyAlive(this, scratch))
             {
-                _keywords.Search(text, this, scratch, candidates);
+                continue;
+            }
+
+            if (!textRead)
+            {
+                text = Original.TryGet(e, out var original) ? original as string : null;
+                textRead = true;
+            }
+
+            if (text is not null)
+            {
+                keywords.Search(text, this, scratch, candidates);
             }
             else
             {
-                SearchLeaves(e, scratch, candidates);
+                SearchLeaves(keywords, e, scratch, candidates);
             }
         }
     }
+
+    private static bool IsCheap(IndexClause clause) => clause.Atoms.All(a => a.Kind is AtomKind.Equals or AtomKind.Present);
 
     /// <summary>Visits the indexed fields present in <paramref name="current"/> under one trie node.</summary>
     private void Walk(TrieNode node, EventObject current, Scratch scratch, List<int> candidates)
@@ -264,34 +286,34 @@ internal sealed class RuleIndex
         }
     }
 
-    private void SearchLeaves(EventObject e, Scratch scratch, List<int> candidates)
+    private void SearchLeaves(NeedleTable keywords, EventObject e, Scratch scratch, List<int> candidates)
     {
         foreach (var (_, value) in e.Members)
         {
-            SearchLeaf(value, scratch, candidates);
+            SearchLeaf(keywords, value, scratch, candidates);
         }
     }
 
-    private void SearchLeaf(object? value, Scratch scratch, List<int> candidates)
+    private void SearchLeaf(NeedleTable keywords, object? value, Scratch scratch, List<int> candidates)
     {
         switch (value)
         {
             case null:
                 return;
             case EventObject nested:
-                SearchLeaves(nested, scratch, candidates);
+                SearchLeaves(keywords, nested, scratch, candidates);
                 return;
             case IList<object?> list:
                 foreach (var item in list)
                 {
-                    SearchLeaf(item, scratch, candidates);
+                    SearchLeaf(keywords, item, scratch, candidates);
                 }
 
                 return;
             default:
                 if (EventObject.ScalarToString(value) is { } s)
                 {
-                    _keywords!.Search(s, this, scratch, candidates);
+                    keywords.Search(s, this, scratch, candidates);
                 }
 
                 return;
@@ -437,8 +459,9 @@ internal sealed class RuleIndex
     }
 
     /// <summary>
-    /// Case-insensitive needles → clauses. ASCII needles of three characters or more are found with a
-    /// trigram filter: a 64 Kibit set of the hashes of their first three characters (upper-cased),
+    /// Case-insensitive needles → clauses. A table of at most 64 needles is searched with one
+    /// vectorised multi-substring search. In larger tables, ASCII needles of three characters or more
+    /// are found with a trigram filter: a 64 Kibit set of the hashes of their first three characters (upper-cased),
     /// tested at every text position, and the needles of a hit's bucket compared there with
     /// <see cref="StringComparison.OrdinalIgnoreCase"/>. Other needles (short or non-ASCII) go through
     /// a vectorised multi-substring search. The filter can only report too much, never too little:
@@ -447,6 +470,7 @@ internal sealed class RuleIndex
     internal sealed class NeedleTable
     {
         private const int HashBits = 16;
+        private const int SmallTable = 64;
         private readonly ulong[] _grams = new ulong[(1 << HashBits) / 64];
         private readonly Dictionary<uint, (string Needle, int[] Clauses)[]> _buckets;
         private readonly SearchValues<string>? _otherSearch;
@@ -456,7 +480,8 @@ internal sealed class RuleIndex
         public NeedleTable(Dictionary<string, List<int>> needles, IEnumerable<int> rules)
         {
             var entries = needles.Select(p => (Needle: p.Key, Clauses: Distinct(p.Value))).ToArray();
-            var hashed = entries.Where(e => e.Needle.Length >= 3 && Ascii.IsValid(e.Needle)).ToArray();
+            // A few needles: the vectorised search (Teddy) beats the trigram loop; many: the loop wins.
+            var hashed = entries.Length <= SmallTable ? [] : entries.Where(e => e.Needle.Length >= 3 && Ascii.IsValid(e.Needle)).ToArray();
             _buckets = hashed.GroupBy(e => Hash(Upper(e.Needle[0]), Upper(e.Needle[1]), Upper(e.Needle[2])))
                 .ToDictionary(g => g.Key, g => g.ToArray());
             foreach (var hash in _buckets.Keys)
