@@ -56,8 +56,11 @@ internal sealed class RuleIndex
 
         for (var r = 0; r < rules.Count; r++)
         {
-            // The rule's most selective clauses (by how widely their atoms are shared).
-            var clauses = allClauses[r].OrderBy(c => c.Atoms.Sum(a => sharing[a] * a.Weight)).Take(ClausesPerRule).ToArray();
+            // The rule's most selective clauses (by how widely their atoms are shared), including its
+            // most selective cheap clause if it has one: that clause gates its substring searches.
+            var ranked = allClauses[r].OrderBy(c => c.Atoms.Sum(a => sharing[a] * a.Weight)).ToList();
+            var gateClause = ranked.FirstOrDefault(IsCheap);
+            var clauses = (gateClause is null ? ranked : ranked.Where(c => c != gateClause).Prepend(gateClause)).Take(ClausesPerRule).ToArray();
             _ruleClauseCount[r] = clauses.Length;
             if (clauses.Length == 0)
             {
@@ -461,8 +464,9 @@ internal sealed class RuleIndex
     /// <summary>
     /// Case-insensitive needles → clauses. A table of at most 64 needles is searched with one
     /// vectorised multi-substring search. In larger tables, ASCII needles of three characters or more
-    /// are found with a trigram filter: a 64 Kibit set of the hashes of their first three characters (upper-cased),
-    /// tested at every text position, and the needles of a hit's bucket compared there with
+    /// are found with a two-stage filter tested at every text position: the set of their first two
+    /// characters (upper-cased ASCII, 16 Kibit), then a 64 Kibit set of the hashes of their first
+    /// three; the needles of a hit's bucket are compared there with
     /// <see cref="StringComparison.OrdinalIgnoreCase"/>. Other needles (short or non-ASCII) go through
     /// a vectorised multi-substring search. The filter can only report too much, never too little:
     /// the text's characters are upper-cased the same way (<see cref="char.ToUpperInvariant"/>).
@@ -472,6 +476,7 @@ internal sealed class RuleIndex
         private const int HashBits = 16;
         private const int SmallTable = 64;
         private readonly ulong[] _grams = new ulong[(1 << HashBits) / 64];
+        private readonly ulong[] _pairs = new ulong[(1 << 14) / 64];
         private readonly Dictionary<uint, (string Needle, int[] Clauses)[]> _buckets;
         private readonly SearchValues<string>? _otherSearch;
         private readonly (string Needle, int[] Clauses)[] _others;
@@ -487,6 +492,12 @@ internal sealed class RuleIndex
             foreach (var hash in _buckets.Keys)
             {
                 _grams[hash >> 6] |= 1UL << (int)(hash & 63);
+            }
+
+            foreach (var (needle, _) in hashed)
+            {
+                var pair = ((Upper(needle[0]) & 0x7F) << 7) | (Upper(needle[1]) & 0x7F);
+                _pairs[pair >> 6] |= 1UL << (int)(pair & 63);
             }
 
             _others = entries.Except(hashed).ToArray();
@@ -514,10 +525,21 @@ internal sealed class RuleIndex
             if (_buckets.Count > 0 && span.Length >= 3)
             {
                 var grams = _grams;
+                var pairs = _pairs;
                 uint a = Upper(span[0]), b = Upper(span[1]);
                 for (var i = 0; i + 2 < span.Length; i++)
                 {
                     uint c = Upper(span[i + 2]);
+
+                    // First the exact pair of leading characters (ASCII), then the trigram's hash.
+                    var pair = ((a & 0x7F) << 7) | (b & 0x7F);
+                    if ((a | b) < 128 && (pairs[pair >> 6] & (1UL << (int)(pair & 63))) == 0)
+                    {
+                        a = b;
+                        b = c;
+                        continue;
+                    }
+
                     var hash = Hash(a, b, c);
                     if ((grams[hash >> 6] & (1UL << (int)(hash & 63))) != 0 && _buckets.TryGetValue(hash, out var bucket))
                     {
