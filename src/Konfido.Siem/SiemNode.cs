@@ -66,6 +66,7 @@ public sealed class SiemNode : ISecurityEventSink, IAsyncDisposable
         _engine = new DetectionEngine(rules);
         _anomaly = options.Anomaly is null ? null : new AccessVolumeBaseline(options.Anomaly);
         Alerts = new AlertPipeline(store, sinks, options.AlertPolicy ?? AlertPolicy.Default, country.Value);
+        ForeignAlerts = new ForeignAlertInbox(store, country.Value);
         _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(options.QueueCapacity)
         {
             SingleReader = true,
@@ -81,6 +82,9 @@ public sealed class SiemNode : ISecurityEventSink, IAsyncDisposable
 
     /// <summary>The alert pipeline (counters, suppression windows).</summary>
     public AlertPipeline Alerts { get; }
+
+    /// <summary>Stores the alerts other countries share with this node (in <see cref="Store"/>, origin kept).</summary>
+    public ForeignAlertInbox ForeignAlerts { get; }
 
     /// <summary>The rules in use.</summary>
     public SigmaRuleSet Rules => _engine.Rules;

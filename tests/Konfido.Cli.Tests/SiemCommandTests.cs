@@ -152,5 +152,8 @@ public sealed class SiemCommandTests
         Assert.True(root.GetProperty("events_per_second").GetDouble() > 0);
         Assert.Equal(0, root.GetProperty("parse_errors").GetInt64());
         Assert.True(root.GetProperty("stages").GetProperty("parse_events_per_second").GetDouble() > 0);
+        var runs = root.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal([1, 2], runs.Select(r => r.GetProperty("threads").GetInt32()));
+        Assert.All(runs, r => Assert.True(r.GetProperty("events").GetInt64() > 0));
     }
 }

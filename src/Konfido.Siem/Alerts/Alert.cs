@@ -59,6 +59,12 @@ public sealed record Alert
 
     /// <summary>A short human-readable explanation.</summary>
     public string? Description { get; init; }
+
+    /// <summary>
+    /// For an alert raised in another country and shared with this node: the country of the peer
+    /// that delivered it (then <see cref="Node"/> is the country of origin). Null for alerts raised here.
+    /// </summary>
+    public string? ReceivedFrom { get; init; }
 }
 
 /// <summary>Receives every new alert: a webhook, the audit ledger, the federation's alert sharing.</summary>
@@ -68,6 +74,20 @@ public interface IAlertSink
     /// <param name="alert">The alert.</param>
     /// <param name="cancellationToken">Cancels the hand-over.</param>
     ValueTask PublishAsync(Alert alert, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Hands every new alert to a callback (e.g. the node's audit ledger or its forwarding to peers).</summary>
+/// <param name="callback">Called once per new alert; an exception counts as a failed delivery.</param>
+public sealed class CallbackAlertSink(Func<Alert, CancellationToken, ValueTask> callback) : IAlertSink
+{
+    private readonly Func<Alert, CancellationToken, ValueTask> _callback = callback ?? throw new ArgumentNullException(nameof(callback));
+
+    /// <inheritdoc />
+    public ValueTask PublishAsync(Alert alert, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        return _callback(alert, cancellationToken);
+    }
 }
 
 /// <summary>Keeps alerts. Implementations: <see cref="SqliteAlertStore"/> (default) and <see cref="PostgresAlertStore"/>.</summary>

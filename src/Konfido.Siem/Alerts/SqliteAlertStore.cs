@@ -1,10 +1,11 @@
+using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 
 namespace Konfido.Siem.Alerts;
 
 /// <summary>Alerts in an SQLite database (the embedded default). Thread-safe; one connection per call.</summary>
-public sealed class SqliteAlertStore : IAlertStore
+public sealed class SqliteAlertStore : SqlAlertStore
 {
     private readonly string _connectionString;
 
@@ -21,78 +22,43 @@ public sealed class SqliteAlertStore : IAlertStore
     public static SqliteAlertStore ForFile(string path) =>
         new(new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString());
 
-    /// <inheritdoc />
-    public async Task InitializeAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            PRAGMA journal_mode = WAL;
-            CREATE TABLE IF NOT EXISTS siem_alerts (
-              id TEXT PRIMARY KEY, dedup_key TEXT NOT NULL, rule_id TEXT NOT NULL, title TEXT NOT NULL,
-              severity INTEGER NOT NULL, kind TEXT NOT NULL, node TEXT NOT NULL, first_seen TEXT NOT NULL,
-              last_seen TEXT NOT NULL, count INTEGER NOT NULL, grp TEXT NOT NULL, evidence TEXT NOT NULL, description TEXT);
-            CREATE INDEX IF NOT EXISTS siem_alerts_key ON siem_alerts (dedup_key, last_seen);
-            CREATE INDEX IF NOT EXISTS siem_alerts_seen ON siem_alerts (last_seen);
-            """;
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    private protected override string SchemaSql => """
+        PRAGMA journal_mode = WAL;
+        CREATE TABLE IF NOT EXISTS siem_alerts (
+          id TEXT PRIMARY KEY, dedup_key TEXT NOT NULL, rule_id TEXT NOT NULL, title TEXT NOT NULL,
+          severity INTEGER NOT NULL, kind TEXT NOT NULL, node TEXT NOT NULL, first_seen TEXT NOT NULL,
+          last_seen TEXT NOT NULL, count INTEGER NOT NULL, grp TEXT NOT NULL, evidence TEXT NOT NULL, description TEXT,
+          received_from TEXT);
+        CREATE INDEX IF NOT EXISTS siem_alerts_key ON siem_alerts (dedup_key, last_seen);
+        CREATE INDEX IF NOT EXISTS siem_alerts_seen ON siem_alerts (last_seen);
+        """;
 
-    /// <inheritdoc />
-    public async Task UpsertAsync(Alert alert, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(alert);
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"INSERT OR REPLACE INTO siem_alerts ({AlertRows.Columns}) VALUES (@id, @dedup_key, @rule_id, @title, @severity, @kind, @node, @first_seen, @last_seen, @count, @grp, @evidence, @description)";
-        AlertRows.Bind(command, alert, t => AlertRows.IsoTime(t));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    private protected override string UpsertSql => $"INSERT OR REPLACE INTO siem_alerts ({Columns}) VALUES ({Parameters})";
 
-    /// <inheritdoc />
-    public async Task<Alert?> GetAsync(string id, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(id);
-        var list = await QueryAsync($"SELECT {AlertRows.Columns} FROM siem_alerts WHERE id = @p", id, cancellationToken);
-        return list.Count == 0 ? null : list[0];
-    }
+    // ISO 8601 text with 100 ns precision in UTC: sorts as it reads.
+    private protected override object ToDatabase(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    /// <inheritdoc />
-    public async Task<Alert?> FindLatestAsync(string deduplicationKey, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(deduplicationKey);
-        var list = await QueryAsync($"SELECT {AlertRows.Columns} FROM siem_alerts WHERE dedup_key = @p ORDER BY last_seen DESC LIMIT 1", deduplicationKey, cancellationToken);
-        return list.Count == 0 ? null : list[0];
-    }
+    private protected override DateTimeOffset ReadTime(DbDataReader reader, int ordinal) =>
+        DateTimeOffset.Parse(reader.GetString(ordinal), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
 
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<Alert>> ListAsync(DateTimeOffset? since = null, int limit = 100, CancellationToken cancellationToken = default)
+    private protected override async Task MigrateAsync(DbConnection connection, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        var sql = $"SELECT {AlertRows.Columns} FROM siem_alerts WHERE last_seen >= @p ORDER BY last_seen DESC, id LIMIT {limit.ToString(CultureInfo.InvariantCulture)}";
-        return await QueryAsync(sql, AlertRows.IsoTime(since ?? DateTimeOffset.MinValue), cancellationToken);
-    }
-
-    private async Task<List<Alert>> QueryAsync(string sql, string parameter, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("@p", parameter);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var result = new List<Alert>();
-        while (await reader.ReadAsync(cancellationToken))
+        // Tables from before alert sharing lack received_from (SQLite has no ADD COLUMN IF NOT EXISTS).
+        await using var probe = connection.CreateCommand();
+        probe.CommandText = "SELECT COUNT(*) FROM pragma_table_info('siem_alerts') WHERE name = 'received_from'";
+        if (Convert.ToInt64(await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
         {
-            result.Add(AlertRows.Read(reader, (r, i) => DateTimeOffset.Parse(r.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal)));
+            await using var alter = connection.CreateCommand();
+            alter.CommandText = "ALTER TABLE siem_alerts ADD COLUMN received_from TEXT";
+            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        return result;
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    private protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }
 }

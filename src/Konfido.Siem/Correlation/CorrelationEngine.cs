@@ -138,13 +138,75 @@ public sealed class CorrelationEngine
 
     private sealed record Entry(DateTimeOffset Time, int Slot, long[] Indexes, string? Value);
 
-    private sealed class Group(IReadOnlyDictionary<string, string?> values)
+    /// <summary>
+    /// The entries of one group-by key in time order, with the distinct values and rule slots they
+    /// hold counted incrementally (so that value_count and temporal aggregate in constant time).
+    /// </summary>
+    private sealed class Group(IReadOnlyDictionary<string, string?> values, int slots)
     {
+        private readonly LinkedList<Entry> _entries = new();
+        private readonly Dictionary<string, int> _valueCounts = new(StringComparer.Ordinal);
+        private readonly int[] _slotCounts = new int[slots];
+
         public IReadOnlyDictionary<string, string?> Values { get; } = values;
 
-        public LinkedList<Entry> Entries { get; } = new();
+        public IEnumerable<Entry> Entries => _entries;
+
+        public int Count => _entries.Count;
+
+        public Entry? First => _entries.First?.Value;
+
+        /// <summary>The number of distinct non-null values in the window.</summary>
+        public int DistinctValues => _valueCounts.Count;
+
+        /// <summary>The number of distinct rule slots in the window.</summary>
+        public int DistinctSlots { get; private set; }
 
         public DateTimeOffset WindowStart { get; set; }
+
+        public void Add(Entry entry)
+        {
+            _entries.AddLast(entry);
+            if (entry.Value is { } v)
+            {
+                _valueCounts[v] = _valueCounts.GetValueOrDefault(v) + 1;
+            }
+
+            if (_slotCounts[entry.Slot]++ == 0)
+            {
+                DistinctSlots++;
+            }
+        }
+
+        public void RemoveFirst()
+        {
+            var entry = _entries.First!.Value;
+            _entries.RemoveFirst();
+            if (entry.Value is { } v)
+            {
+                if (_valueCounts[v] == 1)
+                {
+                    _valueCounts.Remove(v);
+                }
+                else
+                {
+                    _valueCounts[v]--;
+                }
+            }
+
+            if (--_slotCounts[entry.Slot] == 0)
+            {
+                DistinctSlots--;
+            }
+        }
+
+        public void Clear()
+        {
+            _entries.Clear();
+            _valueCounts.Clear();
+            Array.Clear(_slotCounts);
+            DistinctSlots = 0;
+        }
     }
 
     private sealed class CorrelationState(SigmaCorrelationRule rule)
@@ -170,40 +232,40 @@ public sealed class CorrelationEngine
             var key = string.Join('\u001f', rule.GroupBy.Select(g => values[g] ?? "\u0000"));
             if (!_groups.TryGetValue(key, out var group))
             {
-                _groups[key] = group = new Group(values) { WindowStart = time };
+                _groups[key] = group = new Group(values, rule.Rules.Count) { WindowStart = time };
             }
 
             string? value = rule.ValueField is null ? null : e.GetString(rule.ValueField);
             var results = new List<CorrelationMatch>();
             if (_upperBoundOnly)
             {
-                if (group.Entries.Count > 0 && time > group.WindowStart + rule.Timespan)
+                if (group.Count > 0 && time > group.WindowStart + rule.Timespan)
                 {
                     if (Evaluate(group, out var closed))
                     {
                         results.Add(Fire(group, group.WindowStart + rule.Timespan, closed));
                     }
 
-                    group.Entries.Clear();
+                    group.Clear();
                 }
 
-                if (group.Entries.Count == 0)
+                if (group.Count == 0)
                 {
                     group.WindowStart = time;
                 }
 
-                group.Entries.AddLast(new Entry(time, slot, indexes, value));
+                group.Add(new Entry(time, slot, indexes, value));
                 Trim(group, maxEntries);
                 return results;
             }
 
-            group.Entries.AddLast(new Entry(time, slot, indexes, value));
+            group.Add(new Entry(time, slot, indexes, value));
             Evict(group, time);
             Trim(group, maxEntries);
             if (Evaluate(group, out var aggregate))
             {
                 results.Add(Fire(group, time, aggregate));
-                group.Entries.Clear();
+                group.Clear();
             }
 
             return results;
@@ -218,7 +280,7 @@ public sealed class CorrelationEngine
 
             foreach (var group in _groups.Values)
             {
-                if (group.Entries.Count == 0 || (now is { } n && n <= group.WindowStart + rule.Timespan))
+                if (group.Count == 0 || (now is { } n && n <= group.WindowStart + rule.Timespan))
                 {
                     continue;
                 }
@@ -228,7 +290,7 @@ public sealed class CorrelationEngine
                     yield return Fire(group, group.WindowStart + rule.Timespan, aggregate);
                 }
 
-                group.Entries.Clear();
+                group.Clear();
             }
         }
 
@@ -241,7 +303,7 @@ public sealed class CorrelationEngine
                     Evict(group, now);
                 }
 
-                if (group.Entries.Count == 0)
+                if (group.Count == 0)
                 {
                     _groups.Remove(key);
                 }
@@ -251,17 +313,17 @@ public sealed class CorrelationEngine
         private void Evict(Group group, DateTimeOffset now)
         {
             var oldest = now - rule.Timespan;
-            while (group.Entries.First is { } first && first.Value.Time < oldest)
+            while (group.First is { } first && first.Time < oldest)
             {
-                group.Entries.RemoveFirst();
+                group.RemoveFirst();
             }
         }
 
         private static void Trim(Group group, int maxEntries)
         {
-            while (group.Entries.Count > maxEntries)
+            while (group.Count > maxEntries)
             {
-                group.Entries.RemoveFirst();
+                group.RemoveFirst();
             }
         }
 
@@ -296,11 +358,11 @@ public sealed class CorrelationEngine
             switch (rule.Type)
             {
                 case CorrelationType.EventCount:
-                    return group.Entries.Count;
+                    return group.Count;
                 case CorrelationType.ValueCount:
-                    return group.Entries.Where(en => en.Value is not null).Select(en => en.Value).Distinct(StringComparer.Ordinal).Count();
+                    return group.DistinctValues;
                 case CorrelationType.Temporal:
-                    return group.Entries.Select(en => en.Slot).Distinct().Count();
+                    return group.DistinctSlots;
                 case CorrelationType.TemporalOrdered:
                     var next = 0;
                     foreach (var en in group.Entries.OrderBy(en => en.Time))

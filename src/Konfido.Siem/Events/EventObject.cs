@@ -12,21 +12,24 @@ namespace Konfido.Siem.Events;
 /// </summary>
 public sealed class EventObject
 {
-    private readonly Dictionary<string, object?> _fields;
+    private readonly FieldMap _fields;
 
     // True once a member name contains '.', which makes flat-key lookups necessary at this level.
     private bool _hasDottedKeys;
 
     /// <summary>Creates an empty object.</summary>
-    public EventObject() => _fields = new Dictionary<string, object?>(StringComparer.Ordinal);
+    public EventObject() => _fields = new FieldMap(4);
 
-    private EventObject(int capacity) => _fields = new Dictionary<string, object?>(capacity, StringComparer.Ordinal);
+    private EventObject(int capacity) => _fields = new FieldMap(capacity);
+
+    /// <summary>True once a direct member name contains a dot (flat keys such as <c>"a.b"</c>).</summary>
+    internal bool HasDottedKeys => _hasDottedKeys;
 
     /// <summary>The number of direct members.</summary>
     public int Count => _fields.Count;
 
     /// <summary>The direct members, in no guaranteed order.</summary>
-    public IEnumerable<KeyValuePair<string, object?>> Members => _fields;
+    public IEnumerable<KeyValuePair<string, object?>> Members => _fields.AsEnumerable();
 
     /// <summary>Reads a direct member (no dotted-path interpretation).</summary>
     /// <param name="key">The member name.</param>
@@ -56,12 +59,18 @@ public sealed class EventObject
     public bool TryGet(string path, out object? value)
     {
         ArgumentNullException.ThrowIfNull(path);
+        return TryGet(path.AsSpan(), out value);
+    }
+
+    /// <summary>See <see cref="TryGet(string, out object?)"/>; no allocation.</summary>
+    private bool TryGet(ReadOnlySpan<char> path, out object? value)
+    {
         if (_fields.TryGetValue(path, out value))
         {
             return true;
         }
 
-        var dot = path.IndexOf('.', StringComparison.Ordinal);
+        var dot = path.IndexOf('.');
         while (dot > 0)
         {
             if (_fields.TryGetValue(path[..dot], out var child) && child is EventObject nested
@@ -70,7 +79,8 @@ public sealed class EventObject
                 return true;
             }
 
-            dot = path.IndexOf('.', dot + 1);
+            var next = path[(dot + 1)..].IndexOf('.');
+            dot = next < 0 ? -1 : dot + 1 + next;
         }
 
         value = null;
@@ -140,11 +150,11 @@ public sealed class EventObject
                 return;
             }
 
-            var key = path[start..dot];
-            if (!current._fields.TryGetValue(key, out var child) || child is not EventObject nested)
+            // Existing intermediate objects are found without allocating the segment's string.
+            if (!current._fields.TryGetValue(path.AsSpan(start, dot - start), out var child) || child is not EventObject nested)
             {
                 nested = new EventObject();
-                current._fields[key] = nested;
+                current._fields[path[start..dot]] = nested;
             }
 
             current = nested;
@@ -231,6 +241,76 @@ public sealed class EventObject
         }
 
         return FromJson(document.RootElement);
+    }
+
+    /// <summary>
+    /// Parses a JSON object from UTF-8 straight into an event (the same values as
+    /// <see cref="ParseJson"/>, without building a <see cref="JsonDocument"/>). Throws
+    /// <see cref="JsonException"/> if the text is not one JSON object.
+    /// </summary>
+    /// <param name="utf8">The UTF-8 JSON text.</param>
+    /// <param name="strings">Shares recurring short names and values between events, or null.</param>
+    internal static EventObject ParseJsonUtf8(ReadOnlySpan<byte> utf8, Parsing.StringTable? strings = null)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 64 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("the JSON value is not an object");
+        }
+
+        var result = ReadObject(ref reader, strings);
+        if (reader.Read())
+        {
+            throw new JsonException("unexpected data after the JSON object");
+        }
+
+        return result;
+    }
+
+    private static EventObject ReadObject(ref Utf8JsonReader reader, Parsing.StringTable? strings)
+    {
+        var result = new EventObject();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = ReadString(ref reader, strings);
+            reader.Read();
+            result._fields[name] = ReadValue(ref reader, strings);
+            result._hasDottedKeys |= name.Contains('.', StringComparison.Ordinal);
+        }
+
+        return result;
+    }
+
+    private static string ReadString(ref Utf8JsonReader reader, Parsing.StringTable? strings) =>
+        strings is not null && !reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= Parsing.StringTable.MaxLength
+            ? strings.Get(reader.ValueSpan)
+            : reader.GetString()!;
+
+    private static object? ReadValue(ref Utf8JsonReader reader, Parsing.StringTable? strings)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                return ReadObject(ref reader, strings);
+            case JsonTokenType.StartArray:
+                var list = new List<object?>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    list.Add(ReadValue(ref reader, strings));
+                }
+
+                return list;
+            case JsonTokenType.String:
+                return ReadString(ref reader, strings);
+            case JsonTokenType.Number:
+                return reader.TryGetInt64(out var l) ? l : reader.GetDouble();
+            case JsonTokenType.True:
+                return true;
+            case JsonTokenType.False:
+                return false;
+            default:
+                return null;
+        }
     }
 
     /// <summary>Converts a JSON object element. Requires <paramref name="element"/> to be an object.</summary>

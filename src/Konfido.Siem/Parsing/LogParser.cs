@@ -11,6 +11,9 @@ namespace Konfido.Siem.Parsing;
 /// </summary>
 public sealed class LogParser
 {
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly StringTable _strings = new();
     private readonly LogFormat _format;
     private readonly PatientPseudonymiser _pseudonymiser;
     private readonly TimeProvider _time;
@@ -80,7 +83,7 @@ public sealed class LogParser
                     ? (AtnaParser.TryParse(trimmed, e, context, out var atnaError) ? null : atnaError)
                     : ParseSyslog(line, e, context, requireAtna: true);
             case LogFormat.Json:
-                return ParseJson(trimmed, e, context);
+                return ParseJson(trimmed, e, context, _strings);
             default:
                 if (trimmed.StartsWith("CEF:", StringComparison.Ordinal))
                 {
@@ -89,7 +92,7 @@ public sealed class LogParser
 
                 if (trimmed[0] == '{')
                 {
-                    return ParseJson(trimmed, e, context);
+                    return ParseJson(trimmed, e, context, _strings);
                 }
 
                 if (trimmed[0] == '<' && !LooksLikeSyslogPri(trimmed))
@@ -134,14 +137,15 @@ public sealed class LogParser
         {
             try
             {
-                using var document = JsonDocument.Parse(payload);
-                if (FhirAuditEventParser.IsAuditEvent(document.RootElement))
+                var json = ReadJsonObject(payload, _strings);
+                if (IsFhirAuditEvent(json))
                 {
+                    using var document = JsonDocument.Parse(payload);
                     FhirAuditEventParser.Parse(document.RootElement, e, context);
                 }
-                else if (document.RootElement.ValueKind == JsonValueKind.Object)
+                else
                 {
-                    foreach (var (key, value) in EventObject.FromJson(document.RootElement).Members)
+                    foreach (var (key, value) in json.Members)
                     {
                         e.Set(key, value);
                     }
@@ -156,52 +160,78 @@ public sealed class LogParser
         return null;
     }
 
-    private static string? ParseJson(string text, EventObject e, ParseContext context)
+    /// <summary>Parses a JSON object through a pooled UTF-8 buffer; <see cref="JsonException"/> if it is not one.</summary>
+    private static EventObject ReadJsonObject(string text, StringTable strings)
     {
-        JsonDocument document;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(StrictUtf8.GetMaxByteCount(text.Length));
         try
         {
-            document = JsonDocument.Parse(text);
+            var length = StrictUtf8.GetBytes(text, buffer);
+            return EventObject.ParseJsonUtf8(buffer.AsSpan(0, length), strings);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>True for a FHIR AuditEvent (<c>resourceType</c>, the last one if repeated, is <c>AuditEvent</c>).</summary>
+    private static bool IsFhirAuditEvent(EventObject json) =>
+        json.TryGetMember("resourceType", out var type) && type is "AuditEvent";
+
+    private static string? ParseJson(string text, EventObject e, ParseContext context, StringTable strings)
+    {
+        EventObject json;
+        try
+        {
+            json = ReadJsonObject(text, strings);
         }
         catch (JsonException ex)
         {
+            // The general parser tells the reason (including "not an object") the way users know it.
+            try
+            {
+                using var document = JsonDocument.Parse(text);
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    return "JSON: the line is not an object";
+                }
+            }
+            catch (JsonException detailed)
+            {
+                return $"JSON: {detailed.Message}";
+            }
+
             return $"JSON: {ex.Message}";
         }
 
-        using (document)
+        if (IsFhirAuditEvent(json))
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return "JSON: the line is not an object";
-            }
-
-            if (FhirAuditEventParser.IsAuditEvent(document.RootElement))
-            {
-                FhirAuditEventParser.Parse(document.RootElement, e, context);
-                return null;
-            }
-
-            foreach (var (key, value) in EventObject.FromJson(document.RootElement).Members)
-            {
-                e.SetMember(key, value);
-            }
-
-            if (e.GetString("event.module") is null)
-            {
-                e.Set("event.module", "json");
-            }
-
-            // A clear patient identifier in a JSON event is replaced by its pseudonym.
-            if (e.TryGet("patient.id", out var patientId) && EventObject.ScalarToString(patientId) is { Length: > 0 } clear)
-            {
-                e.Set("patient.pseudonym", context.Patient(clear));
-                if (!e.RemoveMember("patient.id") && e.TryGetMember("patient", out var patient) && patient is EventObject nested)
-                {
-                    nested.RemoveMember("id");
-                }
-            }
-
+            using var document = JsonDocument.Parse(text);
+            FhirAuditEventParser.Parse(document.RootElement, e, context);
             return null;
         }
+
+        foreach (var (key, value) in json.Members)
+        {
+            e.SetMember(key, value);
+        }
+
+        if (e.GetString("event.module") is null)
+        {
+            e.Set("event.module", "json");
+        }
+
+        // A clear patient identifier in a JSON event is replaced by its pseudonym.
+        if (e.TryGet("patient.id", out var patientId) && EventObject.ScalarToString(patientId) is { Length: > 0 } clear)
+        {
+            e.Set("patient.pseudonym", context.Patient(clear));
+            if (!e.RemoveMember("patient.id") && e.TryGetMember("patient", out var patient) && patient is EventObject nested)
+            {
+                nested.RemoveMember("id");
+            }
+        }
+
+        return null;
     }
 }

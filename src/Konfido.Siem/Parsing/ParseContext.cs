@@ -5,6 +5,10 @@ namespace Konfido.Siem.Parsing;
 /// <summary>Collects what a parser learnt while parsing one line: clear patient identifiers to scrub from the original.</summary>
 internal sealed class ParseContext(PatientPseudonymiser pseudonymiser)
 {
+    // Characters neither XML nor JSON escaping changes.
+    private static readonly System.Buffers.SearchValues<char> Plain =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._:");
+
     private readonly List<(string Variant, string Replacement)> _secrets = [];
 
     public PatientPseudonymiser Pseudonymiser { get; } = pseudonymiser;
@@ -12,8 +16,9 @@ internal sealed class ParseContext(PatientPseudonymiser pseudonymiser)
     /// <summary>Pseudonymises a patient identifier and remembers it (and its XML-escaped form) for scrubbing.</summary>
     public string Patient(string id)
     {
-        Remember(id);
-        return Pseudonymiser.Pseudonymise(id);
+        var pseudonym = Pseudonymiser.Pseudonymise(id);
+        Remember(id, pseudonym);
+        return pseudonym;
     }
 
     /// <summary>Remembers a personal value (e.g. a patient's name) that must not survive in the original.</summary>
@@ -21,19 +26,33 @@ internal sealed class ParseContext(PatientPseudonymiser pseudonymiser)
     {
         if (value.Length >= 2)
         {
-            var replacement = Pseudonymiser.Pseudonymise(value);
-            _secrets.Add((value, replacement));
-            var escaped = System.Security.SecurityElement.Escape(value);
-            if (escaped != value)
-            {
-                _secrets.Add((escaped, replacement));
-            }
+            Remember(value, Pseudonymiser.Pseudonymise(value));
+        }
+    }
 
-            var json = System.Text.Json.JsonSerializer.Serialize(value)[1..^1];
-            if (json != value)
-            {
-                _secrets.Add((json, replacement));
-            }
+    private void Remember(string value, string replacement)
+    {
+        if (value.Length < 2)
+        {
+            return;
+        }
+
+        _secrets.Add((value, replacement));
+        if (value.AsSpan().IndexOfAnyExcept(Plain) < 0)
+        {
+            return; // nothing that XML or JSON would escape
+        }
+
+        var escaped = System.Security.SecurityElement.Escape(value);
+        if (escaped != value)
+        {
+            _secrets.Add((escaped, replacement));
+        }
+
+        var json = System.Text.Json.JsonSerializer.Serialize(value)[1..^1];
+        if (json != value)
+        {
+            _secrets.Add((json, replacement));
         }
     }
 

@@ -44,21 +44,21 @@ internal static class SyslogParser
         e.Set("log.syslog.severity.name", Severities[pri % 8]);
         e.Set("event.module", "syslog");
 
-        var rest = line[pos..];
-        if (hasPri && rest.Length > 2 && char.IsAsciiDigit(rest[0]) && rest[1] == ' ')
+        if (hasPri && line.Length - pos > 2 && char.IsAsciiDigit(line[pos]) && line[pos + 1] == ' ')
         {
-            return TryParse5424(rest, e, out message, out error);
+            return TryParse5424(line, pos, e, out message, out error);
         }
 
-        return TryParse3164(rest, now, e, out message, out error);
+        return TryParse3164(line[pos..], now, e, out message, out error);
     }
 
-    private static bool TryParse5424(string s, EventObject e, out string? message, out string? error)
+    /// <summary>RFC 5424 from <paramref name="start"/> (just after PRI) to the end of <paramref name="s"/>.</summary>
+    private static bool TryParse5424(string s, int start, EventObject e, out string? message, out string? error)
     {
         message = null;
         error = null;
         var fields = new string[6];
-        var pos = 0;
+        var pos = start;
         for (var i = 0; i < 6; i++)
         {
             var space = s.IndexOf(' ', pos);
@@ -82,13 +82,19 @@ internal static class SyslogParser
         e.Set("log.syslog.version", long.Parse(fields[0], CultureInfo.InvariantCulture));
         if (fields[1] != "-")
         {
-            if (!DateTimeOffset.TryParse(fields[1], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var ts))
+            if (EventTime.AsCanonical(fields[1]) is { } canonical)
+            {
+                e.Set("@timestamp", canonical);
+            }
+            else if (!DateTimeOffset.TryParse(fields[1], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var ts))
             {
                 error = $"syslog RFC 5424: invalid TIMESTAMP '{fields[1]}'";
                 return false;
             }
-
-            e.Set("@timestamp", EventTime.Format(ts));
+            else
+            {
+                e.Set("@timestamp", EventTime.Format(ts));
+            }
         }
 
         SetNil(e, "host.hostname", fields[2]);
@@ -308,6 +314,13 @@ internal static class SyslogParser
 /// <summary>Extracts user, source address and outcome from the common OpenSSH log lines.</summary>
 internal static class SshdExtractor
 {
+    private static readonly (string Prefix, string Outcome)[] Prefixes =
+    [
+        ("Failed password for invalid user ", "failure"), ("Failed password for ", "failure"),
+        ("Accepted password for ", "success"), ("Accepted publickey for ", "success"),
+        ("Invalid user ", "failure"),
+    ];
+
     public static void Extract(EventObject e, string message)
     {
         if (e.GetString("process.name") != "sshd")
@@ -317,12 +330,7 @@ internal static class SshdExtractor
 
         string? outcome = null;
         var rest = message;
-        foreach (var (prefix, result) in new[]
-                 {
-                     ("Failed password for invalid user ", "failure"), ("Failed password for ", "failure"),
-                     ("Accepted password for ", "success"), ("Accepted publickey for ", "success"),
-                     ("Invalid user ", "failure"),
-                 })
+        foreach (var (prefix, result) in Prefixes)
         {
             if (message.StartsWith(prefix, StringComparison.Ordinal))
             {

@@ -432,6 +432,13 @@ internal sealed class AnyOfMatcher(ValueMatcher[] inner) : ValueMatcher
     public override IReadOnlyCollection<string>? ContainsNeedles =>
         inner.All(m => m.ContainsNeedles is not null) ? inner.SelectMany(m => m.ContainsNeedles!).ToArray() : null;
 
+    public override IReadOnlyCollection<string>? ExactKeys =>
+        inner.All(m => m.ExactKeys is not null) ? inner.SelectMany(m => m.ExactKeys!).ToArray() : null;
+
+    public override IReadOnlyCollection<string>? RequiredSubstrings =>
+        inner.All(m => m.ExactKeys is not null || m.RequiredSubstrings is not null)
+            ? inner.SelectMany(m => m.ExactKeys ?? m.RequiredSubstrings!).ToArray() : null;
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(object value)
     {

@@ -2,24 +2,16 @@ using Konfido.Siem.Events;
 
 namespace Konfido.Siem.Sigma;
 
-/// <summary>What an event must have for a rule to possibly match (used to index rules).</summary>
-internal abstract record Requirement;
-
-/// <summary>The field must equal (case-insensitively) one of the keys.</summary>
-internal sealed record ValueRequirement(string Field, HashSet<string> Keys) : Requirement;
-
-/// <summary>At least one of the fields must be present with a non-null value.</summary>
-internal sealed record FieldRequirement(HashSet<string> Fields) : Requirement;
-
-/// <summary>The event's keyword text must contain (case-insensitively) one of the needles.</summary>
-internal sealed record KeywordRequirement(HashSet<string> Needles) : Requirement;
-
 /// <summary>A compiled detection expression evaluated on one event.</summary>
 internal abstract class DetectionNode
 {
     public abstract bool Match(EventObject e);
 
-    public virtual Requirement? Requirement => null;
+    /// <summary>
+    /// Necessary conditions for a match in conjunctive normal form (every clause must hold for the
+    /// node to match; an empty list means no known condition). Used only to index rules.
+    /// </summary>
+    public virtual IReadOnlyList<IndexClause> Clauses => [];
 }
 
 /// <summary>A field path pre-split for fast lookup.</summary>
@@ -59,30 +51,7 @@ internal sealed class AndNode(DetectionNode[] children) : DetectionNode
         return true;
     }
 
-    public override Requirement? Requirement
-    {
-        get
-        {
-            Requirement? best = null;
-            foreach (var child in Children)
-            {
-                switch (child.Requirement)
-                {
-                    case KeywordRequirement k when best is not KeywordRequirement kb || k.Needles.Count < kb.Needles.Count:
-                        best = k;
-                        break;
-                    case ValueRequirement v when best is not KeywordRequirement && (best is not ValueRequirement vb || v.Keys.Count < vb.Keys.Count):
-                        best = v;
-                        break;
-                    case FieldRequirement f when best is null || (best is FieldRequirement fb && f.Fields.Count < fb.Fields.Count):
-                        best = f;
-                        break;
-                }
-            }
-
-            return best;
-        }
-    }
+    public override IReadOnlyList<IndexClause> Clauses => IndexClause.And(Children.Select(c => c.Clauses));
 }
 
 internal sealed class OrNode(DetectionNode[] children) : DetectionNode
@@ -103,59 +72,7 @@ internal sealed class OrNode(DetectionNode[] children) : DetectionNode
         return false;
     }
 
-    public override Requirement? Requirement
-    {
-        get
-        {
-            if (Children.Length == 0)
-            {
-                return null;
-            }
-
-            var requirements = Children.Select(c => c.Requirement).ToArray();
-            if (requirements.Any(r => r is null))
-            {
-                return null;
-            }
-
-            if (requirements.All(r => r is KeywordRequirement))
-            {
-                return new KeywordRequirement(requirements.Cast<KeywordRequirement>().SelectMany(k => k.Needles).ToHashSet(StringComparer.OrdinalIgnoreCase));
-            }
-
-            if (requirements.Any(r => r is KeywordRequirement))
-            {
-                return null;
-            }
-
-            if (requirements.All(r => r is ValueRequirement) &&
-                requirements.Cast<ValueRequirement>().Select(v => v.Field).Distinct(StringComparer.Ordinal).Count() == 1)
-            {
-                var keys = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var v in requirements.Cast<ValueRequirement>())
-                {
-                    keys.UnionWith(v.Keys);
-                }
-
-                return new ValueRequirement(((ValueRequirement)requirements[0]!).Field, keys);
-            }
-
-            var fields = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var r in requirements)
-            {
-                if (r is ValueRequirement v)
-                {
-                    fields.Add(v.Field);
-                }
-                else
-                {
-                    fields.UnionWith(((FieldRequirement)r!).Fields);
-                }
-            }
-
-            return new FieldRequirement(fields);
-        }
-    }
+    public override IReadOnlyList<IndexClause> Clauses => IndexClause.Or(Children.Select(c => c.Clauses).ToList());
 }
 
 internal sealed class NotNode(DetectionNode child) : DetectionNode
@@ -227,18 +144,9 @@ internal sealed class FieldNode(FieldPath fieldPath, ValueMatcher[] matchers, bo
         }
     }
 
-    public override Requirement? Requirement
-    {
-        get
-        {
-            if (!all && matchers.Length > 0 && matchers.All(m => m.ExactKeys is not null))
-            {
-                return new ValueRequirement(fieldPath.Path, new HashSet<string>(matchers.SelectMany(m => m.ExactKeys!), StringComparer.OrdinalIgnoreCase));
-            }
-
-            return new FieldRequirement([fieldPath.Path]);
-        }
-    }
+    public override IReadOnlyList<IndexClause> Clauses => all
+        ? IndexClause.And(matchers.Select(m => (IReadOnlyList<IndexClause>)[IndexClause.ForField(fieldPath.Path, [m])]))
+        : [IndexClause.ForField(fieldPath.Path, matchers)];
 }
 
 /// <summary>A field that is absent or null (Sigma value <c>null</c>).</summary>
@@ -254,7 +162,7 @@ internal sealed class ExistsNode(FieldPath fieldPath, bool expected) : Detection
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(EventObject e) => fieldPath.TryGet(e, out _) == expected;
 
-    public override Requirement? Requirement => expected ? new FieldRequirement([fieldPath.Path]) : null;
+    // No clause: 'exists' holds for null and object values too, which presence atoms do not cover.
 }
 
 /// <summary>The <c>fieldref</c> modifier: compares the field with another field of the same event.</summary>
@@ -285,7 +193,7 @@ internal sealed class FieldRefNode(FieldPath fieldPath, FieldPath other, FieldRe
         };
     }
 
-    public override Requirement? Requirement => new FieldRequirement([fieldPath.Path]);
+    public override IReadOnlyList<IndexClause> Clauses => [IndexClause.Present(fieldPath.Path), IndexClause.Present(other.Path)];
 }
 
 /// <summary>How a <c>fieldref</c> compares.</summary>
@@ -348,27 +256,16 @@ internal sealed class KeywordNode(ValueMatcher[] matchers, bool all) : Detection
         });
     }
 
-    public override Requirement? Requirement
+    public override IReadOnlyList<IndexClause> Clauses
     {
         get
         {
-            if (matchers.Length == 0 || matchers.Any(m => m.ContainsNeedles is null))
+            if (all)
             {
-                return null;
+                return matchers.Select(m => IndexClause.ForKeywords([m])).OfType<IndexClause>().ToArray();
             }
 
-            return new KeywordRequirement(matchers.SelectMany(m => m.ContainsNeedles!).ToHashSet(StringComparer.OrdinalIgnoreCase));
+            return IndexClause.ForKeywords(matchers) is { } clause ? [clause] : [];
         }
-    }
-
-    /// <summary>The text a keyword search looks at, for the rule-set prefilter.</summary>
-    internal static bool AnyText(EventObject e, System.Buffers.SearchValues<string> needles)
-    {
-        if (Original.TryGet(e, out var original) && original is string text)
-        {
-            return text.AsSpan().IndexOfAny(needles) >= 0;
-        }
-
-        return e.VisitLeaves(v => v is string s && s.AsSpan().IndexOfAny(needles) >= 0);
     }
 }

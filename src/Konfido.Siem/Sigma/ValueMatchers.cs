@@ -17,6 +17,12 @@ internal abstract class ValueMatcher
     /// <summary>Substrings one of which must occur (case-insensitively) for this matcher to accept, or null.</summary>
     public virtual IReadOnlyCollection<string>? ContainsNeedles => null;
 
+    /// <summary>
+    /// Strings one of which occurs (case-insensitively) in every value this matcher accepts, or null
+    /// when no such necessary substring is known (for the rule index; never used to decide a match).
+    /// </summary>
+    public virtual IReadOnlyCollection<string>? RequiredSubstrings => null;
+
     protected static string? AsString(object value) => value as string ?? EventObject.ScalarToString(value);
 }
 
@@ -93,6 +99,18 @@ internal sealed class StringMatcher : ValueMatcher
 
     /// <summary>The needle of a case-insensitive contains test without inner wildcards.</summary>
     public override IReadOnlyCollection<string>? ContainsNeedles => _shape == Shape.Contains && !_cased && _text.Length > 0 ? [_text] : null;
+
+    /// <summary>The longest literal run of the pattern: every accepted value contains it (any case).</summary>
+    public override IReadOnlyCollection<string>? RequiredSubstrings
+    {
+        get
+        {
+            var longest = _shape == Shape.Glob
+                ? _glob.Where(p => p.Kind == SigmaPartKind.Literal).Select(p => p.Text).MaxBy(t => t.Length) ?? string.Empty
+                : _text;
+            return longest.Length > 0 ? [longest] : null;
+        }
+    }
 
     /// <summary>True for a case-insensitive equality without wildcards.</summary>
     public bool IsCaseInsensitiveExact => _shape == Shape.Exact && !_cased;
@@ -397,6 +415,8 @@ internal sealed class MultiContainsMatcher : ValueMatcher
     }
 
     public override IReadOnlyCollection<string>? ContainsNeedles => _list;
+
+    public override IReadOnlyCollection<string>? RequiredSubstrings => _list.All(n => n.Length > 0) ? _list : null;
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override bool Match(object value) => AsString(value) is { } s && s.AsSpan().IndexOfAny(_needles) >= 0;
