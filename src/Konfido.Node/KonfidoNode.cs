@@ -138,7 +138,7 @@ public sealed class KonfidoNode : IAsyncDisposable
         var app = builder.Build();
         var node = new KonfidoNode(app, federationClient, components);
         // Every security event is appended to the node's audit ledger (durably) before anything else sees it, then to the SIEM.
-        node.Siem = components.Siem is { } siem ? new NodeSiem(components.Country, siem, components.Ledger?.Sink) : null;
+        node.Siem = components.Siem is { } siem ? new NodeSiem(components.Country, siem, components.Ledger?.Sink, federationClient, components.TrustList) : null;
         ISecurityEventSink[] path = [.. new ISecurityEventSink?[] { components.Ledger?.Sink, node.Siem?.Node, components.Events }.OfType<ISecurityEventSink>()];
         ISecurityEventSink events = path.Length == 1 ? path[0] : new SecurityEventFanOut(path);
         components.Ledger?.AttachPublisher(federationClient, components.TrustList(), events);
@@ -156,6 +156,11 @@ public sealed class KonfidoNode : IAsyncDisposable
         if (node.Eid is not null)
         {
             EidApi.Map(app, node.Eid, components.Country, components.Backend);
+        }
+
+        if (node.Siem is not null)
+        {
+            SiemApi.Map(app, components, node.Siem);
         }
 
         if (node.Policy is not null)

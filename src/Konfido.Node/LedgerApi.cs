@@ -67,7 +67,7 @@ internal static class LedgerApi
     }
 
     /// <summary>Writes a signed text response (every federation answer carries the node's detached JWS).</summary>
-    private static async Task WriteTextAsync(HttpContext context, NodeComponents components, HttpStatusCode status, string text, string contentType = "text/plain; charset=utf-8")
+    internal static async Task WriteTextAsync(HttpContext context, NodeComponents components, HttpStatusCode status, string text, string contentType = "text/plain; charset=utf-8")
     {
         var bytes = Encoding.UTF8.GetBytes(text);
         context.Response.StatusCode = (int)status;

@@ -40,6 +40,39 @@ public sealed class MonitoringNodeTests
     }
 
     [Fact]
+    public async Task An_alert_is_shared_with_the_other_countries_and_a_peer_cannot_share_in_anothers_name()
+    {
+        await using var federation = await TestFederation.StartAsync(["DK", "ES", "IT"]);
+        var node = federation["ES"];
+        using var attacker = federation.AnonymousClient("ES");
+        var forger = TestEidasIdentityProvider.CreateEphemeral(CountryCode.Parse("ES"));
+        var victim = DemoProfessionals.For("ES")[0].Person;
+        for (var i = 0; i < 5; i++)
+        {
+            var request = node.Eid!.ServiceProvider.CreateAuthnRequest(node.Eid.IdpSsoUrl);
+            using var form = new FormUrlEncodedContent([new("SAMLResponse", TestEidasIdentityProvider.ToBase64(forger.Respond(request, victim, node.Eid.ServiceProvider.EncryptionCertificate)))]);
+            using var response = await attacker.PostAsync("saml/acs", form);
+        }
+
+        await node.Siem!.Node.DrainAsync();
+        var raised = Assert.Single(await node.Siem.AlertsAsync(), a => a.Title.StartsWith("Brute-force", StringComparison.Ordinal));
+        foreach (var country in new[] { "DK", "IT" })
+        {
+            var received = Assert.Single(await federation[country].Siem!.AlertsAsync(), a => a.RuleId == raised.RuleId);
+            Assert.Equal("ES", received.Node);
+        }
+
+        // ES delivering an alert that claims to come from IT is refused by DK.
+        var spoofed = Konfido.Siem.Alerts.SharedAlert.FromAlert(raised) with { Origin = "IT" };
+        using var client = ExchangeNodeTests.FederationApiClient(federation["DK"], node.Components.Credentials.TlsCertificate);
+        using var content = new ByteArrayContent(spoofed.ToJsonBytes());
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var refused = await client.PostAsync("siem/alerts", content);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.DoesNotContain(await federation["DK"].Siem!.AlertsAsync(), a => a.Node == "IT");
+    }
+
+    [Fact]
     public async Task Normal_use_raises_no_alert()
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES"]);

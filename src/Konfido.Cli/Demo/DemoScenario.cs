@@ -294,9 +294,20 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
                 && (entry.Contains(bruteForce?.Id ?? "-", StringComparison.Ordinal) || entry.Contains(massLookup?.Id ?? "-", StringComparison.Ordinal)) ? 1 : 0;
         }
 
-        return (bruteForce is not null && massLookup is not null && inLedger >= 2,
+        // Shared with the other countries (alerts, never raw events), over mutual TLS.
+        var sharedWith = new List<string>();
+        foreach (var other in federation.Nodes.Values.Where(n => n.Country != "ES"))
+        {
+            var received = await other.Siem!.AlertsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (received.Any(a => a.Node == "ES" && a.RuleId == bruteForce?.RuleId) && received.Any(a => a.Node == "ES" && a.RuleId == massLookup?.RuleId))
+            {
+                sharedWith.Add(other.Country);
+            }
+        }
+
+        return (bruteForce is not null && massLookup is not null && inLedger >= 2 && sharedWith.Count == federation.Nodes.Count - 1,
             $"{refused} forged eIDAS logins for {victim.PersonIdentifier} refused, ES SIEM alert {Describe(bruteForce)}; " +
-            $"{looked} patient lookups by one ES doctor, ES SIEM alert {Describe(massLookup)}; {inLedger} alert entries in the ES audit ledger");
+            $"{looked} patient lookups by one ES doctor, ES SIEM alert {Describe(massLookup)}; {inLedger} alert entries in the ES audit ledger; both alerts shared with {(sharedWith.Count == 0 ? "NO other country" : string.Join('+', sharedWith))}");
     }
 
     /// <summary>The Spanish doctor retrieves the Patient Summary (IPS) and checks it.</summary>

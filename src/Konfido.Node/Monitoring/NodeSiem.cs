@@ -1,4 +1,5 @@
 using Konfido.Core;
+using Konfido.Exchange;
 using Konfido.Siem;
 using Konfido.Siem.Alerts;
 
@@ -17,12 +18,12 @@ public sealed class NodeSiem : IAsyncDisposable
 {
     private readonly Konfido.Siem.Parsing.PatientPseudonymiser _pseudonymiser;
 
-    internal NodeSiem(string country, SiemSource source, ISecurityEventSink? ledger)
+    internal NodeSiem(string country, SiemSource source, ISecurityEventSink? ledger, FederationClient client, Func<TrustList> trustList)
     {
         _pseudonymiser = new Konfido.Siem.Parsing.PatientPseudonymiser(source.PseudonymKey);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(source.PseudonymKey);
         var store = new SqliteAlertStore($"Data Source={Path.Combine(source.DataDirectory, "alerts.db")}");
-        IAlertSink[] sinks = ledger is null ? [] : [new LedgerAlertSink(country, ledger)];
+        IAlertSink[] sinks = [.. new IAlertSink?[] { ledger is null ? null : new LedgerAlertSink(country, ledger), new FederationAlertSink(country, client, trustList) }.OfType<IAlertSink>()];
         Node = new SiemNode(new SiemOptions(country), BundledRules.Load(), store, sinks, _pseudonymiser);
     }
 
@@ -38,6 +39,40 @@ public sealed class NodeSiem : IAsyncDisposable
     {
         await Node.DisposeAsync().ConfigureAwait(false);
         _pseudonymiser.Dispose();
+    }
+
+    /// <summary>The federation path where members deliver the alerts they share.</summary>
+    public const string SharePath = "siem/alerts";
+
+    /// <summary>
+    /// Shares each alert (never raw events: the <see cref="SharedAlert"/> wire form carries rule,
+    /// severity, counts and pseudonymous evidence references) with every other member over mutual TLS.
+    /// </summary>
+    private sealed class FederationAlertSink(string country, FederationClient client, Func<TrustList> trustList) : IAlertSink
+    {
+        public async ValueTask PublishAsync(Alert alert, CancellationToken cancellationToken = default)
+        {
+            var body = SharedAlert.FromAlert(alert).ToJsonBytes();
+            var peers = trustList().Members.Where(m => !string.Equals(m.Country, country, StringComparison.OrdinalIgnoreCase)).ToArray();
+            var deliveries = peers.Select(async peer =>
+            {
+                try
+                {
+                    var response = await client.PostAsync(peer.Country, SharePath, body, "application/json", cancellationToken).ConfigureAwait(false);
+                    return (int)response.Status is >= 200 and < 300 ? null : $"{peer.Country} answered {(int)response.Status}";
+                }
+                catch (ExchangeException ex)
+                {
+                    return $"{peer.Country}: {ex.Message}";
+                }
+            });
+            var failures = (await Task.WhenAll(deliveries).ConfigureAwait(false)).OfType<string>().ToArray();
+            if (failures.Length > 0)
+            {
+                // The pipeline counts the failure; the alert itself is stored and in the ledger already.
+                throw new InvalidOperationException("alert sharing failed: " + string.Join("; ", failures));
+            }
+        }
     }
 
     /// <summary>Appends each alert to the audit ledger as a <c>siem</c> event (never back into the SIEM).</summary>
