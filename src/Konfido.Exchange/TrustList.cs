@@ -34,6 +34,14 @@ public sealed record FederationMember(
     [JsonPropertyName("assertionCertificate")]
     public string? AssertionCertificate { get; init; }
 
+    /// <summary>The public key (base64 SubjectPublicKeyInfo DER) that signs this node's attestation quotes, or null.</summary>
+    [JsonPropertyName("attestationKey")]
+    public string? AttestationKey { get; init; }
+
+    /// <summary>The measurements (lower-case hex SHA-256) of the builds and configurations this node may run.</summary>
+    [JsonPropertyName("measurements")]
+    public IReadOnlyList<string>? Measurements { get; init; }
+
     /// <summary>Imports <see cref="SigningKey"/> as a P-256 public key (the caller disposes it).</summary>
     public ECDsa ImportSigningKey()
     {

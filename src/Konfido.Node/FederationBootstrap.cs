@@ -86,10 +86,21 @@ public static class FederationBootstrap
             }
 
             var eid = WriteEidMaterial(nodeDirectory, lower, cc, password);
+            var policy = WritePolicy(nodeDirectory, lower, cc);
+            // The node's custody holds its attestation key; the operator lists that key and the expected measurement.
+            var measurement = NodeMeasurements.Compute(cc, policy is null ? null : Path.Combine(directory, policy.File));
+            string attestationKey;
+            using (var custody = NodeLauncher.OpenCustody(cc, Path.Combine(nodeDirectory, "custody"), policy is null ? null : Path.Combine(directory, policy.File)))
+            {
+                attestationKey = Convert.ToBase64String(custody.AttestationPublicKey.Span);
+            }
+
             members.Add(new FederationMember(cc, plan.Name, new Uri($"https://127.0.0.1:{plan.FederationPort}/"),
                 CertificateFingerprint.Sha256(credentials.TlsCertificate), credentials.SigningPublicKey, logVerifier, witnessVerifier)
             {
                 AssertionCertificate = eid.AssertionCertificate,
+                AttestationKey = attestationKey,
+                Measurements = [measurement.Hex],
             });
 
             var storage = storageProvider == "postgres"
@@ -107,7 +118,8 @@ public static class FederationBootstrap
                 OperatorKey = "operator-public.pem",
                 Storage = storage,
                 Eid = eid.Settings,
-                Policy = WritePolicy(nodeDirectory, lower, cc),
+                Policy = policy,
+                Custody = new CustodySettings { Directory = Path.Combine(lower, "custody") },
                 Ledger = new LedgerSettings
                 {
                     LogKey = Path.Combine(lower, $"{lower}-ledger.key"),

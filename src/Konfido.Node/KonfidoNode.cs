@@ -25,6 +25,7 @@ namespace Konfido.Node;
 /// <param name="Ledger">The node's audit ledger, or null to run without one; when set, every event is also appended to it.</param>
 /// <param name="Policy">Country A's access policy and consent registry (file and data folder), or null to decide on the assertions alone.</param>
 /// <param name="Siem">The node's monitoring (alerts under its data folder), or null to run without a SIEM.</param>
+/// <param name="Custody">The node's key custody (attestation quotes), or null to run unattested (peers then refuse to exchange with it).</param>
 /// <param name="Eid">eIDAS login and assertion material, or null: then no professional can log in at this node (it still verifies other countries' assertions).</param>
 public sealed record NodeComponents(
     string Country,
@@ -38,7 +39,8 @@ public sealed record NodeComponents(
     NodeLedger? Ledger = null,
     NodeEidMaterial? Eid = null,
     PolicySource? Policy = null,
-    SiemSource? Siem = null);
+    SiemSource? Siem = null,
+    Custody.IKeyCustody? Custody = null);
 
 /// <summary>Where a node's access policy and consent stores are.</summary>
 /// <param name="File">The country's policy file (YAML).</param>
@@ -149,10 +151,12 @@ public sealed class KonfidoNode : IAsyncDisposable
         var gate = new CrossBorderAccessGate(verifier, components.Eid?.Levels ?? AccessLevels.Default, node.Policy, components.Country);
         var home = new HomeCountryService(components.Backend, components.Credentials, events, gate);
         var gateway = new CrossBorderGateway(components.Country, federationClient, events);
+        var attestation = new PeerAttestation(components.Country, federationClient, components.TrustList, events);
         var errors = new NodeErrorResponder(components.Credentials, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Konfido.Node"));
         app.Use(errors.HandleAsync);
         FederationApi.Map(app, components, home);
-        LocalApi.Map(app, node.Eid, gateway);
+        LocalApi.Map(app, node.Eid, gateway, attestation);
+        AttestationApi.Map(app, components);
         if (node.Eid is not null)
         {
             EidApi.Map(app, node.Eid, components.Country, components.Backend);
@@ -229,6 +233,7 @@ public sealed class KonfidoNode : IAsyncDisposable
 
         await _app.DisposeAsync().ConfigureAwait(false);
         _federationClient.Dispose();
+        Components.Custody?.Dispose();
         if (Siem is not null)
         {
             // Drains the queue: every event accepted is evaluated before the node goes.

@@ -19,9 +19,20 @@ internal static class LocalApi
     /// <summary>The response header naming the country whose signature was verified.</summary>
     public const string SignerHeader = "X-Konfido-Signer";
 
-    public static void Map(WebApplication app, NodeEid? eid, CrossBorderGateway gateway)
+    public static void Map(WebApplication app, NodeEid? eid, CrossBorderGateway gateway, PeerAttestation attestation)
     {
         var api = app.MapGroup("/api/{country}");
+        // No data goes to or comes from a node that has not proven its build and configuration.
+        api.AddEndpointFilter(async (invocation, next) =>
+        {
+            var country = invocation.HttpContext.Request.RouteValues["country"] as string ?? string.Empty;
+            if (Core.CountryCode.TryParse(country, out var cc))
+            {
+                await attestation.RequireAsync(cc.Value, invocation.HttpContext.RequestAborted).ConfigureAwait(false);
+            }
+
+            return await next(invocation).ConfigureAwait(false);
+        });
         api.MapGet("/Patient", async (HttpContext context, string country) =>
             await PassThroughAsync(context, await gateway.DiscoverAsync(country, FederationApi.ReadQuery(context.Request.Query), EidApi.RequireRequester(context, eid), context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false));
         api.MapGet("/Patient/$summary", async (HttpContext context, string country) =>

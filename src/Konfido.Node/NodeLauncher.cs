@@ -72,7 +72,8 @@ public static class NodeLauncher
             NodeSettings.ParseEndpoint(settings.LocalListen, "localListen", "config"),
             credentials, () => trustList, backend, events, policy, ledger, eid,
             settings.Policy is { } p ? new PolicySource(settings.Resolve(p.File), dataDirectory) : null,
-            settings.Ledger is { } l ? new SiemSource(dataDirectory, ReadHexKey(settings.Resolve(l.PseudonymKey), "ledger.pseudonymKey")) : null);
+            settings.Ledger is { } l ? new SiemSource(dataDirectory, ReadHexKey(settings.Resolve(l.PseudonymKey), "ledger.pseudonymKey")) : null,
+            settings.Custody is { } c ? OpenCustody(country, settings.Resolve(c.Directory), settings.Policy is { } pol ? settings.Resolve(pol.File) : null) : null);
     }
 
     /// <summary>Reads and verifies the trust list named by <paramref name="settings"/>.</summary>
@@ -92,6 +93,19 @@ public static class NodeLauncher
 
         var check = SignedTrustList.Verify(ReadFile(settings.Resolve(settings.TrustList), "trustList"), operatorKey, DateTimeOffset.UtcNow);
         return check.TrustList ?? throw new NodeConfigurationException($"{settings.TrustList}: {check.Reason}");
+    }
+
+    /// <summary>Opens the node's software key custody, measured as this build with this configuration.</summary>
+    public static Custody.IKeyCustody OpenCustody(string country, string directory, string? policyFile)
+    {
+        try
+        {
+            return Custody.KeyCustody.OpenSoftware(new Custody.SoftwareCustodyOptions { Directory = directory, Measurement = NodeMeasurements.Compute(country, policyFile) });
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new NodeConfigurationException($"custody.directory {directory}: {ex.Message}", ex);
+        }
     }
 
     private static byte[] ReadHexKey(string path, string field)

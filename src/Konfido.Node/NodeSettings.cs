@@ -62,6 +62,9 @@ public sealed record NodeSettings
     /// <summary>Country A's access policy (a YAML file per country); null decides on the cross-border assertions alone.</summary>
     [JsonPropertyName("policy")] public PolicySettings? Policy { get; init; }
 
+    /// <summary>Key custody: where the node's attestation key (and, in time, its other long-term keys) live; null runs unattested.</summary>
+    [JsonPropertyName("custody")] public CustodySettings? Custody { get; init; }
+
     /// <summary>Seconds one peer call attempt may take (default 5).</summary>
     [JsonPropertyName("peerTimeoutSeconds")] public double PeerTimeoutSeconds { get; init; } = 5;
 
@@ -145,6 +148,15 @@ public sealed record NodeSettings
         if (Policy is not null)
         {
             Require(Policy.File, "policy.file", source);
+        }
+
+        if (Custody is not null)
+        {
+            Require(Custody.Directory, "custody.directory", source);
+            if (Custody.Backend != "software")
+            {
+                throw new NodeConfigurationException($"{source}: 'custody.backend' must be 'software' (the TPM backend is available to components through Konfido.Custody, not yet to the node)");
+            }
         }
 
         if (PeerTimeoutSeconds is <= 0 or > 300)
@@ -267,6 +279,16 @@ public sealed record EidSettings
             _ = AccessLevels.Parse(level, $"eid.levels.{transaction}", source);
         }
     }
+}
+
+/// <summary>The node's key custody.</summary>
+public sealed record CustodySettings
+{
+    /// <summary><c>software</c> (keys sealed under a machine key, the embedded default).</summary>
+    [JsonPropertyName("backend")] public string Backend { get; init; } = "software";
+
+    /// <summary>The custody directory (key store and machine key).</summary>
+    [JsonPropertyName("directory")] public string Directory { get; init; } = string.Empty;
 }
 
 /// <summary>The node's access policy.</summary>

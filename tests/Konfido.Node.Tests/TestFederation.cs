@@ -21,7 +21,8 @@ internal sealed class TestFederation : IAsyncDisposable
     public KonfidoNode this[string country] => _federation[country];
 
     /// <summary>Starts the federation; unless <paramref name="consent"/> is false, the test patient consents to every country for every purpose.</summary>
-    public static async Task<TestFederation> StartAsync(string[] countries, PeerCallPolicy? policy = null, string[]? notStarted = null, bool consent = true)
+    public static async Task<TestFederation> StartAsync(string[] countries, PeerCallPolicy? policy = null, string[]? notStarted = null, bool consent = true,
+        Func<NodeComponents, string, NodeComponents>? configure = null)
     {
         var test = new TestFederation();
         test._federation = await LocalFederation.StartAsync(
@@ -29,7 +30,7 @@ internal sealed class TestFederation : IAsyncDisposable
             countries.Select(c => (c, $"{c} NCP")).ToArray(),
             (_, country) => test.Backends[country] = new ScriptedBackend(country),
             _ => test.Events,
-            configure: policy is null ? null : c => c with { PeerPolicy = policy },
+            configure: c => (configure ?? ((x, _) => x))(policy is null ? c : c with { PeerPolicy = policy }, test._directory.Path),
             start: false);
         foreach (var country in countries.Where(c => notStarted is null || !notStarted.Contains(c)))
         {
