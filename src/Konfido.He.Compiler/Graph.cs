@@ -53,7 +53,7 @@ internal sealed class Node
     public long Target { get; init; }
 
     /// <summary>A range the lowering knows better than interval arithmetic (e.g. a normalised operand).</summary>
-    public Interval? RangeOverride { get; init; }
+    public Interval? RangeOverride { get; set; }
 
     public bool Secret { get; set; }
 
@@ -110,6 +110,7 @@ internal sealed class Graph
         string key = node.Key();
         if (_byKey.TryGetValue(key, out int existing))
         {
+            Nodes[existing].RangeOverride ??= node.RangeOverride;
             return existing;
         }
 

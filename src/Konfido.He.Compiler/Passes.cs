@@ -197,7 +197,9 @@ internal static class Passes
                     int other = n.Args[1 - i];
                     if (constant.IsUniformConstant && old[other].Secret && uses[other] == 1 && CanAbsorb(other))
                     {
-                        return Push(other, constant.Values![0]);
+                        int pushed = Push(other, constant.Values![0]);
+                        g[pushed].RangeOverride ??= n.RangeOverride;
+                        return pushed;
                     }
                 }
             }
@@ -272,6 +274,7 @@ internal static class Passes
                 double a = 2 / (n.High - n.Low), b = -(n.High + n.Low) / (n.High - n.Low);
                 int ax = g.Binary(HeOp.Mul, args[0], g.Constant(a));
                 int y = b == 0 ? ax : WithRange(g, HeOp.Add, [ax, g.Constant(b)], new Interval(-1, 1));
+                g[y].RangeOverride ??= new Interval(-1, 1);
                 return Polynomial(g, y, Approximation.PowerCoefficients(n.Function, n.Low, n.High, degree));
             }
 
@@ -350,18 +353,15 @@ internal static class Passes
                 continue;
             }
 
-            int term = -1;
+            // The coefficient goes in first: each term's partial products are then its own (single
+            // use), so the rebalancer may pair c_i with the shallowest power.
+            int term = coefficients[i] == 1 ? -1 : g.Constant(coefficients[i]);
             for (int bit = 1; bit <= i; bit <<= 1)
             {
                 if ((i & bit) != 0)
                 {
                     term = term < 0 ? powers[bit] : g.Binary(HeOp.Mul, term, powers[bit]);
                 }
-            }
-
-            if (coefficients[i] != 1)
-            {
-                term = g.Binary(HeOp.Mul, term, g.Constant(coefficients[i]));
             }
 
             sum = sum < 0 ? term : g.Binary(HeOp.Add, sum, term);
