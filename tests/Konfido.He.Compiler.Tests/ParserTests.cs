@@ -1,0 +1,112 @@
+namespace Konfido.He.Compiler.Tests;
+
+public sealed class ParserTests
+{
+    [Theory]
+    [InlineData("vital_signs")]
+    [InlineData("copd_risk")]
+    [InlineData("glucose_histogram")]
+    [InlineData("cross_border")]
+    public void Printing_and_reparsing_gives_the_same_program(string name)
+    {
+        var program = HeProgramParser.Parse(ExampleFiles.Source(name));
+        string printed = program.ToSource();
+        Assert.Equal(printed, HeProgramParser.Parse(printed).ToSource());
+    }
+
+    [Fact]
+    public void The_builder_and_the_parser_produce_the_same_program()
+    {
+        var b = new HeProgramBuilder("vital_signs", 64) { PrecisionBits = 14 };
+        var hr = b.Secret("hr", 30, 220);
+        var mean = hr.Sum() / 64;
+        var variance = (hr * hr).Sum() / 64 - mean * mean;
+        b.Output("mean", mean);
+        b.Output("variance", variance);
+        b.Output("stddev", variance.Sqrt(25, 900));
+        var built = b.Build();
+        var parsed = HeProgramParser.Parse(ExampleFiles.Source("vital_signs"));
+        Assert.Equal(parsed.ToSource(), built.ToSource());
+        Assert.Equal(parsed.ToSource(), HeProgramParser.Parse(built.ToSource()).ToSource());
+    }
+
+    [Fact]
+    public void The_builder_covers_the_functions_of_the_language()
+    {
+        var b = new HeProgramBuilder("all", 8);
+        var x = b.Secret("x", -1, 1);
+        var w = b.Clear("w", -2, 2);
+        var k = b.SecretInteger("k", 0, 3);
+        b.Output("a", x.Rotate(1).Dot(w) + x.Pow(3) - x.Polynomial([1, 2, 3]));
+        b.Output("b", x.Sigmoid(-1, 1) + x.Abs(-1, 1) + x.Step(-1, 1) + (x + 2).Sqrt(1, 3) + (x + 2).Inverse(1, 3));
+        b.Output("c", x.Min(w, -3, 3) + x.Max(w, -3, 3) + x.GreaterThan(w, -3, 3) + x.LessThan(w, -3, 3));
+        b.Output("d", k.EqualTo(2, 0, 3) + -k);
+        var built = b.Build();
+        var text = """
+            program all
+            slots 8
+            secret x in [-1, 1]
+            clear w in [-2, 2]
+            secret k int in [0, 3]
+            output a = dot(rotate(x, 1), w) + x^3 - poly(x, 1, 2, 3)
+            output b = sigmoid(x, -1, 1) + abs(x, -1, 1) + step(x, -1, 1) + sqrt(x + 2, 1, 3) + inverse(x + 2, 1, 3)
+            output c = min(x, w, -3, 3) + max(x, w, -3, 3) + gt(x, w, -3, 3) + lt(x, w, -3, 3)
+            output d = eq(k, 2, 0, 3) + -k
+            """;
+        Assert.Equal(HeProgramParser.Parse(text).ToSource(), built.ToSource());
+    }
+
+    // Each expected position was counted by hand on the source shown (1-based line:column).
+    [Theory]
+    [InlineData("slots 4\nsecret x in [0, 1]\noutput y = x * * 2", 3, 16, "expected a value")]
+    [InlineData("slots 4\noutput y = z", 2, 12, "'z' is not defined")]
+    [InlineData("slots 4\nsecret x", 2, 9, "expected 'in [low, high]'")]
+    [InlineData("slots 4\nsecret x in [0, 1]\noutput y = 1 / x", 3, 16, "division is only by a constant")]
+    [InlineData("slots 4\nsecret x in [0, 1]\noutput y = foo(x)", 3, 12, "unknown function 'foo'")]
+    [InlineData("secret x in [0, 1]", 1, 1, "declare 'slots N'")]
+    [InlineData("slots 6", 1, 7, "power of two")]
+    [InlineData("slots 4\nlet a = 3 $ 4", 2, 11, "unexpected character '$'")]
+    [InlineData("slots 4\nsecret x in [0, 1]\nsecret x in [0, 1]", 3, 8, "already defined")]
+    [InlineData("slots 4\nsecret x in [0, 1]\noutput y = sigmoid(x)", 3, 12, "sigmoid takes a value and its range")]
+    [InlineData("slots 4\nsecret x in [2, 1]", 2, 14, "is empty")]
+    [InlineData("slots 4\nsecret x in [0, 1]\noutput y = sigmoid(x, 1, -1)", 3, 23, "needs low < high")]
+    [InlineData("slots 4\nsecret x in [0, 1]\noutput y = rotate(x, 4)", 3, 22, "the step must lie in")]
+    [InlineData("slots 4\nsecret x in [0, 1]\noutput y = [1, 2, 3]", 3, 12, "needs 4 values")]
+    [InlineData("slots 4\nsecret x in [0, 1]\noutput y = x\noutput y = x", 4, 8, "declared twice")]
+    [InlineData("slots 4\nsecret x in [0, 1]\noutput y = (x + 1", 3, 18, "expected ')'")]
+    [InlineData("slots 4\nsecret x in [0, 1]", 2, 1, "at least one output")]
+    [InlineData("program p\nslots 4\nprogram q", 3, 1, "must come before 'slots'")]
+    public void Errors_point_at_line_and_column(string source, int line, int column, string reason)
+    {
+        var error = Assert.Throws<HeSyntaxException>(() => HeProgramParser.Parse(source));
+        Assert.Contains(reason, error.Reason, StringComparison.Ordinal);
+        Assert.Equal((line, column), (error.Line, error.Column));
+        Assert.StartsWith($"{line}:{column}: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Comments_blank_lines_and_negative_literals_parse()
+    {
+        var program = HeProgramParser.Parse("# a comment\n\nprogram p   # named\nslots 2\nsecret x in [-1.5, 2e1]\noutput y = -3 * x - (-2)\n");
+        Assert.Equal("p", program.Name);
+        Assert.Equal(-1.5, program.Inputs[0].Low);
+        Assert.Equal(20, program.Inputs[0].High);
+        Assert.Equal("(((-3) * x) - (-2))", program.Outputs[0].Value.ToString());
+    }
+
+    [Fact]
+    public void The_builder_rejects_misuse_with_reasons()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HeProgramBuilder("p", 3));
+        Assert.Throws<ArgumentException>(() => new HeProgramBuilder("1p", 4));
+        var b = new HeProgramBuilder("p", 4);
+        var x = b.Secret("x", 0, 1);
+        Assert.Throws<ArgumentException>(() => b.Secret("x", 0, 1));
+        Assert.Throws<ArgumentException>(() => x.Sqrt(-1, 1));
+        Assert.Throws<ArgumentException>(() => x.Inverse(-1, 1));
+        Assert.Throws<ArgumentException>(() => x.EqualTo(0, 0, 20));
+        var other = new HeProgramBuilder("q", 4).Secret("y", 0, 1);
+        b.Output("z", x + other);
+        Assert.Contains("not declared by this builder", Assert.Throws<ArgumentException>(b.Build).Message, StringComparison.Ordinal);
+    }
+}
