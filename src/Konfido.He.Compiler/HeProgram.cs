@@ -32,7 +32,7 @@ public sealed class HeProgram
     /// <summary>The vector length (a power of two, 1..16384).</summary>
     public int Slots { get; }
 
-    /// <summary>Bits of precision wanted after the binary point (CKKS scale sizing).</summary>
+    /// <summary>Bits of precision wanted after the binary point for values near 1 (CKKS: the scale is 2^(precision + 16)).</summary>
     public int PrecisionBits { get; }
 
     /// <summary>The degree of the Chebyshev approximations of non-polynomial functions.</summary>
@@ -82,15 +82,15 @@ public sealed partial class HeProgramBuilder
     /// <summary>The vector length.</summary>
     public int Slots { get; }
 
-    /// <summary>Bits of precision wanted after the binary point (8..40, default 20).</summary>
+    /// <summary>Bits of precision wanted after the binary point for values near 1 (4..34, default 20; CKKS scale 2^(precision + 16)).</summary>
     public int PrecisionBits
     {
         get;
         set
         {
-            if (value < 8 || value > 40)
+            if (value < 4 || value > 34)
             {
-                throw new ArgumentOutOfRangeException(nameof(value), "precision must be 8 to 40 bits.");
+                throw new ArgumentOutOfRangeException(nameof(value), "precision must be 4 to 34 bits.");
             }
 
             field = value;

@@ -167,9 +167,9 @@ public static class HeProgramParser
                 {
                     var token = Peek;
                     int bits = Integer("the precision in bits");
-                    if (bits < 8 || bits > 40)
+                    if (bits < 4 || bits > 34)
                     {
-                        throw Error(token, "precision must be 8 to 40 bits");
+                        throw Error(token, "precision must be 4 to 34 bits");
                     }
 
                     _precision = bits;

@@ -1,11 +1,13 @@
 // Parameter selection: the smallest N (4096..32768) whose 128-bit limit on log q (HE standard 2018,
 // Table 1; CoeffModulus.MaxBitCount) holds the chain the plan needs.
 //
-// CKKS: chain = [q0, s x depth, special]. The scale s = 2^(precision + 10) leaves about 10 bits for
-// encoding and rescaling noise (~sqrt(N) * 3.2 per rescale). q0 must hold the final values
+// CKKS: chain = [q0, s x depth, special]. The scale 2^s with s = precision + 16 leaves 16 bits for
+// the noise of a fresh public-key encryption (measured ~2^16..2^17 at N = 8192: the sum of
+// e0 + u e + s e1 over N coefficients), so values near 1 keep about `precision` bits. q0 must hold the final values
 // (|v| * 2^s < q0 / 2); more generally every register at level l with scale 2^(e s) and values up to
 // 2^m needs e s + m + 2 <= log2(q0) + (depth - l) s. The special prime is at least as large as
-// every other prime (key-switching noise, as in SEAL).
+// every other prime (key-switching noise, as in SEAL), and gets up to 20 more bits when the limit
+// leaves room.
 //
 // BFV: t is a batching prime with room for the outputs (|v| < t/2). Noise is estimated per register
 // in bits consumed from the fresh budget (Costache-Smart "Which ring-based SHE scheme is best?",
@@ -45,7 +47,7 @@ internal static class ParameterSelection
     private static HeParameters? Ckks(HeProgram program, Schedule schedule, int n, List<string> reasons)
     {
         int depth = schedule.Depth;
-        int s = Math.Clamp(program.PrecisionBits + 10, 20, 50);
+        int s = Math.Clamp(program.PrecisionBits + 16, 20, 50);
         int q0 = s + 10;
         foreach (var register in schedule.Registers.Concat(schedule.Constraints))
         {
@@ -58,11 +60,15 @@ internal static class ParameterSelection
             return null;
         }
 
+        // Key switching adds noise ~ N q_i / P: a special prime P well above the data primes keeps
+        // rotations and relinearisations below the rescaling noise. Spend up to 20 spare bits on it.
+        int limit = CoeffModulus.MaxBitCount(n, SecurityLevel.Tc128);
         int special = Math.Max(q0, s);
+        int spare = limit - (q0 + (depth * s) + special);
+        special = Math.Min(60, special + Math.Clamp(spare - 2, 0, 20));
         var bits = new List<int> { q0 };
         bits.AddRange(Enumerable.Repeat(s, depth));
         bits.Add(special);
-        int limit = CoeffModulus.MaxBitCount(n, SecurityLevel.Tc128);
         if (bits.Sum() > limit)
         {
             reasons.Add($"N={n}: depth {depth} at scale 2^{s} needs log q = {bits.Sum()} > {limit}");

@@ -17,7 +17,7 @@ public sealed class ParserTests
     [Fact]
     public void The_builder_and_the_parser_produce_the_same_program()
     {
-        var b = new HeProgramBuilder("vital_signs", 64) { PrecisionBits = 14 };
+        var b = new HeProgramBuilder("vital_signs", 64) { PrecisionBits = 8 };
         var hr = b.Secret("hr", 30, 220);
         var mean = hr.Sum() / 64;
         var variance = (hr * hr).Sum() / 64 - mean * mean;
