@@ -1,4 +1,4 @@
 using BenchmarkDotNet.Running;
 
-// Runs the Konfido.He benchmarks: dotnet run -c Release --project bench/Konfido.He.Compiler.Benchmarks -- --filter '*'
+// Runs the Konfido.He.Compiler benchmarks: dotnet run -c Release --project bench/Konfido.He.Compiler.Benchmarks -- --filter '*'
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
