@@ -214,7 +214,11 @@ public sealed class HeAnalyticsService
         {
             try
             {
-                result = registration!.Server.Evaluate(inputs, clearInputs).Serialize();
+                // One evaluation per program at a time (the encoders keep scratch state).
+                lock (registration!.EvaluationGate)
+                {
+                    result = registration.Server.Evaluate(inputs, clearInputs).Serialize();
+                }
             }
             catch (Exception ex) when (ex is HeFormatException or ArgumentException)
             {
@@ -249,6 +253,8 @@ public sealed class HeAnalyticsService
         public string Owner { get; } = owner;
 
         public Dictionary<string, byte[]> Uploads { get; } = new(StringComparer.Ordinal);
+
+        public Lock EvaluationGate { get; } = new();
     }
 }
 
