@@ -59,9 +59,12 @@ internal sealed class Node
 
     public Interval Range { get; set; }
 
+    /// <summary>A packing mask: Values[0] on the physical slots of block k (k L .. k L + L - 1 of each row), 0 elsewhere.</summary>
+    public int? MaskBlock { get; init; }
+
     public bool IsConstant => Op == HeOp.Constant;
 
-    public bool IsUniformConstant => Op == HeOp.Constant && Values!.All(v => v == Values![0]);
+    public bool IsUniformConstant => Op == HeOp.Constant && MaskBlock is null && Values!.All(v => v == Values![0]);
 
     public string Key()
     {
@@ -69,7 +72,7 @@ internal sealed class Node
         key.Append((int)Op).Append('|').Append(string.Join(',', Args)).Append('|');
         key.Append(Input?.Name).Append('|').Append(Steps).Append('|').Append((int)Function).Append('|')
             .Append(Low.ToString("R", CultureInfo.InvariantCulture)).Append('|').Append(High.ToString("R", CultureInfo.InvariantCulture))
-            .Append('|').Append(Target).Append('|');
+            .Append('|').Append(Target).Append('|').Append(MaskBlock).Append('|');
         if (Values is not null)
         {
             key.AppendJoin(',', Values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
@@ -131,6 +134,11 @@ internal sealed class Graph
 
         return Add(HeOp.Constant, [], (id, op, args) => new Node { Id = id, Op = op, Args = args, Values = values });
     }
+
+    public int Mask(int block, double value) => Add(HeOp.Constant, [], (id, op, args) => new Node { Id = id, Op = op, Args = args, Values = [value], MaskBlock = block });
+
+    /// <summary>Outputs read from one physical slot (packed sums): output name to the block index.</summary>
+    public Dictionary<string, int> PackedOutputs { get; } = new(StringComparer.Ordinal);
 
     public int Binary(HeOp op, int a, int b) => Add(op, [a, b]);
 

@@ -64,6 +64,12 @@ public static class HeCompiler
             lowered.Infer();
         }
 
+        if (!options.Naive && scheme == SchemeType.Bfv)
+        {
+            lowered = Passes.PackSums(lowered);
+            lowered.Infer();
+        }
+
         lowered = Passes.LowerSums(lowered);
         lowered.Infer();
         var final = options.Naive ? lowered : Passes.Rebalance(lowered, scheme);

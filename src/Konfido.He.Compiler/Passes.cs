@@ -24,11 +24,81 @@ internal static class Passes
             graph.Outputs.Add((name, map[node]));
         }
 
+        foreach (var (name, block) in old.PackedOutputs)
+        {
+            graph.PackedOutputs[name] = block;
+        }
+
         return graph;
+    }
+
+    /// <summary>
+    /// BFV: packs several secret sum outputs into one ciphertext. With the vectors replicated across
+    /// the row, x_k masked to block k (free in depth: a plaintext product) and the masked vectors
+    /// added, one rotate-and-add over L slots leaves sum(x_k) at the first slot of block k (a
+    /// sliding window of L slots): log2 L rotations for all k outputs instead of k log2 L.
+    /// Requires k L within the smallest row (2048 slots); each such output reads its block's slot.
+    /// </summary>
+    public static Graph PackSums(Graph old)
+    {
+        var uses = old.UseCounts();
+        var candidates = old.Outputs
+            .Where(o => old[o.Node].Secret && old[o.Node].Op == HeOp.Sum && uses[o.Node] == 1)
+            .Select(o => o.Node).Distinct().ToList();
+        if (candidates.Count < 2 || candidates.Count * old.Slots > 2048 || old.Slots < 2)
+        {
+            return old;
+        }
+
+        var packed = -1;
+        var result = Rewrite(old, (g, n, args, map) =>
+        {
+            if (!candidates.Contains(n.Id))
+            {
+                return Copy(g, n, args);
+            }
+
+            // A constant factor of x_k (e.g. Lagrange's 1/D) merges into the mask: one plaintext product.
+            int block = candidates.IndexOf(n.Id);
+            var x = old[n.Args[0]];
+            int masked;
+            if (x.Op == HeOp.Mul && uses[x.Id] == 1 && old[x.Args[1]].IsUniformConstant && old[x.Args[0]].Secret)
+            {
+                masked = g.Binary(HeOp.Mul, map[x.Args[0]], g.Mask(block, old[x.Args[1]].Values![0]));
+            }
+            else if (x.Op == HeOp.Mul && uses[x.Id] == 1 && old[x.Args[0]].IsUniformConstant && old[x.Args[1]].Secret)
+            {
+                masked = g.Binary(HeOp.Mul, map[x.Args[1]], g.Mask(block, old[x.Args[0]].Values![0]));
+            }
+            else
+            {
+                masked = g.Binary(HeOp.Mul, args[0], g.Mask(block, 1));
+            }
+
+            packed = packed < 0 ? masked : g.Binary(HeOp.Add, packed, masked);
+            return block == candidates.Count - 1 ? g.Unary(HeOp.Sum, packed) : masked;
+        });
+
+        // Every packed output reads the one sum node.
+        int sum = result.Outputs.First(o => old.Outputs.Any(p => p.Name == o.Name && p.Node == candidates[^1])).Node;
+        for (int i = 0; i < result.Outputs.Count; i++)
+        {
+            var (name, _) = result.Outputs[i];
+            int original = old.Outputs[i].Node;
+            int block = candidates.IndexOf(original);
+            if (block >= 0)
+            {
+                result.Outputs[i] = (name, sum);
+                result.PackedOutputs[name] = block;
+            }
+        }
+
+        return result;
     }
 
     public static int Copy(Graph graph, Node n, int[] args) => n.Op switch
     {
+        HeOp.Constant when n.MaskBlock is int block => graph.Mask(block, n.Values![0]),
         HeOp.Constant => graph.Constant(n.Values!),
         _ => graph.Add(n.Op, args, (id, op, a) => new Node
         {
@@ -51,7 +121,7 @@ internal static class Passes
     /// <summary>Constant folding and algebraic identities; commutative operands in id order.</summary>
     public static Graph Fold(Graph old) => Rewrite(old, (g, n, args, _) =>
     {
-        if (n.Op is not (HeOp.Input or HeOp.Constant) && args.All(a => g[a].IsConstant))
+        if (n.Op is not (HeOp.Input or HeOp.Constant) && args.All(a => g[a].IsConstant && g[a].MaskBlock is null))
         {
             var temp = new Node { Id = -1, Op = n.Op, Args = args, Steps = n.Steps, Coefficients = n.Coefficients, Function = n.Function, Low = n.Low, High = n.High, Target = n.Target };
             var empty = new Dictionary<string, double[]>();
@@ -399,6 +469,8 @@ internal static class Passes
                 var factors = new List<int>();
                 CollectFactors(n);
                 int clear = -1;
+                var masks = factors.Where(f => g[f].MaskBlock is not null).ToList();
+                factors.RemoveAll(masks.Contains);
                 var queue = new PriorityQueue<int, (int, int)>();
                 int order = 0;
                 foreach (int f in factors)
@@ -427,7 +499,14 @@ internal static class Passes
                     queue.Enqueue(product, (Depth(g, product), order++));
                 }
 
-                return queue.Dequeue();
+                // Packing masks act on physical slots: they multiply the finished product directly.
+                int finished = queue.Dequeue();
+                foreach (int mask in masks)
+                {
+                    finished = g.Binary(HeOp.Mul, finished, mask);
+                }
+
+                return finished;
 
                 void CollectFactors(Node node)
                 {

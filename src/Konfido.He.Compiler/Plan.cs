@@ -48,8 +48,11 @@ internal enum PlainScale
 internal sealed record PlanStep(PlanCode Code, int Result, int A = -1, int B = -1, int Plain = -1, int Steps = 0, int Level = 0,
     PlainScale Scale = PlainScale.MatchCiphertext, string? Input = null);
 
-/// <summary>A program output: an encrypted register, or (when nothing secret touches it) a clear graph node.</summary>
-internal sealed record PlanOutput(string Name, int Register, int ClearNode);
+/// <summary>
+/// A program output: an encrypted register, or (when nothing secret touches it) a clear graph node.
+/// A packed output (PhysicalSlot >= 0) is the value at that physical slot, broadcast to the vector.
+/// </summary>
+internal sealed record PlanOutput(string Name, int Register, int ClearNode, int PhysicalSlot = -1);
 
 /// <summary>What the scheduler knows of a register at compile time.</summary>
 internal sealed record RegisterInfo(int Level, int ScaleExponent, int Size, int MagnitudeBits, int Node);

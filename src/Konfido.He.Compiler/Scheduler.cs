@@ -215,7 +215,8 @@ internal static class Scheduler
             if (graph[node].Secret)
             {
                 int r = Prepare(node, relinearise: true, maxScale: 1);
-                schedule.Outputs.Add(new PlanOutput(name, r, node));
+                int slot = graph.PackedOutputs.TryGetValue(name, out int block) ? block * graph.Slots : -1;
+                schedule.Outputs.Add(new PlanOutput(name, r, node, slot));
             }
             else
             {

@@ -227,3 +227,26 @@ public sealed class CompilerTests
         Assert.Throws<He.Serialization.HeFormatException>(() => CompiledProgram.Deserialize("not json"u8));
     }
 }
+
+public sealed class PackingTests
+{
+    [Fact]
+    public void Several_bfv_sums_share_one_rotate_and_add()
+    {
+        const string body = "slots 16\nsecret a int in [0, 9]\nsecret b int in [0, 9]\nsecret c int in [0, 9]\noutput sa = sum(a)\noutput sb = sum(b * 2)\noutput sc = sum(c * a)";
+        var packed = HeCompiler.Compile(body);
+        var naive = HeCompiler.Compile(body, new HeCompilerOptions { Naive = true });
+        Assert.Equal(4, packed.Statistics.Rotations);
+        Assert.Equal(12, naive.Statistics.Rotations);
+        var inputs = new Dictionary<string, double[]>
+        {
+            ["a"] = [.. Enumerable.Range(0, 16).Select(i => (double)(i % 10))],
+            ["b"] = [.. Enumerable.Range(0, 16).Select(i => (double)((i * 3) % 10))],
+            ["c"] = [.. Enumerable.Range(0, 16).Select(i => (double)((i * 7) % 10))],
+        };
+        var report = Runtime.HeProgramRunner.Run(packed, inputs);
+        Assert.All(report.Outputs, o => Assert.Equal(0, o.MaxAbsError));
+        // sum(a) over i % 10 for i < 16: 0..9 then 0..5 = 45 + 15.
+        Assert.Equal(60, report.Outputs[0].Clear[0]);
+    }
+}

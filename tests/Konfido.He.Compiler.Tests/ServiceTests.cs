@@ -74,12 +74,18 @@ public sealed class ServiceTests
             Assert.True((await service.UploadAsync("copd", country, country + "-node", encryptor.Encrypt(country, counts[country]))).Accepted);
         }
 
-        var result = await service.ComputeAsync("copd", "joint-authority");
+        var missingTariff = await service.ComputeAsync("copd", "joint-authority");
+        Assert.False(missingTariff.Succeeded);
+        Assert.Contains("tariff", missingTariff.Reason, StringComparison.Ordinal);
+
+        // The tariff is public: it goes to the node in the clear.
+        var result = await service.ComputeAsync("copd", "joint-authority", new Dictionary<string, double[]> { ["tariff"] = counts["tariff"] });
         Assert.True(result.Succeeded, result.Reason);
         var decrypted = await authority.DecryptAsync(result.Result!, "joint-authority");
         var expected = Enumerable.Range(0, 16).Select(i => counts["dk"][i] + counts["es"][i] + counts["it"][i]).ToArray();
         Assert.Equal(expected, decrypted!.Outputs["total"]);
         Assert.Equal(expected.Sum(), decrypted.Outputs["grand_total"][0]);
+        Assert.Equal(expected.Zip(counts["tariff"], (n, t) => n * t).Sum(), decrypted.Outputs["cost"][0]);
     }
 
     [Fact]

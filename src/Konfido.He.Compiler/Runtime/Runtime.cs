@@ -35,6 +35,52 @@ internal sealed class SlotCodec
         }
     }
 
+    /// <summary>A packing mask: <paramref name="value"/> on the physical slots [k L, k L + L) of every row, 0 elsewhere.</summary>
+    public Plaintext EncodeMask(int block, double value, ParmsId level, double scale)
+    {
+        int rowSlots = _ckks?.SlotCount ?? _batch!.SlotCount / 2;
+        var physical = new double[_ckks?.SlotCount ?? _batch!.SlotCount];
+        for (int i = 0; i < physical.Length; i++)
+        {
+            physical[i] = (i % rowSlots) / _slots == block ? value : 0;
+        }
+
+        var plain = new Plaintext();
+        if (_ckks is not null)
+        {
+            _ckks.Encode(physical, level, scale, plain);
+        }
+        else
+        {
+            ulong t = _context.Parameters.PlainModulus!.Value.Value;
+            _batch!.Encode([.. physical.Select(v => v == 0 ? 0 : Residue(v, t))], plain);
+        }
+
+        return plain;
+    }
+
+    /// <summary>The value at one physical slot, broadcast to the program's length.</summary>
+    public double[] DecodeAt(Plaintext plain, int physicalSlot)
+    {
+        double value;
+        if (_ckks is not null)
+        {
+            var all = new double[_ckks.SlotCount];
+            _ckks.Decode(plain, all);
+            value = all[physicalSlot];
+        }
+        else
+        {
+            var all = new long[_batch!.SlotCount];
+            _batch.Decode(plain, all);
+            value = all[physicalSlot];
+        }
+
+        var result = new double[_slots];
+        Array.Fill(result, value);
+        return result;
+    }
+
     public Plaintext Encode(double[] values, ParmsId level, double scale, bool uniform)
     {
         var plain = new Plaintext();
@@ -229,7 +275,7 @@ public sealed class HeKeyHolder
             var ciphertext = HeSerializer.LoadCiphertext(_context, bytes);
             var plain = new Plaintext();
             decryptor.Decrypt(ciphertext, plain);
-            outputs[output.Name] = _codec.Decode(plain);
+            outputs[output.Name] = output.PhysicalSlot >= 0 ? _codec.DecodeAt(plain, output.PhysicalSlot) : _codec.Decode(plain);
             if (_program.Scheme != SchemeType.Ckks)
             {
                 int b = decryptor.InvariantNoiseBudget(ciphertext);
@@ -612,6 +658,11 @@ public sealed class HeProgramServer
     private Plaintext Plain(int node, Ciphertext at, double scale, Func<int, double[]> clearValue)
     {
         var graphNode = _program.Graph[node];
+        if (graphNode.MaskBlock is int block)
+        {
+            return _codec.EncodeMask(block, graphNode.Values![0], at.ParmsId, scale);
+        }
+
         var values = clearValue(node);
         return _codec.Encode(values, at.ParmsId, scale, graphNode.IsUniformConstant);
     }
