@@ -52,7 +52,7 @@ public static class HeProgramRunner
         }
 
         clock.Restart();
-        var holder = new HeKeyHolder(program);
+        using var holder = new HeKeyHolder(program);
         byte[] keys = holder.EvaluationKeys.Serialize();
         timings["keygen"] = Lap();
 

@@ -210,14 +210,16 @@ public sealed record HeDecryption(IReadOnlyDictionary<string, double[]> Outputs,
 
 /// <summary>
 /// The data owner of one compiled program: generates its keys, keeps the secret key, and decrypts.
-/// Give <see cref="EvaluationKeys"/> to servers and devices; never the holder itself.
+/// Give <see cref="EvaluationKeys"/> to servers and devices; never the holder itself. Dispose
+/// zeroises the secret key.
 /// </summary>
-public sealed class HeKeyHolder
+public sealed class HeKeyHolder : IDisposable
 {
     private readonly CompiledProgram _program;
     private readonly HeContext _context;
     private readonly SecretKey _secretKey;
     private readonly SlotCodec _codec;
+    private bool _disposed;
 
     /// <summary>Generates fresh keys for <paramref name="program"/>.</summary>
     public HeKeyHolder(CompiledProgram program)
@@ -255,10 +257,18 @@ public sealed class HeKeyHolder
     /// <summary>An encryptor for the program's secret inputs (public key only).</summary>
     public HeInputEncryptor CreateEncryptor() => new(_program, EvaluationKeys);
 
+    /// <summary>Zeroises the secret key; the holder can no longer decrypt.</summary>
+    public void Dispose()
+    {
+        _secretKey.Clear();
+        _disposed = true;
+    }
+
     /// <summary>Decrypts a server's result. Throws <see cref="HeFormatException"/> for malformed or foreign ciphertexts.</summary>
     public HeDecryption Decrypt(HeBundle result)
     {
         ArgumentNullException.ThrowIfNull(result);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var decryptor = new Decryptor(_context, _secretKey);
         var outputs = new Dictionary<string, double[]>(StringComparer.Ordinal);
         int? budget = null;

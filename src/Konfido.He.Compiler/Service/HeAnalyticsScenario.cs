@@ -34,7 +34,7 @@ public static class HeAnalyticsScenario
         // Patient: compile the shipped program and create keys (the secret key stays here).
         var program = HeCompiler.Compile(HeExamplePrograms.Source("vital_signs"));
         const string patient = "patient-dk-0001";
-        var owner = await HeDataOwner.CreateAsync(program, patient, events, node, cancellationToken).ConfigureAwait(false);
+        using var owner = await HeDataOwner.CreateAsync(program, patient, events, node, cancellationToken).ConfigureAwait(false);
         var registration = await service.RegisterProgramAsync(ProgramId, program.Serialize(), owner.EvaluationKeys, patient, cancellationToken).ConfigureAwait(false);
         if (!registration.Accepted)
         {
@@ -53,7 +53,7 @@ public static class HeAnalyticsScenario
 
         // A ciphertext under other parameters (another program's) must be refused.
         var other = HeCompiler.Compile(HeExamplePrograms.Source("cross_border"));
-        var otherKeys = new Runtime.HeKeyHolder(other);
+        using var otherKeys = new Runtime.HeKeyHolder(other);
         var foreign = otherKeys.CreateEncryptor().Encrypt("dk", [1.0]);
         var rejected = await service.UploadAsync(ProgramId, "hr", "unknown-device", foreign, cancellationToken).ConfigureAwait(false);
 

@@ -261,8 +261,9 @@ public sealed class HeAnalyticsService
 /// <summary>
 /// The key holder's side with auditing: generates a program's keys and decrypts results, emitting
 /// <c>he-keygen</c> and <c>he-decrypt-request</c> events (and <c>he-load-failed</c> for a result that does not load).
+/// Dispose zeroises the secret key.
 /// </summary>
-public sealed class HeDataOwner
+public sealed class HeDataOwner : IDisposable
 {
     private readonly HeKeyHolder _holder;
     private readonly ISecurityEventSink _events;
@@ -287,6 +288,9 @@ public sealed class HeDataOwner
 
     /// <summary>An encryptor for devices (public key only).</summary>
     public HeInputEncryptor CreateEncryptor() => _holder.CreateEncryptor();
+
+    /// <summary>Zeroises the secret key.</summary>
+    public void Dispose() => _holder.Dispose();
 
     /// <summary>Generates keys for <paramref name="program"/> and reports it.</summary>
     public static async ValueTask<HeDataOwner> CreateAsync(CompiledProgram program, string owner, ISecurityEventSink events, string node,
