@@ -352,6 +352,50 @@ public sealed class CompiledProgram
 
     internal Graph Source { get; }
 
+    /// <summary>The encrypted plan, one instruction per line (register, operation, operands, level, scale exponent).</summary>
+    public string DescribePlan()
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var step in Schedule.Steps)
+        {
+            var info = Schedule.Registers[step.Result];
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"r{step.Result} = {step.Code}");
+            if (step.A >= 0)
+            {
+                text.Append(System.Globalization.CultureInfo.InvariantCulture, $" r{step.A}");
+            }
+
+            if (step.B >= 0)
+            {
+                text.Append(System.Globalization.CultureInfo.InvariantCulture, $" r{step.B}");
+            }
+
+            if (step.Plain >= 0)
+            {
+                text.Append(System.Globalization.CultureInfo.InvariantCulture, $" clear#{step.Plain}");
+            }
+
+            if (step.Code == PlanCode.Rotate)
+            {
+                text.Append(System.Globalization.CultureInfo.InvariantCulture, $" by {step.Steps}");
+            }
+
+            if (step.Input is not null)
+            {
+                text.Append(' ').Append(step.Input);
+            }
+
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"   [level {info.Level}, scale^{info.ScaleExponent}, size {info.Size}]\n");
+        }
+
+        foreach (var output in Schedule.Outputs)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"output {output.Name} = {(output.Register >= 0 ? "r" + output.Register.ToString(System.Globalization.CultureInfo.InvariantCulture) : "clear")}\n");
+        }
+
+        return text.ToString();
+    }
+
     internal Graph Graph { get; }
 
     internal Schedule Schedule { get; }

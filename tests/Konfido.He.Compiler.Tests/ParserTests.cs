@@ -110,3 +110,82 @@ public sealed class ParserTests
         Assert.Contains("not declared by this builder", Assert.Throws<ArgumentException>(b.Build).Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class ParserFuzzTests
+{
+    private static readonly string[] Tokens =
+    [
+        "program", "slots", "precision", "degree", "secret", "clear", "let", "output", "in", "int", "x", "y", "z", "w",
+        "sum", "dot", "rotate", "pow", "poly", "sigmoid", "abs", "sqrt", "step", "inverse", "gt", "lt", "min", "max", "eq",
+        "(", ")", "[", "]", ",", "=", "+", "-", "*", "/", "^", "0", "1", "2", "4", "-3", "0.5", "1e3", "#", "$", "\n", "\n",
+    ];
+
+    // Token soup must either parse (and then compile or be refused with HeCompilationException)
+    // or fail with a positioned HeSyntaxException: never any other exception.
+    [Fact]
+    public void Random_token_soup_never_crashes_the_parser()
+    {
+        var random = new Random(42);
+        int parsed = 0;
+        for (int i = 0; i < 3000; i++)
+        {
+            var words = Expression(random, 3).Split(' ').ToList();
+            if (random.Next(3) == 0)
+            {
+                // Corrupt a third of them: replace, insert or delete one token.
+                int at = random.Next(words.Count);
+                switch (random.Next(3))
+                {
+                    case 0: words[at] = Tokens[random.Next(Tokens.Length)]; break;
+                    case 1: words.Insert(at, Tokens[random.Next(Tokens.Length)]); break;
+                    default: words.RemoveAt(at); break;
+                }
+            }
+
+            var text = "slots 4\nsecret x in [0, 1]\nclear w in [0, 1]\noutput y = " + string.Join(' ', words);
+            try
+            {
+                var program = HeProgramParser.Parse(text);
+                parsed++;
+                Assert.Equal(program.ToSource(), HeProgramParser.Parse(program.ToSource()).ToSource());
+                try
+                {
+                    var compiled = HeCompiler.Compile(program);
+                    Assert.Equal(128, compiled.Parameters.SecurityBits);
+                }
+                catch (HeCompilationException)
+                {
+                }
+            }
+            catch (HeSyntaxException ex)
+            {
+                Assert.True(ex.Line >= 1 && ex.Column >= 1, $"{ex.Message} for:\n{text}");
+            }
+        }
+
+        Assert.True(parsed > 1000, $"only {parsed} soups parsed: the fuzzer does not reach the compiler");
+    }
+
+    private static string Expression(Random random, int depth)
+    {
+        if (depth == 0 || random.Next(4) == 0)
+        {
+            return random.Next(3) switch { 0 => "x", 1 => "w", _ => Tokens[random.Next(40, 46)] };
+        }
+
+        string a = Expression(random, depth - 1), b = Expression(random, depth - 1);
+        return random.Next(10) switch
+        {
+            0 => $"( {a} + {b} )",
+            1 => $"( {a} - {b} )",
+            2 => $"( {a} * {b} )",
+            3 => $"sum ( {a} )",
+            4 => $"dot ( {a} , {b} )",
+            5 => $"rotate ( {a} , {random.Next(-3, 4)} )",
+            6 => $"sigmoid ( {a} , -4 , 4 )",
+            7 => $"max ( {a} , {b} , -2 , 2 )",
+            8 => $"- {a}",
+            _ => $"{a} ^ 2",
+        };
+    }
+}

@@ -20,7 +20,8 @@ internal static partial class CommandGroups
         var program = new Argument<string>("PROGRAM") { Description = "The program text (see examples/he)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON document." };
         var naive = new Option<bool>("--naive") { Description = "Compile the naive baseline (everything secret, relinearise and rescale after every multiplication)." };
-        var command = new Command("compile", "Compiles a program that mixes clear and secret inputs; prints parameters, depth and operation counts.") { program, json, naive };
+        var plan = new Option<bool>("--plan") { Description = "Also print the encrypted plan, one instruction per line (text mode)." };
+        var command = new Command("compile", "Compiles a program that mixes clear and secret inputs; prints parameters, depth and operation counts.") { program, json, naive, plan };
         command.SetAction((ParseResult r) =>
         {
             string path = r.GetValue(program)!;
@@ -32,6 +33,10 @@ internal static partial class CommandGroups
             else
             {
                 WriteCompileText(context.Out, compiled);
+                if (r.GetValue(plan))
+                {
+                    context.Out.Write(compiled.DescribePlan());
+                }
             }
 
             return 0;

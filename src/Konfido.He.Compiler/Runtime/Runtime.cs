@@ -271,6 +271,7 @@ public sealed class HeKeyHolder : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         var decryptor = new Decryptor(_context, _secretKey);
         var outputs = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var decrypted = new Dictionary<string, (Plaintext Plain, int? Budget)>(StringComparer.Ordinal);
         int? budget = null;
         foreach (var output in _program.Schedule.Outputs)
         {
@@ -282,13 +283,28 @@ public sealed class HeKeyHolder : IDisposable
 
             var bytes = result.Find(ResultNames.Encrypted(output.Name))
                 ?? throw new HeFormatException($"the result has no output '{output.Name}'.");
-            var ciphertext = HeSerializer.LoadCiphertext(_context, bytes);
-            var plain = new Plaintext();
-            decryptor.Decrypt(ciphertext, plain);
-            outputs[output.Name] = output.PhysicalSlot >= 0 ? _codec.DecodeAt(plain, output.PhysicalSlot) : _codec.Decode(plain);
-            if (_program.Scheme != SchemeType.Ckks)
+            string source = output.Name;
+            if (ResultNames.TryAlias(bytes, out var alias))
             {
-                int b = decryptor.InvariantNoiseBudget(ciphertext);
+                source = alias;
+                bytes = result.Find(ResultNames.Encrypted(alias)) is { } target && !ResultNames.TryAlias(target, out _)
+                    ? target
+                    : throw new HeFormatException($"output '{output.Name}' refers to a missing output '{alias}'.");
+            }
+
+            if (!decrypted.TryGetValue(source, out var entry))
+            {
+                var ciphertext = HeSerializer.LoadCiphertext(_context, bytes);
+                var decryptedPlain = new Plaintext();
+                decryptor.Decrypt(ciphertext, decryptedPlain);
+                entry = (decryptedPlain, _program.Scheme != SchemeType.Ckks ? decryptor.InvariantNoiseBudget(ciphertext) : null);
+                decrypted[source] = entry;
+            }
+
+            var plain = entry.Plain;
+            outputs[output.Name] = output.PhysicalSlot >= 0 ? _codec.DecodeAt(plain, output.PhysicalSlot) : _codec.Decode(plain);
+            if (entry.Budget is int b)
+            {
                 budget = budget is null ? b : Math.Min(budget.Value, b);
             }
         }
@@ -650,11 +666,18 @@ public sealed class HeProgramServer
         }
 
         var bundle = new HeBundle();
+        var written = new Dictionary<int, string>();
         foreach (var output in schedule.Outputs)
         {
-            if (output.Register >= 0)
+            if (output.Register >= 0 && written.TryGetValue(output.Register, out var first))
+            {
+                // Packed outputs share one ciphertext: send it once.
+                bundle.Set(ResultNames.Encrypted(output.Name), System.Text.Encoding.UTF8.GetBytes(ResultNames.AliasPrefix + first));
+            }
+            else if (output.Register >= 0)
             {
                 bundle.Set(ResultNames.Encrypted(output.Name), HeSerializer.Save(registers[output.Register]!));
+                written[output.Register] = output.Name;
             }
             else
             {
@@ -715,6 +738,22 @@ public static class KeyNames
 /// <summary>Entry names of result bundles.</summary>
 internal static class ResultNames
 {
+    public const string AliasPrefix = "alias:";
+
+    // A ciphertext never starts with these bytes (the serialiser's magic differs).
+    public static bool TryAlias(byte[] payload, out string target)
+    {
+        var prefix = System.Text.Encoding.UTF8.GetBytes(AliasPrefix);
+        if (payload.Length > prefix.Length && payload.AsSpan(0, prefix.Length).SequenceEqual(prefix))
+        {
+            target = System.Text.Encoding.UTF8.GetString(payload, prefix.Length, payload.Length - prefix.Length);
+            return true;
+        }
+
+        target = "";
+        return false;
+    }
+
     public static string Encrypted(string output) => "out:" + output;
 
     public static string Clear(string output) => "clear:" + output;
