@@ -28,8 +28,11 @@ namespace Konfido.He.Compiler;
 public sealed record HeCompilerOptions
 {
     /// <summary>
-    /// The baseline the benchmark compares with: every input secret, no rebalancing, relinearise
-    /// and rescale right after every multiplication, no free integer multiplications.
+    /// The baseline the benchmark compares with, a program as written by hand without a compiler:
+    /// every input secret, products and sums in source order (no rebalancing, no scalar push-down,
+    /// no packing), polynomials by Horner's rule, relinearise and rescale right after every
+    /// multiplication, no free integer multiplications. Same lowering of sums (rotate-and-add) and
+    /// the same parameter selection.
     /// </summary>
     public bool Naive { get; init; }
 
@@ -55,7 +58,7 @@ public static class HeCompiler
         var folded = Passes.Fold(source);
         folded.Infer();
         var scheme = Passes.IsIntegerProgram(program, folded) ? SchemeType.Bfv : SchemeType.Ckks;
-        var lowered = Passes.Lower(folded, program.ApproximationDegree);
+        var lowered = Passes.Lower(folded, program.ApproximationDegree, horner: options.Naive);
         lowered.Infer();
         if (!options.Naive)
         {

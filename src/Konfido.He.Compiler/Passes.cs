@@ -326,8 +326,12 @@ internal static class Passes
         });
     }
 
-    /// <summary>Lowers secret polynomials, approximations and integer equality to + - *.</summary>
-    public static Graph Lower(Graph old, int degree) => Rewrite(old, (g, n, args, _) =>
+    /// <summary>
+    /// Lowers secret polynomials, approximations and integer equality to + - *. Polynomials use
+    /// powers by squaring (depth ceil(log2 d) + 1), or Horner's rule (depth d, what one writes by
+    /// hand without a compiler) for the naive baseline.
+    /// </summary>
+    public static Graph Lower(Graph old, int degree, bool horner = false) => Rewrite(old, (g, n, args, _) =>
     {
         if (!n.Secret)
         {
@@ -337,7 +341,7 @@ internal static class Passes
         switch (n.Op)
         {
             case HeOp.Poly:
-                return Polynomial(g, args[0], n.Coefficients!);
+                return horner ? Horner(g, args[0], n.Coefficients!) : Polynomial(g, args[0], n.Coefficients!);
             case HeOp.Approx:
             {
                 // y = a x + b maps [low, high] onto [-1, 1]; the interpolant is a polynomial in y.
@@ -345,7 +349,8 @@ internal static class Passes
                 int ax = g.Binary(HeOp.Mul, args[0], g.Constant(a));
                 int y = b == 0 ? ax : WithRange(g, HeOp.Add, [ax, g.Constant(b)], new Interval(-1, 1));
                 g[y].RangeOverride ??= new Interval(-1, 1);
-                return Polynomial(g, y, Approximation.PowerCoefficients(n.Function, n.Low, n.High, degree));
+                var coefficients = Approximation.PowerCoefficients(n.Function, n.Low, n.High, degree);
+                return horner ? Horner(g, y, coefficients) : Polynomial(g, y, coefficients);
             }
 
             case HeOp.Equal:
@@ -397,6 +402,34 @@ internal static class Passes
         }
 
         return acc;
+    }
+
+    // Horner: (((c_d x + c_(d-1)) x + ...) x + c_0, one multiplication level per degree.
+    private static int Horner(Graph g, int x, IReadOnlyList<double> coefficients)
+    {
+        int degree = coefficients.Count - 1;
+        while (degree > 0 && coefficients[degree] == 0)
+        {
+            degree--;
+        }
+
+        if (degree == 0)
+        {
+            return g.Constant(coefficients[0]);
+        }
+
+        int acc = coefficients[degree] == 1 ? x : g.Binary(HeOp.Mul, x, g.Constant(coefficients[degree]));
+        for (int i = degree - 1; i >= 1; i--)
+        {
+            if (coefficients[i] != 0)
+            {
+                acc = g.Binary(HeOp.Add, acc, g.Constant(coefficients[i]));
+            }
+
+            acc = g.Binary(HeOp.Mul, acc, x);
+        }
+
+        return coefficients[0] == 0 ? acc : g.Binary(HeOp.Add, acc, g.Constant(coefficients[0]));
     }
 
     // Powers x^(2^k) by squaring; term i = c_i * prod of the powers in i's binary expansion (the

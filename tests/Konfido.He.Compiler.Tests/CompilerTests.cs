@@ -158,6 +158,9 @@ public sealed class CompilerTests
         // x^7 needs ceil(log2 7) = 3 levels; with its coefficient it still needs 3 (c x^7 = (c x)(x^2)(x^4)).
         var compiled = Compile("secret x in [-1, 1]\noutput y = poly(x, 0, 0, 0, 0, 0, 0, 0, 0.5)");
         Assert.Equal(3, compiled.Statistics.Depth);
+
+        // The naive baseline evaluates by Horner's rule: (0.5 x) x x x x x x, one level per degree.
+        Assert.Equal(7, Compile("secret x in [-1, 1]\noutput y = poly(x, 0, 0, 0, 0, 0, 0, 0, 0.5)", naive: true).Statistics.Depth);
         AssertRunsCorrectly(compiled, 1e-4);
     }
 
