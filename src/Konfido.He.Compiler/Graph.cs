@@ -135,7 +135,9 @@ internal sealed class Graph
         return Add(HeOp.Constant, [], (id, op, args) => new Node { Id = id, Op = op, Args = args, Values = values });
     }
 
-    public int Mask(int block, double value) => Add(HeOp.Constant, [], (id, op, args) => new Node { Id = id, Op = op, Args = args, Values = [value], MaskBlock = block });
+    /// <summary>A packing mask on block k: the constant <paramref name="value"/>, or (with <paramref name="clear"/> >= 0) that clear node's vector.</summary>
+    public int Mask(int block, double value, int clear = -1) =>
+        Add(HeOp.Constant, clear >= 0 ? [clear] : [], (id, op, args) => new Node { Id = id, Op = op, Args = args, Values = [value], MaskBlock = block });
 
     /// <summary>Outputs read from one physical slot (packed sums): output name to the block index.</summary>
     public Dictionary<string, int> PackedOutputs { get; } = new(StringComparer.Ordinal);
@@ -208,6 +210,8 @@ internal sealed class Graph
         return node.Op switch
         {
             HeOp.Input => new Interval(node.Input!.Low, node.Input.High),
+            HeOp.Constant when node.MaskBlock is not null && node.Args.Length == 1 => Arg(0).Union(Interval.Of(0)),
+            HeOp.Constant when node.MaskBlock is not null => new Interval(Math.Min(0, node.Values![0]), Math.Max(0, node.Values[0])),
             HeOp.Constant => new Interval(node.Values!.Min(), node.Values!.Max()),
             HeOp.Add => Arg(0) + Arg(1),
             HeOp.Sub => Arg(0) - Arg(1),

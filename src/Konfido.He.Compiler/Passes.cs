@@ -43,7 +43,7 @@ internal static class Passes
     {
         var uses = old.UseCounts();
         var candidates = old.Outputs
-            .Where(o => old[o.Node].Secret && old[o.Node].Op == HeOp.Sum && uses[o.Node] == 1)
+            .Where(o => old[o.Node].Secret && old[o.Node].Op is HeOp.Sum or HeOp.Dot && uses[o.Node] == 1)
             .Select(o => o.Node).Distinct().ToList();
         if (candidates.Count < 2 || candidates.Count * old.Slots > 2048 || old.Slots < 2)
         {
@@ -58,25 +58,39 @@ internal static class Passes
                 return Copy(g, n, args);
             }
 
-            // A constant factor of x_k (e.g. Lagrange's 1/D) merges into the mask: one plaintext product.
+            // sum(x) or dot(a, b) = sum(a * b). A clear factor of x_k (Lagrange's 1/D, a tariff
+            // vector) merges into the mask: one plaintext product.
             int block = candidates.IndexOf(n.Id);
-            var x = old[n.Args[0]];
-            int masked;
-            if (x.Op == HeOp.Mul && uses[x.Id] == 1 && old[x.Args[1]].IsUniformConstant && old[x.Args[0]].Secret)
+            int secretFactor, clearFactor;
+            if (n.Op == HeOp.Dot)
             {
-                masked = g.Binary(HeOp.Mul, map[x.Args[0]], g.Mask(block, old[x.Args[1]].Values![0]));
-            }
-            else if (x.Op == HeOp.Mul && uses[x.Id] == 1 && old[x.Args[0]].IsUniformConstant && old[x.Args[1]].Secret)
-            {
-                masked = g.Binary(HeOp.Mul, map[x.Args[1]], g.Mask(block, old[x.Args[0]].Values![0]));
+                (secretFactor, clearFactor) = Split(n.Args[0], n.Args[1]);
             }
             else
             {
-                masked = g.Binary(HeOp.Mul, args[0], g.Mask(block, 1));
+                var x = old[n.Args[0]];
+                (secretFactor, clearFactor) = x.Op == HeOp.Mul && uses[x.Id] == 1 ? Split(x.Args[0], x.Args[1]) : (-1, -1);
+            }
+
+            int masked;
+            if (clearFactor >= 0)
+            {
+                int mask = old[clearFactor].IsUniformConstant
+                    ? g.Mask(block, old[clearFactor].Values![0])
+                    : g.Mask(block, 1, map[clearFactor]);
+                masked = g.Binary(HeOp.Mul, map[secretFactor], mask);
+            }
+            else
+            {
+                int whole = n.Op == HeOp.Dot ? g.Binary(HeOp.Mul, args[0], args[1]) : args[0];
+                masked = g.Binary(HeOp.Mul, whole, g.Mask(block, 1));
             }
 
             packed = packed < 0 ? masked : g.Binary(HeOp.Add, packed, masked);
             return block == candidates.Count - 1 ? g.Unary(HeOp.Sum, packed) : masked;
+
+            (int Secret, int Clear) Split(int a, int b) =>
+                old[a].Secret && !old[b].Secret ? (a, b) : old[b].Secret && !old[a].Secret ? (b, a) : (-1, -1);
         });
 
         // Every packed output reads the one sum node.
@@ -98,7 +112,7 @@ internal static class Passes
 
     public static int Copy(Graph graph, Node n, int[] args) => n.Op switch
     {
-        HeOp.Constant when n.MaskBlock is int block => graph.Mask(block, n.Values![0]),
+        HeOp.Constant when n.MaskBlock is int block => graph.Mask(block, n.Values![0], args.Length == 1 ? args[0] : -1),
         HeOp.Constant => graph.Constant(n.Values!),
         _ => graph.Add(n.Op, args, (id, op, a) => new Node
         {

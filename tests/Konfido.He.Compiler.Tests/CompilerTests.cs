@@ -236,13 +236,14 @@ public sealed class PackingTests
     [Fact]
     public void Several_bfv_sums_share_one_rotate_and_add()
     {
-        const string body = "slots 16\nsecret a int in [0, 9]\nsecret b int in [0, 9]\nsecret c int in [0, 9]\noutput sa = sum(a)\noutput sb = sum(b * 2)\noutput sc = sum(c * a)";
+        const string body = "slots 16\nsecret a int in [0, 9]\nsecret b int in [0, 9]\nsecret c int in [0, 9]\nclear w int in [0, 5]\noutput sa = sum(a)\noutput sb = sum(b * 2)\noutput sc = sum(c * a)\noutput sw = dot(c, w)";
         var packed = HeCompiler.Compile(body);
         var naive = HeCompiler.Compile(body, new HeCompilerOptions { Naive = true });
         Assert.Equal(4, packed.Statistics.Rotations);
-        Assert.Equal(12, naive.Statistics.Rotations);
+        Assert.Equal(16, naive.Statistics.Rotations);
         var inputs = new Dictionary<string, double[]>
         {
+            ["w"] = [.. Enumerable.Range(0, 16).Select(i => (double)(i % 6))],
             ["a"] = [.. Enumerable.Range(0, 16).Select(i => (double)(i % 10))],
             ["b"] = [.. Enumerable.Range(0, 16).Select(i => (double)((i * 3) % 10))],
             ["c"] = [.. Enumerable.Range(0, 16).Select(i => (double)((i * 7) % 10))],

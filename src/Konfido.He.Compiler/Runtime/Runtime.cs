@@ -35,14 +35,14 @@ internal sealed class SlotCodec
         }
     }
 
-    /// <summary>A packing mask: <paramref name="value"/> on the physical slots [k L, k L + L) of every row, 0 elsewhere.</summary>
-    public Plaintext EncodeMask(int block, double value, ParmsId level, double scale)
+    /// <summary>A packing mask: <paramref name="values"/> on the physical slots [k L, k L + L) of every row, 0 elsewhere.</summary>
+    public Plaintext EncodeMask(int block, double[] values, ParmsId level, double scale)
     {
         int rowSlots = _ckks?.SlotCount ?? _batch!.SlotCount / 2;
         var physical = new double[_ckks?.SlotCount ?? _batch!.SlotCount];
         for (int i = 0; i < physical.Length; i++)
         {
-            physical[i] = (i % rowSlots) / _slots == block ? value : 0;
+            physical[i] = (i % rowSlots) / _slots == block ? values[i % _slots] : 0;
         }
 
         var plain = new Plaintext();
@@ -693,7 +693,8 @@ public sealed class HeProgramServer
         var graphNode = _program.Graph[node];
         if (graphNode.MaskBlock is int block)
         {
-            return _codec.EncodeMask(block, graphNode.Values![0], at.ParmsId, scale);
+            var maskValues = graphNode.Args.Length == 1 ? clearValue(graphNode.Args[0]) : Enumerable.Repeat(graphNode.Values![0], _program.Program.Slots).ToArray();
+            return _codec.EncodeMask(block, maskValues, at.ParmsId, scale);
         }
 
         var values = clearValue(node);
