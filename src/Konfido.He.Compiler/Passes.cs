@@ -44,7 +44,7 @@ internal static class Passes
         var uses = old.UseCounts();
         var candidates = old.Outputs
             .Where(o => old[o.Node].Secret && old[o.Node].Op is HeOp.Sum or HeOp.Dot && uses[o.Node] == 1)
-            .Select(o => o.Node).Distinct().ToList();
+            .Select(o => o.Node).Distinct().Order().ToList(); // topological order: the last one closes the sum
         if (candidates.Count < 2 || candidates.Count * old.Slots > 2048 || old.Slots < 2)
         {
             return old;

@@ -254,3 +254,21 @@ public sealed class PackingTests
         Assert.Equal(60, report.Outputs[0].Clear[0]);
     }
 }
+
+public sealed class PackingOrderTests
+{
+    [Fact]
+    public void Packed_sums_of_different_depths_decrypt_right()
+    {
+        // One sum of a product (size 3 until relinearised) packed with one of a fresh input.
+        const string body = "slots 8\nsecret a int in [0, 9]\nlet late = a * a + a\noutput s2 = sum(late)\noutput s1 = sum(a)";
+        var program = HeCompiler.Compile(body);
+        Assert.Equal(3, program.Statistics.Rotations);
+        var inputs = new Dictionary<string, double[]> { ["a"] = [1, 2, 3, 4, 5, 6, 7, 8] };
+        var report = Runtime.HeProgramRunner.Run(program, inputs);
+        Assert.All(report.Outputs, o => Assert.Equal(0, o.MaxAbsError));
+        // sum(a) = 36; sum(a^2 + a) = 204 + 36.
+        Assert.Equal(240, report.Outputs.Single(o => o.Name == "s2").Clear[0]);
+        Assert.Equal(36, report.Outputs.Single(o => o.Name == "s1").Clear[0]);
+    }
+}
