@@ -82,6 +82,9 @@ public sealed class KonfidoNode : IAsyncDisposable
     /// <summary>eIDAS login and the sessions of this country's professionals, or null when not configured.</summary>
     public NodeEid? Eid { get; private set; }
 
+    /// <summary>Homomorphic-encryption analytics: computes registered programs over uploaded ciphertexts without any secret key.</summary>
+    public Konfido.He.Compiler.Service.HeAnalyticsService Analytics { get; private set; } = null!;
+
     /// <summary>The node's SIEM, or null when not configured.</summary>
     public NodeSiem? Siem { get; private set; }
 
@@ -151,6 +154,7 @@ public sealed class KonfidoNode : IAsyncDisposable
         var gate = new CrossBorderAccessGate(verifier, components.Eid?.Levels ?? AccessLevels.Default, node.Policy, components.Country);
         var home = new HomeCountryService(components.Backend, components.Credentials, events, gate);
         var gateway = new CrossBorderGateway(components.Country, federationClient, events);
+        node.Analytics = new Konfido.He.Compiler.Service.HeAnalyticsService(events, components.Country);
         var attestation = new PeerAttestation(components.Country, federationClient, components.TrustList, events);
         var errors = new NodeErrorResponder(components.Credentials, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Konfido.Node"));
         app.Use(errors.HandleAsync);

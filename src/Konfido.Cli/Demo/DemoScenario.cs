@@ -64,6 +64,7 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
         }
 
         await StepAsync("puf-device-auth", AuthenticateDeviceAsync, cancellationToken).ConfigureAwait(false);
+        await StepAsync("he-analytics", HeAnalyticsAsync, cancellationToken).ConfigureAwait(false);
         if (federation[patient.HomeCountry].Policy is not null && federation.Nodes.Values.All(n => n.Components.Ledger?.Policy is not null))
         {
             await StepAsync("access-report", AccessReportAsync, cancellationToken).ConfigureAwait(false);
@@ -308,6 +309,19 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
         return (bruteForce is not null && massLookup is not null && inLedger >= 2 && sharedWith.Count == federation.Nodes.Count - 1,
             $"{refused} forged eIDAS logins for {victim.PersonIdentifier} refused, ES SIEM alert {Describe(bruteForce)}; " +
             $"{looked} patient lookups by one ES doctor, ES SIEM alert {Describe(massLookup)}; {inLedger} alert entries in the ES audit ledger; both alerts shared with {(sharedWith.Count == 0 ? "NO other country" : string.Join('+', sharedWith))}");
+    }
+
+    /// <summary>
+    /// A Danish patient's wearable encrypts heart-rate readings under the patient's key; Denmark's
+    /// analytics service computes mean, variance and standard deviation with the compiled program and
+    /// no secret key; the patient decrypts and compares with the clear computation; a ciphertext
+    /// under foreign parameters is refused.
+    /// </summary>
+    private async Task<(bool, string)> HeAnalyticsAsync(CancellationToken cancellationToken)
+    {
+        var home = federation[patient.HomeCountry];
+        var result = await Konfido.He.Compiler.Service.HeAnalyticsScenario.RunAsync(home.Analytics, home.Events, home.Country, cancellationToken).ConfigureAwait(false);
+        return (result.Ok, result.Detail);
     }
 
     /// <summary>The Spanish doctor retrieves the Patient Summary (IPS) and checks it.</summary>
