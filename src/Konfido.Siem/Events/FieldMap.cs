@@ -7,7 +7,7 @@ namespace Konfido.Siem.Events;
 /// </summary>
 internal sealed class FieldMap
 {
-    private const int IndexThreshold = 8;
+    private const int IndexThreshold = 12;
 
     private string[] _keys;
     private object?[] _values;
