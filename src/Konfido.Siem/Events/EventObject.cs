@@ -12,7 +12,7 @@ namespace Konfido.Siem.Events;
 /// </summary>
 public sealed class EventObject
 {
-    private readonly FieldMap _fields;
+    private FieldMap _fields;
 
     // True once a member name contains '.', which makes flat-key lookups necessary at this level.
     private bool _hasDottedKeys;
@@ -20,7 +20,7 @@ public sealed class EventObject
     /// <summary>Creates an empty object.</summary>
     public EventObject() => _fields = new FieldMap(4);
 
-    private EventObject(int capacity) => _fields = new FieldMap(capacity);
+    internal EventObject(int capacity) => _fields = new FieldMap(capacity);
 
     /// <summary>True once a direct member name contains a dot (flat keys such as <c>"a.b"</c>).</summary>
     internal bool HasDottedKeys => _hasDottedKeys;

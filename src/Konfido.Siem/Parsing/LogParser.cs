@@ -13,6 +13,9 @@ public sealed class LogParser
 {
     private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    // Parsed events hold about a dozen top-level members (log, event, host, process, message, ...).
+    private const int RootCapacity = 16;
+
     private readonly StringTable _strings = new();
     private readonly LogFormat _format;
     private readonly PatientPseudonymiser _pseudonymiser;
@@ -39,7 +42,7 @@ public sealed class LogParser
     public EventObject Parse(string line)
     {
         ArgumentNullException.ThrowIfNull(line);
-        var e = new EventObject();
+        var e = new EventObject(RootCapacity);
         var context = new ParseContext(_pseudonymiser);
         string? error;
         try
