@@ -12,7 +12,7 @@ namespace Konfido.Siem.Events;
 /// </summary>
 public sealed class EventObject
 {
-    private readonly FieldMap _fields;
+    private FieldMap _fields;
 
     // True once a member name contains '.', which makes flat-key lookups necessary at this level.
     private bool _hasDottedKeys;
@@ -20,7 +20,7 @@ public sealed class EventObject
     /// <summary>Creates an empty object.</summary>
     public EventObject() => _fields = new FieldMap(4);
 
-    private EventObject(int capacity) => _fields = new FieldMap(capacity);
+    internal EventObject(int capacity) => _fields = new FieldMap(capacity);
 
     /// <summary>True once a direct member name contains a dot (flat keys such as <c>"a.b"</c>).</summary>
     internal bool HasDottedKeys => _hasDottedKeys;
@@ -249,8 +249,7 @@ public sealed class EventObject
     /// <see cref="JsonException"/> if the text is not one JSON object.
     /// </summary>
     /// <param name="utf8">The UTF-8 JSON text.</param>
-    /// <param name="strings">Shares recurring short names and values between events, or null.</param>
-    internal static EventObject ParseJsonUtf8(ReadOnlySpan<byte> utf8, Parsing.StringTable? strings = null)
+    internal static EventObject ParseJsonUtf8(ReadOnlySpan<byte> utf8)
     {
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 64 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -258,7 +257,7 @@ public sealed class EventObject
             throw new JsonException("the JSON value is not an object");
         }
 
-        var result = ReadObject(ref reader, strings);
+        var result = ReadObject(ref reader);
         if (reader.Read())
         {
             throw new JsonException("unexpected data after the JSON object");
@@ -267,41 +266,36 @@ public sealed class EventObject
         return result;
     }
 
-    private static EventObject ReadObject(ref Utf8JsonReader reader, Parsing.StringTable? strings)
+    private static EventObject ReadObject(ref Utf8JsonReader reader)
     {
         var result = new EventObject();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = ReadString(ref reader, strings);
+            var name = reader.GetString()!;
             reader.Read();
-            result._fields[name] = ReadValue(ref reader, strings);
+            result._fields[name] = ReadValue(ref reader);
             result._hasDottedKeys |= name.Contains('.', StringComparison.Ordinal);
         }
 
         return result;
     }
 
-    private static string ReadString(ref Utf8JsonReader reader, Parsing.StringTable? strings) =>
-        strings is not null && !reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= Parsing.StringTable.MaxLength
-            ? strings.Get(reader.ValueSpan)
-            : reader.GetString()!;
-
-    private static object? ReadValue(ref Utf8JsonReader reader, Parsing.StringTable? strings)
+    private static object? ReadValue(ref Utf8JsonReader reader)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-                return ReadObject(ref reader, strings);
+                return ReadObject(ref reader);
             case JsonTokenType.StartArray:
                 var list = new List<object?>();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    list.Add(ReadValue(ref reader, strings));
+                    list.Add(ReadValue(ref reader));
                 }
 
                 return list;
             case JsonTokenType.String:
-                return ReadString(ref reader, strings);
+                return reader.GetString()!;
             case JsonTokenType.Number:
                 return reader.TryGetInt64(out var l) ? l : reader.GetDouble();
             case JsonTokenType.True:

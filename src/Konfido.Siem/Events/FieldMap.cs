@@ -1,27 +1,22 @@
 namespace Konfido.Siem.Events;
 
 /// <summary>
-/// The members of an <see cref="EventObject"/>: keys and values in insertion order in two arrays,
-/// found by a linear scan while small (most event objects hold a handful of members) and through a
-/// hash index once larger. One or two allocations per object instead of a dictionary's three or more.
+/// The members of an <see cref="EventObject"/> (a mutable struct embedded in it): key/value pairs in
+/// insertion order in one array, found by a linear scan while small (most event objects hold a
+/// handful of members) and through a hash index once larger. One allocation per object instead of
+/// a dictionary's three or more.
 /// </summary>
-internal sealed class FieldMap
+internal struct FieldMap
 {
-    private const int IndexThreshold = 8;
+    private const int IndexThreshold = 12;
 
-    private string[] _keys;
-    private object?[] _values;
+    private KeyValuePair<string, object?>[] _entries;
     private int _count;
     private Dictionary<string, int>? _index;
 
-    public FieldMap(int capacity)
-    {
-        capacity = Math.Max(capacity, 2);
-        _keys = new string[capacity];
-        _values = new object?[capacity];
-    }
+    public FieldMap(int capacity) => _entries = new KeyValuePair<string, object?>[Math.Max(capacity, 2)];
 
-    public int Count => _count;
+    public readonly int Count => _count;
 
     public object? this[string key]
     {
@@ -30,18 +25,16 @@ internal sealed class FieldMap
             var i = IndexOf(key);
             if (i >= 0)
             {
-                _values[i] = value;
+                _entries[i] = new KeyValuePair<string, object?>(_entries[i].Key, value);
                 return;
             }
 
-            if (_count == _keys.Length)
+            if (_count == _entries.Length)
             {
-                Array.Resize(ref _keys, _count * 2);
-                Array.Resize(ref _values, _count * 2);
+                Array.Resize(ref _entries, _count * 2);
             }
 
-            _keys[_count] = key;
-            _values[_count] = value;
+            _entries[_count] = new KeyValuePair<string, object?>(key, value);
             _index?.Add(key, _count);
             _count++;
             if (_index is null && _count > IndexThreshold)
@@ -49,32 +42,34 @@ internal sealed class FieldMap
                 _index = new Dictionary<string, int>(_count * 2, StringComparer.Ordinal);
                 for (var k = 0; k < _count; k++)
                 {
-                    _index[_keys[k]] = k;
+                    _index[_entries[k].Key] = k;
                 }
             }
         }
     }
 
-    public bool TryGetValue(string key, out object? value)
+    public readonly bool TryGetValue(string key, out object? value)
     {
         var i = IndexOf(key);
-        value = i >= 0 ? _values[i] : null;
+        value = i >= 0 ? _entries[i].Value : null;
         return i >= 0;
     }
 
-    public bool TryGetValue(ReadOnlySpan<char> key, out object? value)
+    public readonly bool TryGetValue(ReadOnlySpan<char> key, out object? value)
     {
-        int i;
+        var i = -1;
         if (_index is not null)
         {
-            i = _index.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out var found) ? found : -1;
+            if (_index.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out var found))
+            {
+                i = found;
+            }
         }
         else
         {
-            i = -1;
             for (var k = 0; k < _count; k++)
             {
-                if (key.SequenceEqual(_keys[k]))
+                if (key.SequenceEqual(_entries[k].Key))
                 {
                     i = k;
                     break;
@@ -82,7 +77,7 @@ internal sealed class FieldMap
             }
         }
 
-        value = i >= 0 ? _values[i] : null;
+        value = i >= 0 ? _entries[i].Value : null;
         return i >= 0;
     }
 
@@ -95,43 +90,43 @@ internal sealed class FieldMap
         }
 
         _count--;
-        Array.Copy(_keys, i + 1, _keys, i, _count - i);
-        Array.Copy(_values, i + 1, _values, i, _count - i);
-        _keys[_count] = null!;
-        _values[_count] = null;
+        Array.Copy(_entries, i + 1, _entries, i, _count - i);
+        _entries[_count] = default;
         if (_index is not null)
         {
             _index.Clear();
             for (var k = 0; k < _count; k++)
             {
-                _index[_keys[k]] = k;
+                _index[_entries[k].Key] = k;
             }
         }
 
         return true;
     }
 
-    public Enumerator GetEnumerator() => new(this);
+    public readonly Enumerator GetEnumerator() => new(_entries, _count);
 
-    public IEnumerable<KeyValuePair<string, object?>> AsEnumerable()
+    public readonly IEnumerable<KeyValuePair<string, object?>> AsEnumerable() => Enumerate(_entries, _count);
+
+    private static IEnumerable<KeyValuePair<string, object?>> Enumerate(KeyValuePair<string, object?>[] entries, int count)
     {
-        for (var i = 0; i < _count; i++)
+        for (var i = 0; i < count; i++)
         {
-            yield return new KeyValuePair<string, object?>(_keys[i], _values[i]);
+            yield return entries[i];
         }
     }
 
-    private int IndexOf(string key)
+    private readonly int IndexOf(string key)
     {
         if (_index is not null)
         {
             return _index.TryGetValue(key, out var found) ? found : -1;
         }
 
-        var keys = _keys;
+        var entries = _entries;
         for (var i = 0; i < _count; i++)
         {
-            var k = keys[i];
+            var k = entries[i].Key;
             if (ReferenceEquals(k, key) || (k.Length == key.Length && string.Equals(k, key, StringComparison.Ordinal)))
             {
                 return i;
@@ -142,12 +137,12 @@ internal sealed class FieldMap
     }
 
     /// <summary>An allocation-free enumerator over the members in insertion order.</summary>
-    public struct Enumerator(FieldMap map)
+    public struct Enumerator(KeyValuePair<string, object?>[] entries, int count)
     {
         private int _i = -1;
 
-        public readonly KeyValuePair<string, object?> Current => new(map._keys[_i], map._values[_i]);
+        public readonly KeyValuePair<string, object?> Current => entries[_i];
 
-        public bool MoveNext() => ++_i < map._count;
+        public bool MoveNext() => ++_i < count;
     }
 }

@@ -13,7 +13,9 @@ public sealed class LogParser
 {
     private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private readonly StringTable _strings = new();
+    // Parsed events hold about a dozen top-level members (log, event, host, process, message, ...).
+    private const int RootCapacity = 16;
+
     private readonly LogFormat _format;
     private readonly PatientPseudonymiser _pseudonymiser;
     private readonly TimeProvider _time;
@@ -39,7 +41,7 @@ public sealed class LogParser
     public EventObject Parse(string line)
     {
         ArgumentNullException.ThrowIfNull(line);
-        var e = new EventObject();
+        var e = new EventObject(RootCapacity);
         var context = new ParseContext(_pseudonymiser);
         string? error;
         try
@@ -83,7 +85,7 @@ public sealed class LogParser
                     ? (AtnaParser.TryParse(trimmed, e, context, out var atnaError) ? null : atnaError)
                     : ParseSyslog(line, e, context, requireAtna: true);
             case LogFormat.Json:
-                return ParseJson(trimmed, e, context, _strings);
+                return ParseJson(trimmed, e, context);
             default:
                 if (trimmed.StartsWith("CEF:", StringComparison.Ordinal))
                 {
@@ -92,7 +94,7 @@ public sealed class LogParser
 
                 if (trimmed[0] == '{')
                 {
-                    return ParseJson(trimmed, e, context, _strings);
+                    return ParseJson(trimmed, e, context);
                 }
 
                 if (trimmed[0] == '<' && !LooksLikeSyslogPri(trimmed))
@@ -137,7 +139,7 @@ public sealed class LogParser
         {
             try
             {
-                var json = ReadJsonObject(payload, _strings);
+                var json = ReadJsonObject(payload);
                 if (IsFhirAuditEvent(json))
                 {
                     using var document = JsonDocument.Parse(payload);
@@ -161,13 +163,13 @@ public sealed class LogParser
     }
 
     /// <summary>Parses a JSON object through a pooled UTF-8 buffer; <see cref="JsonException"/> if it is not one.</summary>
-    private static EventObject ReadJsonObject(string text, StringTable strings)
+    private static EventObject ReadJsonObject(string text)
     {
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(StrictUtf8.GetMaxByteCount(text.Length));
         try
         {
             var length = StrictUtf8.GetBytes(text, buffer);
-            return EventObject.ParseJsonUtf8(buffer.AsSpan(0, length), strings);
+            return EventObject.ParseJsonUtf8(buffer.AsSpan(0, length));
         }
         finally
         {
@@ -179,12 +181,12 @@ public sealed class LogParser
     private static bool IsFhirAuditEvent(EventObject json) =>
         json.TryGetMember("resourceType", out var type) && type is "AuditEvent";
 
-    private static string? ParseJson(string text, EventObject e, ParseContext context, StringTable strings)
+    private static string? ParseJson(string text, EventObject e, ParseContext context)
     {
         EventObject json;
         try
         {
-            json = ReadJsonObject(text, strings);
+            json = ReadJsonObject(text);
         }
         catch (JsonException ex)
         {

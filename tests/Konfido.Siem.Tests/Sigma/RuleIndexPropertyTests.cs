@@ -137,6 +137,42 @@ public sealed class RuleIndexPropertyTests
         }
     }
 
+    [Fact]
+    public void Direct_json_reading_gives_the_same_events_as_the_document_reader()
+    {
+        var random = new Random(12);
+        string[] names = ["a", "b.c", "event", "x y", "\u00e9", "n"];
+        for (var round = 0; round < 2000; round++)
+        {
+            var json = RandomJson(random, names, depth: 0, forceObject: true);
+            var expected = EventObject.ParseJson(json);
+            var actual = EventObject.ParseJsonUtf8(System.Text.Encoding.UTF8.GetBytes(json));
+            Assert.Equal(expected.ToJson(), actual.ToJson());
+            Assert.Equal(expected.TryGet("b.c", out var v1), actual.TryGet("b.c", out var v2));
+            Assert.Equal(EventObject.ScalarToString(v1), EventObject.ScalarToString(v2));
+        }
+
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => EventObject.ParseJsonUtf8("{\"a\":1} x"u8));
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => EventObject.ParseJsonUtf8("[1]"u8));
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => EventObject.ParseJsonUtf8("{\"a\":"u8));
+    }
+
+    private static string RandomJson(Random random, string[] names, int depth, bool forceObject = false)
+    {
+        var kind = forceObject ? 0 : random.Next(depth > 3 ? 2 : 0, 8);
+        return kind switch
+        {
+            0 => "{" + string.Join(",", Enumerable.Range(0, random.Next(5)).Select(_ =>
+                System.Text.Json.JsonSerializer.Serialize(names[random.Next(names.Length)]) + ":" + RandomJson(random, names, depth + 1))) + "}",
+            1 => "[" + string.Join(",", Enumerable.Range(0, random.Next(4)).Select(_ => RandomJson(random, names, depth + 1))) + "]",
+            2 => random.Next(3) switch { 0 => "null", 1 => "true", _ => "false" },
+            3 => random.Next(-1000, 1000).ToString(CultureInfo.InvariantCulture),
+            4 => (random.NextDouble() * 1e6).ToString("R", CultureInfo.InvariantCulture),
+            5 => "12345678901234567890123",
+            _ => System.Text.Json.JsonSerializer.Serialize(names[random.Next(names.Length)] + " \"q\" \n " + random.Next(100)),
+        };
+    }
+
     private static EventObject RandomEvent(Random random, string[] fields, string[] texts)
     {
         var e = new EventObject();
