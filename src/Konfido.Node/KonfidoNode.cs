@@ -236,13 +236,14 @@ public sealed class KonfidoNode : IAsyncDisposable
         }
 
         await _app.DisposeAsync().ConfigureAwait(false);
-        _federationClient.Dispose();
-        Components.Custody?.Dispose();
         if (Siem is not null)
         {
-            // Drains the queue: every event accepted is evaluated before the node goes.
+            // Drains the queue: every event accepted is evaluated, and its alerts offered to the peers, before the node goes.
             await Siem.DisposeAsync().ConfigureAwait(false);
         }
+
+        _federationClient.Dispose();
+        Components.Custody?.Dispose();
     }
 
     private static bool IsCurrent(X509Certificate2 certificate)

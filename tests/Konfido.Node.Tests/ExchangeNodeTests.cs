@@ -136,7 +136,8 @@ public sealed class ExchangeNodeTests
         var outcome = FhirJson.Parse<OperationOutcome>(await response.Content.ReadAsByteArrayAsync());
         Assert.Contains("unreachable", outcome.Issue[0].Diagnostics);
         Assert.Contains("3 attempts", outcome.Issue[0].Diagnostics);
-        Assert.Contains(federation.Events.Events, e => e.Node == "ES" && e.Outcome == EventOutcome.Failure && e.Action == "ips-retrieve");
+        // The first call to a peer is its attestation: that is what fails, on record at ES.
+        Assert.Contains(federation.Events.Events, e => e.Node == "ES" && e.Outcome == EventOutcome.Failure && e.TargetCountry == "DK" && e.Reason!.Contains("unreachable", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -228,9 +229,13 @@ public sealed class ExchangeNodeTests
     public async Task Graceful_shutdown_lets_a_request_in_flight_finish()
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
-        federation.Backends["DK"].Delay = TimeSpan.FromMilliseconds(800);
         using var client = await federation.ClientAsync("ES");
+        using (var first = await client.GetAsync($"api/DK/Patient/$summary?identifier={Uri.EscapeDataString(Identifier)}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode); // DK is attested now; the next request goes straight to it
+        }
 
+        federation.Backends["DK"].Delay = TimeSpan.FromMilliseconds(800);
         var inFlight = client.GetAsync($"api/DK/Patient/$summary?identifier={Uri.EscapeDataString(Identifier)}");
         await System.Threading.Tasks.Task.Delay(300);
         await federation["DK"].StopAsync();

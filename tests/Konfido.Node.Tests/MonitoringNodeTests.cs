@@ -25,7 +25,7 @@ public sealed class MonitoringNodeTests
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
 
-        await node.Siem!.Node.DrainAsync();
+        await node.Siem!.FlushAsync();
         var alert = Assert.Single(await node.Siem.AlertsAsync(), a => a.Title.StartsWith("Brute-force", StringComparison.Ordinal));
         Assert.Equal(victim.PersonIdentifier, alert.Group["user.name"]);
         Assert.All(federation.Events.Events.Where(e => e.Action == "eid-login"), e => Assert.Equal("false", e.Attributes["actor.verified"]));
@@ -54,7 +54,7 @@ public sealed class MonitoringNodeTests
             using var response = await attacker.PostAsync("saml/acs", form);
         }
 
-        await node.Siem!.Node.DrainAsync();
+        await node.Siem!.FlushAsync();
         var raised = Assert.Single(await node.Siem.AlertsAsync(), a => a.Title.StartsWith("Brute-force", StringComparison.Ordinal));
         foreach (var country in new[] { "DK", "IT" })
         {

@@ -281,7 +281,7 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
             looked += response.IsSuccessStatusCode ? 1 : 0;
         }
 
-        await spainNode.Siem!.Node.DrainAsync(cancellationToken).ConfigureAwait(false);
+        await spainNode.Siem!.FlushAsync(cancellationToken).ConfigureAwait(false);
         var alerts = await spainNode.Siem.AlertsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var bruteForce = alerts.FirstOrDefault(a => a.Title.Contains("Brute-force", StringComparison.OrdinalIgnoreCase));
         var massLookup = alerts.FirstOrDefault(a => a.Title.Contains("many patients", StringComparison.OrdinalIgnoreCase));

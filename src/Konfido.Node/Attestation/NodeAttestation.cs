@@ -71,7 +71,27 @@ internal sealed class PeerAttestation(string country, FederationClient client, F
 
         var verifier = new AttestationVerifier(expected.Select(hex => NodeMeasurement.FromDigest(Convert.FromHexString(hex), $"trust list: {peer}")), events, country);
         var nonce = verifier.CreateNonce(peer);
-        var response = await client.GetAsync(peer, $"{Path}?nonce={Convert.ToHexStringLower(nonce)}", cancellationToken).ConfigureAwait(false);
+        PeerResponse response;
+        try
+        {
+            response = await client.GetAsync(peer, $"{Path}?nonce={Convert.ToHexStringLower(nonce)}", cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExchangeException ex)
+        {
+            // Unreachable or not answering as pinned: no quote, so no exchange; the refusal is on record.
+            await events.PublishAsync(new SecurityEvent
+            {
+                Node = country,
+                Category = EventCategories.Custody,
+                Action = AttestationVerifier.EventAction,
+                Outcome = EventOutcome.Failure,
+                SourceCountry = country,
+                TargetCountry = peer,
+                Reason = $"no attestation quote from {peer}: {ex.Message}",
+            }, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+
         if (response.Status != HttpStatusCode.OK)
         {
             throw new ExchangeException(HttpStatusCode.BadGateway, "security", $"the {peer} node gave no attestation quote ({(int)response.Status}: {FhirOutcomes.TryReadDiagnostics(response.Body)})");
