@@ -547,30 +547,59 @@ public sealed class Evaluator
         var level = CheckCiphertext(_context, encrypted, nameof(encrypted));
         var next = level.Next ?? throw new ArgumentException("the ciphertext is already at the last level.", nameof(encrypted));
         int n = level.Degree, l = level.ModulusCount, size = encrypted.Size;
+        switch (Scheme)
+        {
+            case SchemeType.Ckks:
+                // Drop the last limb of every polynomial; Span copies move overlapping limbs safely.
+                LevelDown(encrypted, destination, next, encrypted.Scale, 1, (source, target) =>
+                {
+                    for (int c = 0; c < size; c++)
+                    {
+                        source.AsSpan(c * l * n, (l - 1) * n).CopyTo(target.AsSpan(c * (l - 1) * n));
+                    }
+                });
+                return;
+            case SchemeType.Bfv:
+                LevelDown(encrypted, destination, next, encrypted.Scale, 1,
+                    (source, target) => RlweCore.DivideRoundByLast(level, source, target, size, ntt: false));
+                return;
+            default:
+                break;
+        }
+
+        // BGV: the rounding must keep the plaintext (delta = 0 mod t).
         var result = new ulong[size * n * (l - 1)];
-        var t = _context.Parameters.PlainModulus;
+        var t = _context.Parameters.PlainModulus!.Value;
         for (int c = 0; c < size; c++)
         {
-            var src = encrypted.Polynomial(c);
-            var dst = result.AsSpan(c * n * (l - 1), n * (l - 1));
-            if (Scheme == SchemeType.Ckks)
-            {
-                src[..(n * (l - 1))].CopyTo(dst);
-            }
-            else
-            {
-                RlweCore.DivideRoundByLast(level, src, dst, encrypted.IsNttForm);
-            }
+            RlweCore.DivideRoundByLast(level, encrypted.Polynomial(c), result.AsSpan(c * n * (l - 1), n * (l - 1)), encrypted.IsNttForm);
         }
 
-        ulong factor = encrypted.CorrectionFactor;
-        if (Scheme == SchemeType.Bgv)
-        {
-            var tm = t!.Value;
-            factor = tm.Multiply(factor, tm.Invert(tm.Reduce(level.Moduli[l - 1].Value)));
-        }
-
+        ulong factor = t.Multiply(encrypted.CorrectionFactor, t.Invert(t.Reduce(level.Moduli[l - 1].Value)));
         FinishLevelChange(encrypted, destination, next, result, encrypted.Scale, factor);
+    }
+
+    // Writes the level change computed by compute(source data, target data) into destination:
+    // straight into it when it is another ciphertext, compacted in place otherwise.
+    private static void LevelDown(Ciphertext encrypted, Ciphertext destination, ContextData next, double scale, ulong factor, Action<ulong[], ulong[]> compute)
+    {
+        bool ntt = encrypted.IsNttForm;
+        int size = encrypted.Size;
+        if (ReferenceEquals(destination, encrypted))
+        {
+            compute(encrypted.Data, encrypted.Data);
+            encrypted.Resize(size, next.Degree, next.ModulusCount, clear: false);
+        }
+        else
+        {
+            destination.Resize(size, next.Degree, next.ModulusCount, clear: false);
+            compute(encrypted.Data, destination.Data);
+        }
+
+        destination.IsNttForm = ntt;
+        destination.ParmsId = next.ParmsId;
+        destination.Scale = scale;
+        destination.CorrectionFactor = factor;
     }
 
     /// <summary>a = a at the next level.</summary>
@@ -645,12 +674,10 @@ public sealed class Evaluator
 
         var level = CheckCiphertext(_context, encrypted, nameof(encrypted));
         var next = level.Next ?? throw new ArgumentException("the ciphertext is at the last level: nothing left to rescale by.", nameof(encrypted));
-        int n = level.Degree, l = level.ModulusCount, size = encrypted.Size;
-        var result = new ulong[size * n * (l - 1)];
-        Parallelism.For(size, Threads > 1 ? 1 : 1, c =>
-            RlweCore.DivideRoundByLast(level, encrypted.Polynomial(c), result.AsSpan(c * n * (l - 1), n * (l - 1)), ntt: true));
-        double scale = encrypted.Scale / level.Moduli[l - 1].Value;
-        FinishLevelChange(encrypted, destination, next, result, scale, 1);
+        int size = encrypted.Size;
+        double scale = encrypted.Scale / level.Moduli[level.ModulusCount - 1].Value;
+        LevelDown(encrypted, destination, next, scale, 1,
+            (source, target) => RlweCore.DivideRoundByLast(level, source, target, size, ntt: true));
     }
 
     /// <summary>CKKS: a = a / q_last at the next level.</summary>

@@ -1,5 +1,7 @@
 // Coefficient-wise kernels on one RNS limb (N values modulo one prime q < 2^61).
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Konfido.He.Arithmetic;
 
 namespace Konfido.He.Rings;
@@ -109,6 +111,111 @@ public static class PolyArithmetic
             for (int i = 0; i < n; i++)
             {
                 pd[i] = q.Reduce(pa[i]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// dst = (a + offset - t) * w mod q, fully reduced, with w's Shoup quotient: the last step of a
+    /// rescale (subtract the lifted last limb, multiply by q_last^-1) in one pass.
+    /// Requires a + offset - t in [0, 2^64) for every coefficient (offset covers t's lazy range).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void SubtractMultiplyShoup(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> t, ulong offset, ulong w, ulong wShoup, Span<ulong> dst, ulong q)
+    {
+        int n = Check(a, t, dst);
+        fixed (ulong* pa = a, pt = t, pd = dst)
+        {
+            int i = 0;
+            if (NttTables.UseAvx512)
+            {
+                var vq = Vector512.Create(q);
+                var vOffset = Vector512.Create(offset);
+                var vw = Vector512.Create(w);
+                var vws = Vector512.Create(wShoup);
+                var vwsHigh = Vector512.Create(wShoup >> 32);
+                for (; i + 8 <= n; i += 8)
+                {
+                    var x = Vector512.Load(pa + i) + vOffset - Vector512.Load(pt + i);
+                    var qHat = NttTables.MultiplyHigh(x, vws, vwsHigh);
+                    var r = Avx512DQ.MultiplyLow(x, vw) - Avx512DQ.MultiplyLow(qHat, vq);
+                    Avx512F.Min(r, r - vq).Store(pd + i);
+                }
+            }
+
+            for (; i < n; i++)
+            {
+                ulong r = Modulus.MultiplyShoupLazy(pa[i] + offset - pt[i], w, wShoup, q);
+                pd[i] = Modulus.CorrectOnce(r, q);
+            }
+        }
+    }
+
+    /// <summary>
+    /// dst = x mod q + shift, in [0, 3q) for shift in [0, q]: the lift of a residue modulo another
+    /// prime, ready for the lazy forward NTT. Requires x &lt; 4q unless <paramref name="reduce"/>.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void LiftShifted(ReadOnlySpan<ulong> x, Span<ulong> dst, ulong shift, Modulus q, bool reduce)
+    {
+        int n = Check(x, x, dst);
+        ulong qv = q.Value, twoQ = 2 * qv;
+        fixed (ulong* px = x, pd = dst)
+        {
+            int i = 0;
+            if (reduce)
+            {
+                for (; i < n; i++)
+                {
+                    pd[i] = q.Reduce(px[i]) + shift;
+                }
+
+                return;
+            }
+
+            if (NttTables.UseAvx512)
+            {
+                var v2q = Vector512.Create(twoQ);
+                var vShift = Vector512.Create(shift);
+                for (; i + 8 <= n; i += 8)
+                {
+                    var v = Vector512.Load(px + i);
+                    (Avx512F.Min(v, v - v2q) + vShift).Store(pd + i);
+                }
+            }
+
+            for (; i < n; i++)
+            {
+                pd[i] = Modulus.CorrectOnce(px[i], twoQ) + shift;
+            }
+        }
+    }
+
+    /// <summary>values = (values + c) mod q, fully reduced. Requires values in [0, 2q) and c in [0, q).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void AddConstantReduce(Span<ulong> values, ulong c, ulong q)
+    {
+        int n = values.Length;
+        ulong twoQ = 2 * q;
+        fixed (ulong* pv = values)
+        {
+            int i = 0;
+            if (NttTables.UseAvx512)
+            {
+                var vq = Vector512.Create(q);
+                var v2q = Vector512.Create(twoQ);
+                var vc = Vector512.Create(c);
+                for (; i + 8 <= n; i += 8)
+                {
+                    var y = Vector512.Load(pv + i) + vc;
+                    y = Avx512F.Min(y, y - v2q);
+                    Avx512F.Min(y, y - vq).Store(pv + i);
+                }
+            }
+
+            for (; i < n; i++)
+            {
+                pv[i] = Modulus.CorrectOnce(Modulus.CorrectOnce(pv[i] + c, twoQ), q);
             }
         }
     }

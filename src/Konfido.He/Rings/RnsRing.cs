@@ -207,6 +207,16 @@ public sealed class RnsRing
 /// <summary>Runs independent pieces of work (RNS limbs) on a bounded number of threads.</summary>
 internal static class Parallelism
 {
+    /// <summary>
+    /// The threads worth using for <paramref name="jobs"/> independent jobs of about one NTT of
+    /// <paramref name="degree"/> points each: 1 when the work is too small to repay waking a worker.
+    /// </summary>
+    public static int ThreadsFor(int threads, int jobs, int degree) =>
+        jobs < 2 || (long)jobs * degree < MinimumParallelWork ? 1 : threads;
+
+    // Below this many coefficients of NTT-sized work, handing jobs to the thread pool costs more than it saves.
+    private const long MinimumParallelWork = 8192;
+
     /// <summary>body(i) for i in [0, count), on up to <paramref name="threads"/> threads.</summary>
     public static void For(int count, int threads, Action<int> body)
     {

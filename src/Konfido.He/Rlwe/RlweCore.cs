@@ -390,6 +390,105 @@ internal static class RlweCore
     }
 
     /// <summary>
+    /// Divides <paramref name="size"/> polynomials by the last prime of the level with rounding
+    /// (CKKS rescale, BFV modulus switch; not BGV): for polynomial c of <paramref name="source"/>
+    /// (layout [size][l][N]) the l-1 limbs of round(x / q_last) go to <paramref name="destination"/>
+    /// (layout [size][l-1][N]). The destination may be the source array: the result is compacted in place.
+    /// </summary>
+    /// <remarks>
+    /// As in SEAL's divide_and_round_q_last(_ntt)_inplace: adding h = floor(q_last / 2) to the last
+    /// limb turns the centred lift into a plain one, since (x + h mod q_last) - h is the centred
+    /// residue r of x. The last limb is inverse-transformed once; then, per kept prime q_j, one pass
+    /// computes (c_j + 4 q_j - r) * q_last^-1 mod q_j with a Shoup multiplication, where r is taken
+    /// mod q_j (coefficient form) or is the lazy transform of r + q_j (NTT form, in [0, 4q_j)).
+    /// </remarks>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void DivideRoundByLast(ContextData level, ulong[] source, ulong[] destination, int size, bool ntt)
+    {
+        int n = level.Degree, l = level.ModulusCount, kept = l - 1;
+        System.Diagnostics.Debug.Assert(kept >= 1 && level.Context.Parameters.Scheme != SchemeType.Bgv);
+        var lastTables = level.Ring.Tables(kept);
+        ulong last = lastTables.Modulus.Value, half = last >> 1;
+        int threads = Parallelism.ThreadsFor(level.Context.Threads, size * kept, n);
+        bool inPlace = ReferenceEquals(source, destination);
+        ulong[] lastLimbs = ArrayPool<ulong>.Shared.Rent(size * n);
+        // In place, the serial order below never overwrites a limb before reading it; threads may, so they write aside.
+        ulong[]? staging = inPlace && threads > 1 ? ArrayPool<ulong>.Shared.Rent(size * kept * n) : null;
+        ulong[] output = staging ?? destination;
+        try
+        {
+            // x + h mod q_last in coefficient form, for every polynomial, before any limb is overwritten.
+            Parallelism.For(size, threads, c =>
+            {
+                var x = lastLimbs.AsSpan(c * n, n);
+                source.AsSpan((c * l + kept) * n, n).CopyTo(x);
+                if (ntt)
+                {
+                    lastTables.InverseLazy(x);
+                }
+
+                PolyArithmetic.AddConstantReduce(x, half, last);
+            });
+
+            Parallelism.For(size * kept, threads, job =>
+            {
+                int c = job / kept, j = job % kept;
+                var tables = level.Ring.Tables(j);
+                var q = tables.Modulus;
+                ulong qv = q.Value;
+                ulong inverse = q.Invert(q.Reduce(last));
+                ulong inverseShoup = q.ShoupPrecompute(inverse);
+                ulong halfModQ = q.Reduce(half);
+                ReadOnlySpan<ulong> x = lastLimbs.AsSpan(c * n, n);
+                bool reduce = last > 4 * qv;
+                // Coefficient form: subtract h in the final pass. NTT form: the lift minus h is
+                // transformed (h on every coefficient is not a constant polynomial).
+                ulong offset = ntt ? 4 * qv : 4 * qv + halfModQ;
+                ulong[]? lift = ntt || reduce ? ArrayPool<ulong>.Shared.Rent(n) : null;
+                try
+                {
+                    if (lift is not null)
+                    {
+                        var lt = lift.AsSpan(0, n);
+                        if (ntt)
+                        {
+                            // [0, 3q): a valid input of the lazy transform.
+                            PolyArithmetic.LiftShifted(x, lt, qv - halfModQ, q, reduce);
+                            tables.ForwardLazy(lt);
+                        }
+                        else
+                        {
+                            PolyArithmetic.Reduce(x, lt, q);
+                        }
+
+                        x = lt;
+                    }
+
+                    PolyArithmetic.SubtractMultiplyShoup(source.AsSpan((c * l + j) * n, n), x, offset, inverse, inverseShoup,
+                        output.AsSpan((c * kept + j) * n, n), qv);
+                }
+                finally
+                {
+                    if (lift is not null)
+                    {
+                        ArrayPool<ulong>.Shared.Return(lift);
+                    }
+                }
+            });
+
+            staging?.AsSpan(0, size * kept * n).CopyTo(destination);
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(lastLimbs);
+            if (staging is not null)
+            {
+                ArrayPool<ulong>.Shared.Return(staging);
+            }
+        }
+    }
+
+    /// <summary>
     /// Divides by the last prime of the level with rounding (rescale / mod switch): the l-1 limbs of
     /// dst = round(x / q_last) (BGV: (x - delta) / q_last with delta = 0 mod t). Works per polynomial.
     /// </summary>
