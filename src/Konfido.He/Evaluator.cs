@@ -349,65 +349,13 @@ public sealed class Evaluator
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void SwitchKeyInto(ContextData level, Ciphertext c, int index, KSwitchKeys keys, ulong element, bool removeLast)
     {
-        int n = level.Degree, l = level.ModulusCount;
-        ulong[] target = ArrayPool<ulong>.Shared.Rent(n * l);
-        ulong[] out0 = ArrayPool<ulong>.Shared.Rent(n * l);
-        ulong[] out1 = ArrayPool<ulong>.Shared.Rent(n * l);
-        ulong[]? targetNtt = null;
-        try
-        {
-        c.Polynomial(index).CopyTo(target);
-        if (c.IsNttForm)
-        {
-            targetNtt = ArrayPool<ulong>.Shared.Rent(n * l);
-            c.Polynomial(index).CopyTo(targetNtt);
-            Parallelism.For(l, Threads, i => level.Ring.Tables(i).Inverse(target.AsSpan(i * n, n)));
-        }
-
-        RlweCore.SwitchKey(level, target.AsSpan(0, n * l), targetNtt, keys.Keys[element], keys.ShoupQuotients(element, _context), out0, out1);
-        if (!c.IsNttForm)
-        {
-            Parallelism.For(2 * l, Threads, job =>
-            {
-                var buffer = job < l ? out0 : out1;
-                int i = job % l;
-                level.Ring.Tables(i).Inverse(buffer.AsSpan(i * n, n));
-            });
-        }
-
-        for (int i = 0; i < l; i++)
-        {
-            var q = level.Moduli[i];
-            var c0 = c.Limb(0, i);
-            PolyArithmetic.Add(c0, out0.AsSpan(i * n, n), c0, q);
-            var c1 = c.Limb(1, i);
-            if (removeLast)
-            {
-                PolyArithmetic.Add(c1, out1.AsSpan(i * n, n), c1, q);
-            }
-            else
-            {
-                out1.AsSpan(i * n, n).CopyTo(c1);
-            }
-        }
-
+        RlweCore.SwitchKeyInto(level, c.Data, index, c.IsNttForm, keys.Keys[element], keys.ShoupQuotients(element, _context), replaceSecond: !removeLast);
         if (removeLast)
         {
             c.ResizePolynomials(c.Size - 1);
         }
 
         c.Seed = null;
-        }
-        finally
-        {
-            ArrayPool<ulong>.Shared.Return(target);
-            ArrayPool<ulong>.Shared.Return(out0);
-            ArrayPool<ulong>.Shared.Return(out1);
-            if (targetNtt is not null)
-            {
-                ArrayPool<ulong>.Shared.Return(targetNtt);
-            }
-        }
     }
 
     // ---------------------------------------------------------------- plaintext operands

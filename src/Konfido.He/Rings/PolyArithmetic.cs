@@ -116,12 +116,14 @@ public static class PolyArithmetic
     }
 
     /// <summary>
-    /// dst = (a + offset - t) * w mod q, fully reduced, with w's Shoup quotient: the last step of a
-    /// rescale (subtract the lifted last limb, multiply by q_last^-1) in one pass.
-    /// Requires a + offset - t in [0, 2^64) for every coefficient (offset covers t's lazy range).
+    /// r = (a + offset - t) * w mod q with w's Shoup quotient; dst = r, or dst = dst + r mod q when
+    /// <paramref name="accumulate"/>; fully reduced. The last step of a rescale or a key switch
+    /// (subtract the lifted last limb, multiply by its prime's inverse, add in) in one pass.
+    /// Requires a + offset - t in [0, 2^64) for every coefficient (offset covers t's lazy range)
+    /// and dst in [0, q) when accumulating. a and t may not overlap dst unless equal to it.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void SubtractMultiplyShoup(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> t, ulong offset, ulong w, ulong wShoup, Span<ulong> dst, ulong q)
+    internal static unsafe void SubtractMultiplyShoup(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> t, ulong offset, ulong w, ulong wShoup, Span<ulong> dst, ulong q, bool accumulate)
     {
         int n = Check(a, t, dst);
         fixed (ulong* pa = a, pt = t, pd = dst)
@@ -139,14 +141,21 @@ public static class PolyArithmetic
                     var x = Vector512.Load(pa + i) + vOffset - Vector512.Load(pt + i);
                     var qHat = NttTables.MultiplyHigh(x, vws, vwsHigh);
                     var r = Avx512DQ.MultiplyLow(x, vw) - Avx512DQ.MultiplyLow(qHat, vq);
-                    Avx512F.Min(r, r - vq).Store(pd + i);
+                    r = Avx512F.Min(r, r - vq);
+                    if (accumulate)
+                    {
+                        r += Vector512.Load(pd + i);
+                        r = Avx512F.Min(r, r - vq);
+                    }
+
+                    r.Store(pd + i);
                 }
             }
 
             for (; i < n; i++)
             {
-                ulong r = Modulus.MultiplyShoupLazy(pa[i] + offset - pt[i], w, wShoup, q);
-                pd[i] = Modulus.CorrectOnce(r, q);
+                ulong r = Modulus.CorrectOnce(Modulus.MultiplyShoupLazy(pa[i] + offset - pt[i], w, wShoup, q), q);
+                pd[i] = accumulate ? Modulus.CorrectOnce(pd[i] + r, q) : r;
             }
         }
     }

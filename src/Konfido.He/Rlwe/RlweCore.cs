@@ -8,6 +8,8 @@
 //    (Bajard et al. SAC 2016), one special prime, mod-down by P with rounding.
 // Sizes: key level = data primes + one special prime; at most 64 primes.
 using System.Buffers;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Konfido.He.Arithmetic;
 using Konfido.He.Rings;
 
@@ -202,12 +204,24 @@ internal static class RlweCore
     }
 
     /// <summary>
-    /// Key switching of <paramref name="target"/> (coefficient form, l limbs of the ciphertext level):
-    /// returns (out0, out1) in NTT form at the level with out0 + out1 s = target s' + small
-    /// (t-multiple noise for BGV). <paramref name="targetNtt"/>, when known, is the same polynomial in NTT form.
+    /// Key switching of polynomial <paramref name="index"/> of the ciphertext data
+    /// <paramref name="data"/> (layout [size][l][N] at <paramref name="level"/>, NTT form when
+    /// <paramref name="ntt"/>): computes (k0, k1) with k0 + k1 s = target s' + small (a multiple
+    /// of t for BGV) and adds it into polynomials 0 and 1, or adds k0 into polynomial 0 and writes
+    /// k1 over polynomial 1 when <paramref name="replaceSecond"/> (Galois automorphisms).
     /// </summary>
+    /// <remarks>
+    /// Three phases, each over independent jobs: (1) NTT form only: the target's limbs to
+    /// coefficient form (the digits [target]_{q_i}); (2) per output prime q_j of the level and the
+    /// special prime P: each digit lifted to q_j (a copy when q_i &lt; 4 q_j), one lazy forward NTT,
+    /// Shoup multiply-accumulate with both key components (the limb's own NTT is reused when the
+    /// ciphertext is in NTT form); the special limbs and, for coefficient-form ciphertexts, all
+    /// limbs go back to coefficient form lazily; (3) per output limb: mod-down by P,
+    /// (acc_j + 4 q_j - lift) * P^-1 with SEAL's add-half lift, added into the ciphertext in the
+    /// same pass. Coefficient-form ciphertexts (BFV) need no forward NTT in phase 3.
+    /// </remarks>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void SwitchKey(ContextData level, ReadOnlySpan<ulong> target, ulong[]? targetNtt, Ciphertext[] key, ulong[][] keyQuotients, Span<ulong> out0, Span<ulong> out1)
+    public static void SwitchKeyInto(ContextData level, ulong[] data, int index, bool ntt, Ciphertext[] key, ulong[][] keyQuotients, bool replaceSecond)
     {
         var context = level.Context;
         if (!context.UsingKeySwitching)
@@ -218,104 +232,168 @@ internal static class RlweCore
         var keyLevel = context.KeyContextData;
         int n = level.Degree, l = level.ModulusCount;
         int special = keyLevel.ModulusCount - 1;
-        int threads = context.Threads;
+        int keyLimbs = keyLevel.ModulusCount;
         bool bgv = context.Parameters.Scheme == SchemeType.Bgv;
-        ulong[] targetCopy = ArrayPool<ulong>.Shared.Rent(l * n);
-        target.CopyTo(targetCopy);
-        ulong[] acc = ArrayPool<ulong>.Shared.Rent(2 * (l + 1) * n); // [comp][output index j in 0..l][N]
-        ulong[] outputs = ArrayPool<ulong>.Shared.Rent(2 * l * n);
+        var specialTables = context.Tables(special);
+        ulong p = specialTables.Modulus.Value, half = p >> 1;
+        int targetOffset = index * l * n;
+        ulong[]? digits = ntt ? ArrayPool<ulong>.Shared.Rent(l * n) : null;
+        ulong[] acc = ArrayPool<ulong>.Shared.Rent(2 * (l + 1) * n); // [component][output j in 0..l][N]
         try
         {
-
-        Parallelism.For(l + 1, threads, jj =>
-        {
-            int j = jj < l ? jj : special;
-            var tables = context.Tables(j);
-            var q = tables.Modulus;
-            ulong[] tmp = ArrayPool<ulong>.Shared.Rent(n);
-            int keyLimbs = keyLevel.ModulusCount;
-            try
+            // (1) Digits in coefficient form, canonical in [0, q_i) (they multiply the key's noise).
+            ulong[] digitSource = data;
+            int digitOffset = targetOffset;
+            if (digits is not null)
             {
-                var t = tmp.AsSpan(0, n);
-                var acc0 = acc.AsSpan(jj * n, n);
-                var acc1 = acc.AsSpan(((l + 1) + jj) * n, n);
-                acc0.Clear();
-                acc1.Clear();
-                for (int i = 0; i < l; i++)
+                digitSource = digits;
+                digitOffset = 0;
+                Parallelism.For(l, Parallelism.ThreadsFor(context.Threads, l, n), i =>
                 {
-                    var src = targetCopy.AsSpan(i * n, n);
-                    if (i == j && targetNtt is not null)
+                    var limb = digits.AsSpan(i * n, n);
+                    data.AsSpan(targetOffset + i * n, n).CopyTo(limb);
+                    level.Ring.Tables(i).Inverse(limb);
+                });
+            }
+
+            // (2) acc_j = sum_i NTT_j(digit_i) * key_i[j], for j over the level's primes and P.
+            Parallelism.For(l + 1, Parallelism.ThreadsFor(context.Threads, l + 1, l * n), jj =>
+            {
+                int j = jj < l ? jj : special;
+                var tables = context.Tables(j);
+                var q = tables.Modulus;
+                ulong qv = q.Value;
+                ulong[] scratch = ArrayPool<ulong>.Shared.Rent(n);
+                try
+                {
+                    var t = scratch.AsSpan(0, n);
+                    var acc0 = acc.AsSpan(jj * n, n);
+                    var acc1 = acc.AsSpan(((l + 1) + jj) * n, n);
+                    for (int i = 0; i < l; i++)
                     {
-                        // The limb's own NTT is already known (CKKS/BGV ciphertexts live in NTT form).
-                        targetNtt.AsSpan(i * n, n).CopyTo(t);
-                    }
-                    else
-                    {
-                        if (i == j)
+                        ReadOnlySpan<ulong> digit;
+                        if (i == j && ntt)
                         {
-                            src.CopyTo(t);
+                            // The limb's own NTT is the ciphertext's limb.
+                            digit = data.AsSpan(targetOffset + i * n, n);
                         }
                         else
                         {
-                            PolyArithmetic.Reduce(src, t, q);
+                            var src = digitSource.AsSpan(digitOffset + i * n, n);
+                            if (level.Moduli[i].Value <= 4 * qv)
+                            {
+                                src.CopyTo(t);
+                            }
+                            else
+                            {
+                                PolyArithmetic.Reduce(src, t, q);
+                            }
+
+                            tables.ForwardLazy(t);
+                            digit = t;
                         }
 
-                        tables.Forward(t);
+                        var quotients = keyQuotients[i];
+                        MultiplyAccumulateShoup(digit, key[i].Limb(0, j), quotients.AsSpan(j * n, n), acc0, qv, first: i == 0);
+                        MultiplyAccumulateShoup(digit, key[i].Limb(1, j), quotients.AsSpan((keyLimbs + j) * n, n), acc1, qv, first: i == 0);
                     }
 
-                    var quotients = keyQuotients[i];
-                    MultiplyAccumulateShoup(t, key[i].Limb(0, j), quotients.AsSpan(j * n, n), acc0, q.Value);
-                    MultiplyAccumulateShoup(t, key[i].Limb(1, j), quotients.AsSpan((keyLimbs + j) * n, n), acc1, q.Value);
+                    // acc in [0, 2q). The special limbs go to coefficient form: x + h mod P
+                    // (BGV: x mod P, lifted centred with its t-correction in phase 3).
+                    if (jj == l)
+                    {
+                        tables.InverseLazy(acc0);
+                        tables.InverseLazy(acc1);
+                        PolyArithmetic.AddConstantReduce(acc0, bgv ? 0 : half, qv);
+                        PolyArithmetic.AddConstantReduce(acc1, bgv ? 0 : half, qv);
+                    }
+                    else if (!ntt)
+                    {
+                        tables.InverseLazy(acc0);
+                        tables.InverseLazy(acc1);
+                    }
                 }
+                finally
+                {
+                    ArrayPool<ulong>.Shared.Return(scratch);
+                }
+            });
 
-                FinalReduce(acc0, q.Value);
-                FinalReduce(acc1, q.Value);
-            }
-            finally
+            // (3) Mod-down by P into the ciphertext: c_j += (acc_j - lift_j(acc_P)) * P^-1 mod q_j.
+            var plain = context.Parameters.PlainModulus;
+            ulong pInvT = bgv ? plain!.Value.Invert(plain.Value.Reduce(p)) : 0;
+            bool reduceLift = false;
+            for (int j = 0; j < l; j++)
             {
-                ArrayPool<ulong>.Shared.Return(tmp);
+                reduceLift |= p > 4 * level.Moduli[j].Value;
             }
-        });
 
-        // Mod-down by P: out_j = (acc_j - [acc]_P lifted) * P^-1 mod q_j.
-        var specialTables = context.Tables(special);
-        var pMod = specialTables.Modulus;
-        ulong pValue = pMod.Value;
-        Parallelism.For(2, threads, c => specialTables.Inverse(acc.AsSpan((c * (l + 1) + l) * n, n)));
-        var plain = context.Parameters.PlainModulus;
-        ulong pInvT = bgv ? plain!.Value.Invert(plain.Value.Reduce(pValue)) : 0;
-        Parallelism.For(2 * l, threads, job =>
-        {
-            int c = job / l, j = job % l;
-            var tables = context.Tables(j);
-            var q = tables.Modulus;
-            ulong pInv = q.Invert(q.Reduce(pValue));
-            ulong pModQ = q.Reduce(pValue);
-            var specialLimb = acc.AsSpan((c * (l + 1) + l) * n, n);
-            ulong[] lift = ArrayPool<ulong>.Shared.Rent(n);
-            try
+            bool needLift = ntt || bgv || reduceLift;
+            int work = needLift ? n : n / 8; // a bare fused pass is a fraction of an NTT
+            Parallelism.For(2 * l, Parallelism.ThreadsFor(context.Threads, 2 * l, work), job =>
             {
-                var lt = lift.AsSpan(0, n);
-                LiftCentered(specialLimb, pValue, q, lt, bgv ? plain : null, pInvT, pModQ);
-                tables.Forward(lt);
-                var dst = outputs.AsSpan(job * n, n);
-                PolyArithmetic.Subtract(acc.AsSpan((c * (l + 1) + j) * n, n), lt, dst, q);
-                PolyArithmetic.MultiplyScalar(dst, pInv, dst, q);
-            }
-            finally
-            {
-                ArrayPool<ulong>.Shared.Return(lift);
-            }
-        });
+                int c = job / l, j = job % l;
+                var tables = level.Ring.Tables(j);
+                var q = tables.Modulus;
+                ulong qv = q.Value;
+                ulong pModQ = q.Reduce(p);
+                ulong pInv = q.Invert(pModQ);
+                ulong pInvShoup = q.ShoupPrecompute(pInv);
+                ulong halfModQ = q.Reduce(half);
+                ReadOnlySpan<ulong> x = acc.AsSpan((c * (l + 1) + l) * n, n);
+                ulong offset = 4 * qv;
+                ulong[]? lift = needLift ? ArrayPool<ulong>.Shared.Rent(n) : null;
+                try
+                {
+                    if (lift is not null)
+                    {
+                        var lt = lift.AsSpan(0, n);
+                        if (bgv)
+                        {
+                            LiftCentered(x, p, q, lt, plain, pInvT, pModQ);
+                        }
+                        else if (ntt)
+                        {
+                            PolyArithmetic.LiftShifted(x, lt, qv - halfModQ, q, p > 4 * qv);
+                        }
+                        else
+                        {
+                            PolyArithmetic.Reduce(x, lt, q);
+                            offset += halfModQ;
+                        }
 
-        outputs.AsSpan(0, l * n).CopyTo(out0);
-        outputs.AsSpan(l * n, l * n).CopyTo(out1);
+                        if (ntt)
+                        {
+                            tables.ForwardLazy(lt);
+                        }
+
+                        x = lt;
+                    }
+                    else
+                    {
+                        offset += halfModQ;
+                    }
+
+                    PolyArithmetic.SubtractMultiplyShoup(acc.AsSpan((c * (l + 1) + j) * n, n), x, offset, pInv, pInvShoup,
+                        data.AsSpan((c * l + j) * n, n), qv, accumulate: c == 0 || !replaceSecond);
+                }
+                finally
+                {
+                    if (lift is not null)
+                    {
+                        ArrayPool<ulong>.Shared.Return(lift);
+                    }
+                }
+            });
         }
         finally
         {
-            ArrayPool<ulong>.Shared.Return(targetCopy);
+            if (digits is not null)
+            {
+                ArrayPool<ulong>.Shared.Return(digits);
+            }
+
             ArrayPool<ulong>.Shared.Return(acc);
-            ArrayPool<ulong>.Shared.Return(outputs);
         }
     }
 
@@ -348,9 +426,12 @@ internal static class RlweCore
         }
     }
 
-    /// <summary>acc = acc + x k mod q, lazily in [0, 2q), with k's Shoup quotients kq.</summary>
+    /// <summary>
+    /// acc = acc + x k mod q (acc = x k when <paramref name="first"/>), lazily in [0, 2q), with k's
+    /// Shoup quotients kq. x may be any 64-bit value (lazy NTT outputs in [0, 4q) included).
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void MultiplyAccumulateShoup(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> k, ReadOnlySpan<ulong> kq, Span<ulong> acc, ulong q)
+    private static unsafe void MultiplyAccumulateShoup(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> k, ReadOnlySpan<ulong> kq, Span<ulong> acc, ulong q, bool first)
     {
         int n = acc.Length;
         ulong twoQ = 2 * q;
@@ -359,33 +440,37 @@ internal static class RlweCore
             int c = 0;
             if (NttTables.UseAvx512)
             {
-                var vq = System.Runtime.Intrinsics.Vector512.Create(q);
-                var v2q = System.Runtime.Intrinsics.Vector512.Create(twoQ);
-                for (; c + 8 <= n; c += 8)
+                var vq = Vector512.Create(q);
+                var v2q = Vector512.Create(twoQ);
+                if (first)
                 {
-                    var v = System.Runtime.Intrinsics.Vector512.Load(px + c);
-                    var w = System.Runtime.Intrinsics.Vector512.Load(pk + c);
-                    var wq = System.Runtime.Intrinsics.Vector512.Load(pq + c);
-                    var qHat = NttTables.MultiplyHigh(v, wq, System.Runtime.Intrinsics.X86.Avx512F.ShiftRightLogical(wq, 32));
-                    var r = System.Runtime.Intrinsics.X86.Avx512DQ.MultiplyLow(v, w) - System.Runtime.Intrinsics.X86.Avx512DQ.MultiplyLow(qHat, vq);
-                    var sum = System.Runtime.Intrinsics.Vector512.Load(pa + c) + r;
-                    System.Runtime.Intrinsics.Vector512.Store(System.Runtime.Intrinsics.X86.Avx512F.Min(sum, sum - v2q), pa + c);
+                    for (; c + 8 <= n; c += 8)
+                    {
+                        var v = Vector512.Load(px + c);
+                        var wq = Vector512.Load(pq + c);
+                        var qHat = NttTables.MultiplyHigh(v, wq, Avx512F.ShiftRightLogical(wq, 32));
+                        (Avx512DQ.MultiplyLow(v, Vector512.Load(pk + c)) - Avx512DQ.MultiplyLow(qHat, vq)).Store(pa + c);
+                    }
+                }
+                else
+                {
+                    for (; c + 8 <= n; c += 8)
+                    {
+                        var v = Vector512.Load(px + c);
+                        var wq = Vector512.Load(pq + c);
+                        var qHat = NttTables.MultiplyHigh(v, wq, Avx512F.ShiftRightLogical(wq, 32));
+                        var r = Avx512DQ.MultiplyLow(v, Vector512.Load(pk + c)) - Avx512DQ.MultiplyLow(qHat, vq);
+                        var sum = Vector512.Load(pa + c) + r;
+                        Avx512F.Min(sum, sum - v2q).Store(pa + c);
+                    }
                 }
             }
 
             for (; c < n; c++)
             {
                 ulong r = Modulus.MultiplyShoupLazy(px[c], pk[c], pq[c], q);
-                pa[c] = Modulus.CorrectOnce(pa[c] + r, twoQ);
+                pa[c] = first ? r : Modulus.CorrectOnce(pa[c] + r, twoQ);
             }
-        }
-    }
-
-    private static void FinalReduce(Span<ulong> values, ulong q)
-    {
-        for (int c = 0; c < values.Length; c++)
-        {
-            values[c] = Modulus.CorrectOnce(values[c], q);
         }
     }
 
@@ -465,7 +550,7 @@ internal static class RlweCore
                     }
 
                     PolyArithmetic.SubtractMultiplyShoup(source.AsSpan((c * l + j) * n, n), x, offset, inverse, inverseShoup,
-                        output.AsSpan((c * kept + j) * n, n), qv);
+                        output.AsSpan((c * kept + j) * n, n), qv, accumulate: false);
                 }
                 finally
                 {
