@@ -207,13 +207,13 @@ public sealed class Evaluator
         ulong[] result;
         if (aliased)
         {
+            // Every path writes each output limb in full (the tensor clears what it accumulates into).
             pooled = ArrayPool<ulong>.Shared.Rent(sizeD * n * l);
-            Array.Clear(pooled, 0, sizeD * n * l);
             result = pooled;
         }
         else
         {
-            destination.Resize(sizeD, n, l);
+            destination.Resize(sizeD, n, l, clear: false);
             result = destination.Data;
         }
 
@@ -294,12 +294,20 @@ public sealed class Evaluator
         int n = level.Degree, l = level.ModulusCount;
         int sizeA = a.Size, sizeB = b.Size, sizeD = sizeA + sizeB - 1;
         int poly = n * l;
-        Parallelism.For(l, Threads, limb =>
+        Parallelism.For(l, Parallelism.ThreadsFor(Threads, l, n / 2), limb =>
         {
             var q = level.Moduli[limb];
+            if (sizeA == 2 && sizeB == 2)
+            {
+                PolyArithmetic.Tensor2(a.Limb(0, limb), a.Limb(1, limb), b.Limb(0, limb), b.Limb(1, limb),
+                    result.AsSpan(limb * n, n), result.AsSpan(poly + limb * n, n), result.AsSpan(2 * poly + limb * n, n), q);
+                return;
+            }
+
             for (int r = 0; r < sizeD; r++)
             {
                 var target = result.AsSpan(r * poly + limb * n, n);
+                target.Clear();
                 for (int i = Math.Max(0, r - sizeB + 1); i <= Math.Min(r, sizeA - 1); i++)
                 {
                     PolyArithmetic.MultiplyAdd(a.Limb(i, limb), b.Limb(r - i, limb), target, q);

@@ -111,6 +111,14 @@ internal sealed class HpsMultiplier
             Parallelism.For(kl, threads, limb =>
             {
                 var mod = _tables[limb].Modulus;
+                if (sizeA == 2 && sizeB == 2)
+                {
+                    PolyArithmetic.Tensor2(ext.AsSpan(limb * n, n), ext.AsSpan(poly + limb * n, n),
+                        ext.AsSpan(offsetB * poly + limb * n, n), ext.AsSpan((offsetB + 1) * poly + limb * n, n),
+                        prod.AsSpan(limb * n, n), prod.AsSpan(poly + limb * n, n), prod.AsSpan(2 * poly + limb * n, n), mod);
+                    return;
+                }
+
                 for (int r = 0; r < sizeD; r++)
                 {
                     var target = prod.AsSpan(r * poly + limb * n, n);

@@ -86,6 +86,35 @@ public static class PolyArithmetic
         }
     }
 
+    /// <summary>
+    /// The tensor product of two size-2 ciphertext limbs in NTT form: r0 = a0 b0, r1 = a0 b1 + a1 b0,
+    /// r2 = a1 b1 mod q. The middle sum is reduced once from 128 bits (2 q^2 &lt; q 2^64).
+    /// Requires inputs in [0, q); the outputs may not overlap the inputs.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void Tensor2(ReadOnlySpan<ulong> a0, ReadOnlySpan<ulong> a1, ReadOnlySpan<ulong> b0, ReadOnlySpan<ulong> b1,
+        Span<ulong> r0, Span<ulong> r1, Span<ulong> r2, Modulus q)
+    {
+        int n = Check(a0, a1, r0);
+        Check(b0, b1, r1);
+        Check(r0, r1, r2);
+        fixed (ulong* pa0 = a0, pa1 = a1, pb0 = b0, pb1 = b1, pr0 = r0, pr1 = r1, pr2 = r2)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                ulong x0 = pa0[i], x1 = pa1[i], y0 = pb0[i], y1 = pb1[i];
+                ulong hi = Math.BigMul(x0, y0, out ulong lo);
+                pr0[i] = q.Reduce(hi, lo);
+                hi = Math.BigMul(x1, y1, out lo);
+                pr2[i] = q.Reduce(hi, lo);
+                ulong hiA = Math.BigMul(x0, y1, out ulong loA);
+                ulong hiB = Math.BigMul(x1, y0, out ulong loB);
+                ulong sum = loA + loB;
+                pr1[i] = q.Reduce(hiA + hiB + (sum < loA ? 1UL : 0UL), sum);
+            }
+        }
+    }
+
     /// <summary>dst = a * s mod q for a scalar s in [0, q).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static unsafe void MultiplyScalar(ReadOnlySpan<ulong> a, ulong s, Span<ulong> dst, Modulus q)
