@@ -143,7 +143,7 @@ public sealed class Decryptor
     {
         int n = level.Degree, l = level.ModulusCount, size = encrypted.Size;
         var ring = level.Ring;
-        Parallelism.For(l, _context.Threads, i =>
+        Parallelism.For(l, Parallelism.ThreadsFor(_context.Threads, l, n), i =>
         {
             var q = level.Moduli[i];
             var tables = ring.Tables(i);

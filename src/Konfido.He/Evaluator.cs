@@ -294,7 +294,7 @@ public sealed class Evaluator
         int n = level.Degree, l = level.ModulusCount;
         int sizeA = a.Size, sizeB = b.Size, sizeD = sizeA + sizeB - 1;
         int poly = n * l;
-        Parallelism.For(l, Parallelism.ThreadsFor(Threads, l, n / 2), limb =>
+        Parallelism.For(l, Parallelism.ThreadsFor(Threads, l, n), limb =>
         {
             var q = level.Moduli[limb];
             if (sizeA == 2 && sizeB == 2)
@@ -464,7 +464,7 @@ public sealed class Evaluator
 
         bool toNtt = !destination.IsNttForm;
         int size = destination.Size;
-        Parallelism.For(l, Threads, i =>
+        Parallelism.For(l, Parallelism.ThreadsFor(Threads, l, n), i =>
         {
             var q = level.Moduli[i];
             var tables = level.Ring.Tables(i);
@@ -683,7 +683,7 @@ public sealed class Evaluator
         ulong[] buffer = ArrayPool<ulong>.Shared.Rent(2 * n * l);
         try
         {
-            Parallelism.For(2 * l, Threads, job =>
+            Parallelism.For(2 * l, Parallelism.ThreadsFor(Threads, 2 * l, n / 16), job => // a permutation: cheap
             {
                 int c = job / l, i = job % l;
                 var target = buffer.AsSpan(job * n, n);

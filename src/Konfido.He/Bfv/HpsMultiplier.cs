@@ -93,14 +93,14 @@ internal sealed class HpsMultiplier
             // 1. Extend every input component to Q u P and transform.
             var aCopy = a;
             var bCopy = same ? a : b;
-            Parallelism.For(inputs, threads, c =>
+            Parallelism.For(inputs, Parallelism.ThreadsFor(threads, inputs, kl * n), c =>
             {
                 var src = c < sizeA ? aCopy.AsSpan(c * _k * n, _k * n) : bCopy.AsSpan((c - sizeA) * _k * n, _k * n);
                 var dst = ext.AsSpan(c * poly, poly);
                 src.CopyTo(dst);
                 _qToP.Convert(src, dst[(_k * n)..], n);
             });
-            Parallelism.For(inputs * kl, threads, job =>
+            Parallelism.For(inputs * kl, Parallelism.ThreadsFor(threads, inputs * kl, n), job =>
             {
                 int c = job / kl, limb = job % kl;
                 _tables[limb].Forward(ext.AsSpan(c * poly + limb * n, n));
@@ -108,7 +108,7 @@ internal sealed class HpsMultiplier
 
             // 2. Tensor product in NTT form, limb by limb.
             int offsetB = same ? 0 : sizeA;
-            Parallelism.For(kl, threads, limb =>
+            Parallelism.For(kl, Parallelism.ThreadsFor(threads, kl, n), limb =>
             {
                 var mod = _tables[limb].Modulus;
                 if (sizeA == 2 && sizeB == 2)
@@ -135,14 +135,14 @@ internal sealed class HpsMultiplier
             });
 
             // 3. Back to coefficients.
-            Parallelism.For(sizeD * kl, threads, job =>
+            Parallelism.For(sizeD * kl, Parallelism.ThreadsFor(threads, sizeD * kl, n), job =>
             {
                 int c = job / kl, limb = job % kl;
                 _tables[limb].Inverse(prod.AsSpan(c * poly + limb * n, n));
             });
 
             // 4-5. Scale by t/Q into base P, then convert P -> Q.
-            Parallelism.For(sizeD, threads, r =>
+            Parallelism.For(sizeD, Parallelism.ThreadsFor(threads, sizeD, kl * n), r =>
             {
                 ScaleAndConvert(prod.AsSpan(r * poly, poly), dest.AsSpan(r * _k * n, _k * n), n);
             });

@@ -171,7 +171,7 @@ public sealed class RnsRing
     }
 
     /// <summary>Runs body(i) for every limb, on up to <see cref="Threads"/> threads when heavy.</summary>
-    internal void ForEachLimb(Action<int> body, bool heavy) => Parallelism.For(LimbCount, heavy ? Threads : 1, body);
+    internal void ForEachLimb(Action<int> body, bool heavy) => Parallelism.For(LimbCount, heavy ? Parallelism.ThreadsFor(Threads, LimbCount, Degree) : 1, body);
 
     private RnsPolynomial Copy(RnsPolynomial a)
     {
@@ -214,8 +214,9 @@ internal static class Parallelism
     public static int ThreadsFor(int threads, int jobs, int degree) =>
         jobs < 2 || (long)jobs * degree < MinimumParallelWork ? 1 : threads;
 
-    // Below this many coefficients of NTT-sized work, handing jobs to the thread pool costs more than it saves.
-    private const long MinimumParallelWork = 8192;
+    // Below this much work (in coefficients of NTT-like work, about 100 µs on one core), waking a
+    // pool worker (about 10 µs, far more when the machine is loaded) costs more than it saves.
+    private const long MinimumParallelWork = 16384;
 
     /// <summary>body(i) for i in [0, count), on up to <paramref name="threads"/> threads.</summary>
     public static void For(int count, int threads, Action<int> body)

@@ -48,7 +48,7 @@ internal static class RlweCore
         try
         {
             c1.AsSpan(length, length).CopyTo(aNtt);
-            Parallelism.For(l, context.Threads, i =>
+            Parallelism.For(l, Parallelism.ThreadsFor(context.Threads, l, n), i =>
             {
                 var q = moduli[i];
                 var limb = aNtt.AsSpan(i * n, n);
@@ -104,7 +104,7 @@ internal static class RlweCore
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(u.AsSpan()));
             var pk = publicKey.Data;
             var data = destination.Data;
-            Parallelism.For(l, context.Threads, i =>
+            Parallelism.For(l, Parallelism.ThreadsFor(context.Threads, l, n), i =>
             {
                 var q = moduli[i];
                 var ui = uLimbs.AsSpan(i * n, n);
@@ -151,7 +151,7 @@ internal static class RlweCore
             var tMod = timesPlainModulus ? level.Context.Parameters.PlainModulus : null;
             ulong[] target = ArrayPool<ulong>.Shared.Rent(n * l);
             poly.CopyTo(target);
-            Parallelism.For(l, ntt ? level.Context.Threads : 1, i =>
+            Parallelism.For(l, ntt ? Parallelism.ThreadsFor(level.Context.Threads, l, n) : 1, i =>
             {
                 var q = moduli[i];
                 var ei = limbs.AsSpan(i * n, n);
@@ -599,7 +599,7 @@ internal static class RlweCore
             var plain = context.Parameters.PlainModulus;
             ulong inverseT = bgv ? plain!.Value.Invert(plain.Value.Reduce(last)) : 0;
             poly.Slice(0, (l - 1) * n).CopyTo(source);
-            Parallelism.For(l - 1, context.Threads, j =>
+            Parallelism.For(l - 1, Parallelism.ThreadsFor(context.Threads, l - 1, n), j =>
             {
                 var tables = level.Ring.Tables(j);
                 var q = tables.Modulus;
