@@ -327,6 +327,7 @@ internal sealed class PlainConstants
         TMod = new ulong[k];
         BfvOmegaModT = new ulong[k];
         BfvBeta = new ulong[k];
+        BfvBetaShoup = new ulong[k];
         for (int i = 0; i < k; i++)
         {
             var qi = level.Moduli[i];
@@ -336,6 +337,7 @@ internal sealed class PlainConstants
             var a = new BigInteger(t.Value) * level.Ring.Base.InversePuncturedProduct(i);
             BfvOmegaModT[i] = (ulong)(a / qi.Value % t.Value);
             BfvBeta[i] = (ulong)(a % qi.Value);
+            BfvBetaShoup[i] = qi.ShoupPrecompute(BfvBeta[i]);
         }
 
         ToPlain = new BaseConverter(level.Ring.Base, new RnsBase([t]));
@@ -354,6 +356,9 @@ internal sealed class PlainConstants
     public ulong[] BfvOmegaModT { get; }
 
     public ulong[] BfvBeta { get; }
+
+    /// <summary>Shoup quotients of <see cref="BfvBeta"/>: floor(x beta_i / q_i) from two word products.</summary>
+    public ulong[] BfvBetaShoup { get; }
 
     /// <summary>Centered conversion from Q to t (BGV decryption).</summary>
     public BaseConverter ToPlain { get; }
