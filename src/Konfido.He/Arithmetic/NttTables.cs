@@ -97,10 +97,57 @@ public sealed class NttTables
     public void Forward(Span<ulong> values)
     {
         ForwardLazy(values);
-        ulong q = Modulus.Value, twoQ = 2 * q;
-        for (int i = 0; i < values.Length; i++)
+        ReduceFromFourQ(values, Modulus.Value);
+    }
+
+    // values in [0, 4q) -> [0, q): two conditional subtractions (vectorised: unsigned min).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ReduceFromFourQ(Span<ulong> values, ulong q)
+    {
+        ulong twoQ = 2 * q;
+        fixed (ulong* a = values)
         {
-            values[i] = Modulus.CorrectOnce(Modulus.CorrectOnce(values[i], twoQ), q);
+            int i = 0;
+            if (UseAvx512)
+            {
+                var vq = Vector512.Create(q);
+                var v2q = Vector512.Create(twoQ);
+                for (; i + 8 <= values.Length; i += 8)
+                {
+                    var v = Vector512.Load(a + i);
+                    v = Avx512F.Min(v, v - v2q);
+                    Avx512F.Min(v, v - vq).Store(a + i);
+                }
+            }
+
+            for (; i < values.Length; i++)
+            {
+                a[i] = Modulus.CorrectOnce(Modulus.CorrectOnce(a[i], twoQ), q);
+            }
+        }
+    }
+
+    // values in [0, 2q) -> [0, q).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ReduceFromTwoQ(Span<ulong> values, ulong q)
+    {
+        fixed (ulong* a = values)
+        {
+            int i = 0;
+            if (UseAvx512)
+            {
+                var vq = Vector512.Create(q);
+                for (; i + 8 <= values.Length; i += 8)
+                {
+                    var v = Vector512.Load(a + i);
+                    Avx512F.Min(v, v - vq).Store(a + i);
+                }
+            }
+
+            for (; i < values.Length; i++)
+            {
+                a[i] = Modulus.CorrectOnce(a[i], q);
+            }
         }
     }
 
@@ -166,11 +213,7 @@ public sealed class NttTables
     public void Inverse(Span<ulong> values)
     {
         InverseLazy(values);
-        ulong q = Modulus.Value;
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = Modulus.CorrectOnce(values[i], q);
-        }
+        ReduceFromTwoQ(values, Modulus.Value);
     }
 
     /// <summary>Inverse transform in place with outputs in [0, 2q). Requires inputs in [0, 2q).</summary>
