@@ -150,7 +150,7 @@ public sealed class Decryptor
     {
         int n = level.Degree, l = level.ModulusCount, size = encrypted.Size;
         var ring = level.Ring;
-        Parallelism.For(l, Parallelism.ThreadsFor(_context.Threads, l, n), i =>
+        _context.Parallelism.For(l, n, i =>
         {
             var q = level.Moduli[i];
             var tables = ring.Tables(i);

@@ -30,8 +30,6 @@ public sealed class Evaluator
 
     private SchemeType Scheme => _context.Parameters.Scheme;
 
-    private int Threads => _context.Threads;
-
     // ---------------------------------------------------------------- add, sub, negate
 
     /// <summary>destination = -a.</summary>
@@ -222,7 +220,7 @@ public sealed class Evaluator
         switch (Scheme)
         {
             case SchemeType.Bfv:
-                level.Multiplier!.Multiply(a.Data, sizeA, b.Data, sizeB, same, result, n, Threads);
+                level.Multiplier!.Multiply(a.Data, sizeA, b.Data, sizeB, same, result, n, _context.Parallelism);
                 break;
             case SchemeType.Ckks:
                 TensorNtt(level, a, b, result);
@@ -294,7 +292,7 @@ public sealed class Evaluator
         int n = level.Degree, l = level.ModulusCount;
         int sizeA = a.Size, sizeB = b.Size, sizeD = sizeA + sizeB - 1;
         int poly = n * l;
-        Parallelism.For(l, Parallelism.ThreadsFor(Threads, l, n), limb =>
+        _context.Parallelism.For(l, n, limb =>
         {
             var q = level.Moduli[limb];
             if (sizeA == 2 && sizeB == 2)
@@ -464,7 +462,7 @@ public sealed class Evaluator
 
         bool toNtt = !destination.IsNttForm;
         int size = destination.Size;
-        Parallelism.For(l, Parallelism.ThreadsFor(Threads, l, n), i =>
+        _context.Parallelism.For(l, n, i =>
         {
             var q = level.Moduli[i];
             var tables = level.Ring.Tables(i);
@@ -683,7 +681,7 @@ public sealed class Evaluator
         ulong[] buffer = ArrayPool<ulong>.Shared.Rent(2 * n * l);
         try
         {
-            Parallelism.For(2 * l, Parallelism.ThreadsFor(Threads, 2 * l, n / 16), job => // a permutation: cheap
+            _context.Parallelism.For(2 * l, n / 16, job => // a permutation: cheap
             {
                 int c = job / l, i = job % l;
                 var target = buffer.AsSpan(job * n, n);

@@ -57,6 +57,7 @@ public sealed class HeContext
         Parameters = parameters with { CoeffModulus = [.. parameters.CoeffModulus] };
         SecurityLevel = securityLevel;
         Threads = threads;
+        Parallelism = new Parallelism(threads);
         int n = parameters.PolyModulusDegree;
         _tables = [.. Parameters.CoeffModulus.Select(q => new NttTables(n, q))];
         GaloisTool = new GaloisTool(n);
@@ -100,6 +101,9 @@ public sealed class HeContext
 
     /// <summary>Threads used over RNS limbs (1 = single-threaded).</summary>
     public int Threads { get; }
+
+    /// <summary>Runs the limbs' jobs on up to <see cref="Threads"/> threads where it pays.</summary>
+    internal Parallelism Parallelism { get; }
 
     /// <summary>True when the chain has a special prime, so relinearisation and rotations work.</summary>
     public bool UsingKeySwitching => _tables.Length > 1;

@@ -64,4 +64,22 @@ public sealed class ThreadingTests
         var b = Run(dual);
         Assert.Equal(a.Data.AsSpan(0, a.Size * a.PolynomialLength).ToArray(), b.Data.AsSpan(0, b.Size * b.PolynomialLength).ToArray());
     }
+
+    [Theory]
+    [InlineData(1, 5, 100_000)]
+    [InlineData(2, 5, 100_000)]
+    [InlineData(2, 3, 10)]
+    [InlineData(2, 1, 100_000)]
+    [InlineData(4, 64, 8192)]
+    public void The_scheduler_runs_every_job_exactly_once(int threads, int count, long work)
+    {
+        var parallelism = new Konfido.He.Rings.Parallelism(threads);
+        // Many calls: some run threaded, some serial (small work, or backing off after a call no worker joined).
+        for (int call = 0; call < 100; call++)
+        {
+            var visits = new int[count];
+            parallelism.For(count, work, i => Interlocked.Increment(ref visits[i]));
+            Assert.All(visits, v => Assert.Equal(1, v));
+        }
+    }
 }

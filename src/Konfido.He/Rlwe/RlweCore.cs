@@ -48,7 +48,7 @@ internal static class RlweCore
         try
         {
             c1.AsSpan(length, length).CopyTo(aNtt);
-            Parallelism.For(l, Parallelism.ThreadsFor(context.Threads, l, n), i =>
+            context.Parallelism.For(l, n, i =>
             {
                 var q = moduli[i];
                 var limb = aNtt.AsSpan(i * n, n);
@@ -104,7 +104,7 @@ internal static class RlweCore
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(u.AsSpan()));
             var pk = publicKey.Data;
             var data = destination.Data;
-            Parallelism.For(l, Parallelism.ThreadsFor(context.Threads, l, n), i =>
+            context.Parallelism.For(l, n, i =>
             {
                 var q = moduli[i];
                 var ui = uLimbs.AsSpan(i * n, n);
@@ -151,7 +151,7 @@ internal static class RlweCore
             var tMod = timesPlainModulus ? level.Context.Parameters.PlainModulus : null;
             ulong[] target = ArrayPool<ulong>.Shared.Rent(n * l);
             poly.CopyTo(target);
-            Parallelism.For(l, ntt ? Parallelism.ThreadsFor(level.Context.Threads, l, n) : 1, i =>
+            level.Context.Parallelism.For(l, ntt ? n : 0, i =>
             {
                 var q = moduli[i];
                 var ei = limbs.AsSpan(i * n, n);
@@ -248,7 +248,7 @@ internal static class RlweCore
             {
                 digitSource = digits;
                 digitOffset = 0;
-                Parallelism.For(l, Parallelism.ThreadsFor(context.Threads, l, n), i =>
+                context.Parallelism.For(l, n, i =>
                 {
                     var limb = digits.AsSpan(i * n, n);
                     data.AsSpan(targetOffset + i * n, n).CopyTo(limb);
@@ -257,7 +257,7 @@ internal static class RlweCore
             }
 
             // (2) acc_j = sum_i NTT_j(digit_i) * key_i[j], for j over the level's primes and P.
-            Parallelism.For(l + 1, Parallelism.ThreadsFor(context.Threads, l + 1, l * n), jj =>
+            context.Parallelism.For(l + 1, l * n, jj =>
             {
                 int j = jj < l ? jj : special;
                 var tables = context.Tables(j);
@@ -330,7 +330,7 @@ internal static class RlweCore
 
             bool needLift = ntt || bgv || reduceLift;
             int work = needLift ? n : n / 8; // a bare fused pass is a fraction of an NTT
-            Parallelism.For(2 * l, Parallelism.ThreadsFor(context.Threads, 2 * l, work), job =>
+            context.Parallelism.For(2 * l, work, job =>
             {
                 int c = job / l, j = job % l;
                 var tables = level.Ring.Tables(j);
@@ -494,16 +494,17 @@ internal static class RlweCore
         System.Diagnostics.Debug.Assert(kept >= 1 && level.Context.Parameters.Scheme != SchemeType.Bgv);
         var lastTables = level.Ring.Tables(kept);
         ulong last = lastTables.Modulus.Value, half = last >> 1;
-        int threads = Parallelism.ThreadsFor(level.Context.Threads, size * kept, n);
+        var parallelism = level.Context.Parallelism;
+        bool threaded = parallelism.Threads > 1;
         bool inPlace = ReferenceEquals(source, destination);
         ulong[] lastLimbs = ArrayPool<ulong>.Shared.Rent(size * n);
         // In place, the serial order below never overwrites a limb before reading it; threads may, so they write aside.
-        ulong[]? staging = inPlace && threads > 1 ? ArrayPool<ulong>.Shared.Rent(size * kept * n) : null;
+        ulong[]? staging = inPlace && threaded ? ArrayPool<ulong>.Shared.Rent(size * kept * n) : null;
         ulong[] output = staging ?? destination;
         try
         {
             // x + h mod q_last in coefficient form, for every polynomial, before any limb is overwritten.
-            Parallelism.For(size, threads, c =>
+            parallelism.For(size, n, c =>
             {
                 var x = lastLimbs.AsSpan(c * n, n);
                 source.AsSpan((c * l + kept) * n, n).CopyTo(x);
@@ -515,7 +516,7 @@ internal static class RlweCore
                 PolyArithmetic.AddConstantReduce(x, half, last);
             });
 
-            Parallelism.For(size * kept, threads, job =>
+            parallelism.For(size * kept, n, job =>
             {
                 int c = job / kept, j = job % kept;
                 var tables = level.Ring.Tables(j);
@@ -599,7 +600,7 @@ internal static class RlweCore
             var plain = context.Parameters.PlainModulus;
             ulong inverseT = bgv ? plain!.Value.Invert(plain.Value.Reduce(last)) : 0;
             poly.Slice(0, (l - 1) * n).CopyTo(source);
-            Parallelism.For(l - 1, Parallelism.ThreadsFor(context.Threads, l - 1, n), j =>
+            context.Parallelism.For(l - 1, n, j =>
             {
                 var tables = level.Ring.Tables(j);
                 var q = tables.Modulus;
