@@ -166,8 +166,7 @@ public sealed class Decryptor
                 encrypted.Limb(size - 1, i).CopyTo(acc);
                 if (!encrypted.IsNttForm)
                 {
-                    // Lazy outputs in [0, 4q) are fine: the product below reduces from 128 bits.
-                    tables.ForwardLazy(acc);
+                    tables.Forward(acc);
                 }
 
                 // Horner over c_1..c_k in NTT form: acc = (...(c_k s + c_{k-1}) s + ...) s; then + c_0.

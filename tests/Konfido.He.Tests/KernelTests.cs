@@ -14,6 +14,8 @@ public sealed class KernelTests
     {
         { 30, 37 },
         { 44, 64 },
+        { 50, 1000 },
+        { 49, 77 },
         { 60, 13 },
         { 61, 1024 },
     };
@@ -50,6 +52,45 @@ public sealed class KernelTests
         for (int i = 0; i < length; i++)
         {
             Assert.Equal(2 * (BigInteger)a0[i] * a1[i] % m, (BigInteger)r1[i]);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Multiply_is_the_pointwise_product(int bits, int length)
+    {
+        // Below 2^50 the vector path estimates quotients in double precision: check it at the edges.
+        var q = Prime(bits);
+        var random = new Random(3 * bits + length);
+        var a = Uniform(random, length, q.Value);
+        var b = Uniform(random, length, q.Value);
+        a[^1] = q.Value - 1;
+        b[^1] = q.Value - 1;
+        var product = new ulong[length];
+        PolyArithmetic.Multiply(a, b, product, q);
+        for (int i = 0; i < length; i++)
+        {
+            Assert.Equal((BigInteger)a[i] * b[i] % q.Value, (BigInteger)product[i]);
+        }
+    }
+
+    [Fact]
+    public void Multiply_is_exact_near_the_largest_operands_below_2_to_50()
+    {
+        // The largest primes the vector path accepts, with operands crowded near q and near q / 2
+        // (quotients close to integers and to half-integers).
+        foreach (var q in NumberTheory.GenerateNttPrimes(50, 3, 1024).Select(p => new Modulus(p)))
+        {
+            var random = new Random((int)(q.Value & 0xFFFF));
+            const int length = 1 << 14;
+            var a = Enumerable.Range(0, length).Select(i => (i & 1) == 0 ? q.Value - 1 - (ulong)random.Next(1 << 20) : q.Value / 2 + (ulong)random.Next(1 << 20)).ToArray();
+            var b = Enumerable.Range(0, length).Select(_ => q.Value - 1 - (ulong)random.Next(1 << 20)).ToArray();
+            var product = new ulong[length];
+            PolyArithmetic.Multiply(a, b, product, q);
+            for (int i = 0; i < length; i++)
+            {
+                Assert.Equal((ulong)((UInt128)a[i] * b[i] % q.Value), product[i]);
+            }
         }
     }
 

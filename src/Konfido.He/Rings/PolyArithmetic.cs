@@ -63,12 +63,40 @@ public static class PolyArithmetic
         int n = Check(a, b, dst);
         fixed (ulong* pa = a, pb = b, pd = dst)
         {
-            for (int i = 0; i < n; i++)
+            int i = 0;
+            if (UseFloatQuotient(q))
+            {
+                var vq = Vector512.Create(q.Value);
+                var inverse = Vector512.Create(1.0 / q.Value);
+                for (; i + 8 <= n; i += 8)
+                {
+                    MultiplyFloatQuotient(Vector512.Load(pa + i), Vector512.Load(pb + i), inverse, vq).Store(pd + i);
+                }
+            }
+
+            for (; i < n; i++)
             {
                 ulong hi = Math.BigMul(pa[i], pb[i], out ulong lo);
                 pd[i] = q.Reduce(hi, lo);
             }
         }
+    }
+
+    // The vectorised product for primes below 2^50: floor(a b / q) estimated in double precision.
+    // With a, b < q < 2^50, a b / q < 2^50 and the three roundings (a b, 1/q, the product) leave
+    // the estimate within 0.4 of the true quotient, so its truncation is off by at most one either
+    // way: r = a b - qHat q (exact in the low 64 bits) lies in [-q, 2q); r + q in [0, 3q) needs two
+    // conditional subtractions. AVX-512 has no 64x64 -> 128 multiply; this needs none.
+    internal static bool UseFloatQuotient(Modulus q) => NttTables.UseAvx512 && q.Value < 1UL << 50;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<ulong> MultiplyFloatQuotient(Vector512<ulong> a, Vector512<ulong> b, Vector512<double> inverseQ, Vector512<ulong> q)
+    {
+        var estimate = Avx512DQ.ConvertToVector512Double(a) * Avx512DQ.ConvertToVector512Double(b) * inverseQ;
+        var qHat = Avx512DQ.ConvertToVector512UInt64WithTruncation(estimate);
+        var r = Avx512DQ.MultiplyLow(a, b) - Avx512DQ.MultiplyLow(qHat, q) + q;
+        r = Avx512F.Min(r, r - q - q);
+        return Avx512F.Min(r, r - q);
     }
 
     /// <summary>dst = dst + a * b mod q, coefficient-wise.</summary>
@@ -100,7 +128,25 @@ public static class PolyArithmetic
         Check(r0, r1, r2);
         fixed (ulong* pa0 = a0, pa1 = a1, pb0 = b0, pb1 = b1, pr0 = r0, pr1 = r1, pr2 = r2)
         {
-            for (int i = 0; i < n; i++)
+            int i = 0;
+            if (UseFloatQuotient(q))
+            {
+                var vq = Vector512.Create(q.Value);
+                var inverse = Vector512.Create(1.0 / q.Value);
+                for (; i + 8 <= n; i += 8)
+                {
+                    var x0 = Vector512.Load(pa0 + i);
+                    var x1 = Vector512.Load(pa1 + i);
+                    var y0 = Vector512.Load(pb0 + i);
+                    var y1 = Vector512.Load(pb1 + i);
+                    MultiplyFloatQuotient(x0, y0, inverse, vq).Store(pr0 + i);
+                    MultiplyFloatQuotient(x1, y1, inverse, vq).Store(pr2 + i);
+                    var middle = MultiplyFloatQuotient(x0, y1, inverse, vq) + MultiplyFloatQuotient(x1, y0, inverse, vq);
+                    Avx512F.Min(middle, middle - vq).Store(pr1 + i);
+                }
+            }
+
+            for (; i < n; i++)
             {
                 ulong x0 = pa0[i], x1 = pa1[i], y0 = pb0[i], y1 = pb1[i];
                 ulong hi = Math.BigMul(x0, y0, out ulong lo);
