@@ -427,8 +427,16 @@ internal static class RlweCore
     }
 
     /// <summary>
+    /// Whether key residues modulo q carry double-precision companions k / q instead of Shoup
+    /// quotients: AVX-512 and q &lt; 2^48, so that for digits x &lt; 4q the estimate
+    /// x (k / q) is within 4q 2^-52 &lt; 1/4 of x k / q and its truncation is off by at most one.
+    /// </summary>
+    internal static bool UseFloatCompanions(ulong q) => NttTables.UseAvx512 && q < 1UL << 48;
+
+    /// <summary>
     /// acc = acc + x k mod q (acc = x k when <paramref name="first"/>), lazily in [0, 2q), with k's
-    /// Shoup quotients kq. x may be any 64-bit value (lazy NTT outputs in [0, 4q) included).
+    /// companions kq (<see cref="UseFloatCompanions"/>: doubles k / q, else Shoup quotients).
+    /// Requires x &lt; 4q (lazy NTT outputs).
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MultiplyAccumulateShoup(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> k, ReadOnlySpan<ulong> kq, Span<ulong> acc, ulong q, bool first)
@@ -438,6 +446,36 @@ internal static class RlweCore
         fixed (ulong* px = x, pk = k, pq = kq, pa = acc)
         {
             int c = 0;
+            if (UseFloatCompanions(q))
+            {
+                // qHat = trunc(x (k / q)) is off by at most one: x k - qHat q + q lies in [0, 3q).
+                var vq = Vector512.Create(q);
+                var v2q = Vector512.Create(twoQ);
+                for (; c + 8 <= n; c += 8)
+                {
+                    var v = Vector512.Load(px + c);
+                    var qHat = Avx512DQ.ConvertToVector512UInt64WithTruncation(Avx512DQ.ConvertToVector512Double(v) * Vector512.Load(pq + c).AsDouble());
+                    var r = Avx512DQ.MultiplyLow(v, Vector512.Load(pk + c)) - Avx512DQ.MultiplyLow(qHat, vq) + vq;
+                    r = Avx512F.Min(r, r - v2q);
+                    if (!first)
+                    {
+                        r += Vector512.Load(pa + c);
+                        r = Avx512F.Min(r, r - v2q);
+                    }
+
+                    r.Store(pa + c);
+                }
+
+                for (; c < n; c++)
+                {
+                    ulong qHat = (ulong)(px[c] * BitConverter.UInt64BitsToDouble(pq[c]));
+                    ulong r = Modulus.CorrectOnce(px[c] * pk[c] - qHat * q + q, twoQ);
+                    pa[c] = first ? r : Modulus.CorrectOnce(pa[c] + r, twoQ);
+                }
+
+                return;
+            }
+
             if (NttTables.UseAvx512)
             {
                 var vq = Vector512.Create(q);
