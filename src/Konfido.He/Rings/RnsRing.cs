@@ -208,9 +208,10 @@ public sealed class RnsRing
 
 /// <summary>
 /// Runs independent jobs (RNS limbs) on up to <see cref="Threads"/> threads, only when it pays:
-/// the work must repay waking a pool worker, and when a worker fails to show up (the cores are
-/// busy with other processes) the next calls stay on the calling thread for a while before
-/// trying again. Results never depend on the schedule: jobs write disjoint outputs.
+/// the work must repay waking a pool worker, and when a worker fails to show up or keeps the
+/// caller waiting (the cores are busy with other processes) the next calls stay on the calling
+/// thread for a while before trying again. Results never depend on the schedule: jobs write
+/// disjoint outputs.
 /// </summary>
 internal sealed class Parallelism
 {
@@ -250,19 +251,30 @@ internal sealed class Parallelism
             return;
         }
 
-        // Parallel.For runs jobs on the calling thread too: if it ran them all, no worker came.
+        // Parallel.For runs jobs on the calling thread too. The cores are busy when no worker
+        // came (the caller ran every job) or when the caller, done with its jobs, waited for a
+        // worker longer than two of its own jobs take (the worker was pre-empted mid-job).
         int caller = Environment.CurrentManagedThreadId;
         int helped = 0;
+        long callerTicks = 0, lastCallerEnd = 0;
+        int callerJobs = 0;
         Parallel.For(0, count, _options, i =>
         {
             if (Environment.CurrentManagedThreadId != caller)
             {
                 Volatile.Write(ref helped, 1);
+                body(i);
+                return;
             }
 
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
             body(i);
+            lastCallerEnd = System.Diagnostics.Stopwatch.GetTimestamp();
+            callerTicks += lastCallerEnd - start;
+            callerJobs++;
         });
-        if (Volatile.Read(ref helped) == 0)
+        long waited = System.Diagnostics.Stopwatch.GetTimestamp() - lastCallerEnd;
+        if (Volatile.Read(ref helped) == 0 || (callerJobs > 0 && waited > 2 * callerTicks / callerJobs))
         {
             Volatile.Write(ref _serialCallsLeft, BackOffCalls);
         }
