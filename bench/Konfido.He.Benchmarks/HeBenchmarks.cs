@@ -115,6 +115,20 @@ public class Schemes
     [Benchmark]
     public void Relinearize() => _evaluator.Relinearize(_product, _relin, _destination);
 
+    /// <summary>CKKS: rescale of a size-3 product; BFV: modulus switch of a fresh ciphertext.</summary>
+    [Benchmark]
+    public void RescaleOrModSwitch()
+    {
+        if (Scheme == SchemeType.Ckks)
+        {
+            _evaluator.RescaleToNext(_product, _destination);
+        }
+        else
+        {
+            _evaluator.ModSwitchToNext(_a, _destination);
+        }
+    }
+
     [Benchmark]
     public void Rotate()
     {

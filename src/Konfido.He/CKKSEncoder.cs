@@ -226,7 +226,7 @@ public sealed class CKKSEncoder
             }
         }
 
-        Parallelism.For(l, _context.Threads, i => level.Ring.Tables(i).Forward(data.AsSpan(i * _n, _n)));
+        _context.Parallelism.For(l, _n, i => level.Ring.Tables(i).Forward(data.AsSpan(i * _n, _n)));
         destination.IsNttForm = true;
         destination.ParmsId = level.ParmsId;
         destination.Scale = scale;

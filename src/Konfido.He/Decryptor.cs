@@ -36,13 +36,15 @@ public sealed class Decryptor
         ArgumentNullException.ThrowIfNull(destination);
         var level = Evaluator.CheckCiphertext(_context, encrypted, nameof(encrypted));
         int n = level.Degree, l = level.ModulusCount;
-        var phase = new ulong[n * l];
+        ulong[] phase = ArrayPool<ulong>.Shared.Rent(n * l);
+        try
+        {
         Phase(encrypted, level, phase, coefficientForm: _context.Parameters.Scheme != SchemeType.Ckks);
         switch (_context.Parameters.Scheme)
         {
             case SchemeType.Ckks:
                 destination.Resize(n * l);
-                phase.CopyTo(destination.Data, 0);
+                phase.AsSpan(0, n * l).CopyTo(destination.Data);
                 destination.IsNttForm = true;
                 destination.ParmsId = level.ParmsId;
                 destination.Scale = encrypted.Scale;
@@ -74,6 +76,11 @@ public sealed class Decryptor
 
             default:
                 throw new InvalidOperationException("unknown scheme.");
+        }
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(phase);
         }
     }
 
@@ -143,7 +150,7 @@ public sealed class Decryptor
     {
         int n = level.Degree, l = level.ModulusCount, size = encrypted.Size;
         var ring = level.Ring;
-        Parallelism.For(l, _context.Threads, i =>
+        _context.Parallelism.For(l, n, i =>
         {
             var q = level.Moduli[i];
             var tables = ring.Tables(i);
@@ -171,6 +178,8 @@ public sealed class Decryptor
                     {
                         tables.Forward(tp);
                     }
+
+                    // (kept fully reduced: Add below needs [0, q))
 
                     PolyArithmetic.Add(acc, tp, acc, q);
                 }
@@ -216,6 +225,9 @@ public sealed class Decryptor
             inverseQ[i] = 1.0 / level.Moduli[i].Value;
         }
 
+        var beta = constants.BfvBeta;
+        var betaShoup = constants.BfvBetaShoup;
+        var omega = constants.BfvOmegaModT;
         for (int j = 0; j < n; j++)
         {
             UInt128 acc = 0;
@@ -223,14 +235,30 @@ public sealed class Decryptor
             for (int i = 0; i < l; i++)
             {
                 ulong x = phase[i * n + j];
-                var qi = level.Moduli[i];
-                acc += Math.BigMul(x, constants.BfvOmegaModT[i]);
-                acc += qi.DivRem(Math.BigMul(x, constants.BfvBeta[i]), out ulong remainder);
+                ulong qi = level.Moduli[i].Value;
+                acc += Math.BigMul(x, omega[i]);
+                // x beta_i = quotient q_i + remainder, exactly: Shoup's estimate is short by at most one.
+                ulong quotient = Math.BigMul(x, betaShoup[i], out _);
+                ulong remainder = x * beta[i] - quotient * qi;
+                if (remainder >= qi)
+                {
+                    remainder -= qi;
+                    quotient++;
+                }
+
+                acc += quotient;
                 fraction += remainder * inverseQ[i];
             }
 
             acc += (ulong)Math.Round(fraction, MidpointRounding.AwayFromZero);
-            destination[j] = (ulong)(acc % t.Value);
+            // Barrett instead of a 128-bit division; its high word must first be below t.
+            ulong hi = (ulong)(acc >> 64);
+            if (hi >= t.Value)
+            {
+                hi = t.Reduce(hi);
+            }
+
+            destination[j] = t.Reduce(hi, (ulong)acc);
         }
     }
 }

@@ -30,8 +30,6 @@ public sealed class Evaluator
 
     private SchemeType Scheme => _context.Parameters.Scheme;
 
-    private int Threads => _context.Threads;
-
     // ---------------------------------------------------------------- add, sub, negate
 
     /// <summary>destination = -a.</summary>
@@ -207,13 +205,13 @@ public sealed class Evaluator
         ulong[] result;
         if (aliased)
         {
+            // Every path writes each output limb in full (the tensor clears what it accumulates into).
             pooled = ArrayPool<ulong>.Shared.Rent(sizeD * n * l);
-            Array.Clear(pooled, 0, sizeD * n * l);
             result = pooled;
         }
         else
         {
-            destination.Resize(sizeD, n, l);
+            destination.Resize(sizeD, n, l, clear: false);
             result = destination.Data;
         }
 
@@ -222,7 +220,7 @@ public sealed class Evaluator
         switch (Scheme)
         {
             case SchemeType.Bfv:
-                level.Multiplier!.Multiply(a.Data, sizeA, b.Data, sizeB, same, result, n, Threads);
+                level.Multiplier!.Multiply(a.Data, sizeA, b.Data, sizeB, same, result, n, _context.Parallelism);
                 break;
             case SchemeType.Ckks:
                 TensorNtt(level, a, b, result);
@@ -294,12 +292,20 @@ public sealed class Evaluator
         int n = level.Degree, l = level.ModulusCount;
         int sizeA = a.Size, sizeB = b.Size, sizeD = sizeA + sizeB - 1;
         int poly = n * l;
-        Parallelism.For(l, Threads, limb =>
+        _context.Parallelism.For(l, n, limb =>
         {
             var q = level.Moduli[limb];
+            if (sizeA == 2 && sizeB == 2)
+            {
+                PolyArithmetic.Tensor2(a.Limb(0, limb), a.Limb(1, limb), b.Limb(0, limb), b.Limb(1, limb),
+                    result.AsSpan(limb * n, n), result.AsSpan(poly + limb * n, n), result.AsSpan(2 * poly + limb * n, n), q);
+                return;
+            }
+
             for (int r = 0; r < sizeD; r++)
             {
                 var target = result.AsSpan(r * poly + limb * n, n);
+                target.Clear();
                 for (int i = Math.Max(0, r - sizeB + 1); i <= Math.Min(r, sizeA - 1); i++)
                 {
                     PolyArithmetic.MultiplyAdd(a.Limb(i, limb), b.Limb(r - i, limb), target, q);
@@ -349,65 +355,13 @@ public sealed class Evaluator
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void SwitchKeyInto(ContextData level, Ciphertext c, int index, KSwitchKeys keys, ulong element, bool removeLast)
     {
-        int n = level.Degree, l = level.ModulusCount;
-        ulong[] target = ArrayPool<ulong>.Shared.Rent(n * l);
-        ulong[] out0 = ArrayPool<ulong>.Shared.Rent(n * l);
-        ulong[] out1 = ArrayPool<ulong>.Shared.Rent(n * l);
-        ulong[]? targetNtt = null;
-        try
-        {
-        c.Polynomial(index).CopyTo(target);
-        if (c.IsNttForm)
-        {
-            targetNtt = ArrayPool<ulong>.Shared.Rent(n * l);
-            c.Polynomial(index).CopyTo(targetNtt);
-            Parallelism.For(l, Threads, i => level.Ring.Tables(i).Inverse(target.AsSpan(i * n, n)));
-        }
-
-        RlweCore.SwitchKey(level, target.AsSpan(0, n * l), targetNtt, keys.Keys[element], keys.ShoupQuotients(element, _context), out0, out1);
-        if (!c.IsNttForm)
-        {
-            Parallelism.For(2 * l, Threads, job =>
-            {
-                var buffer = job < l ? out0 : out1;
-                int i = job % l;
-                level.Ring.Tables(i).Inverse(buffer.AsSpan(i * n, n));
-            });
-        }
-
-        for (int i = 0; i < l; i++)
-        {
-            var q = level.Moduli[i];
-            var c0 = c.Limb(0, i);
-            PolyArithmetic.Add(c0, out0.AsSpan(i * n, n), c0, q);
-            var c1 = c.Limb(1, i);
-            if (removeLast)
-            {
-                PolyArithmetic.Add(c1, out1.AsSpan(i * n, n), c1, q);
-            }
-            else
-            {
-                out1.AsSpan(i * n, n).CopyTo(c1);
-            }
-        }
-
+        RlweCore.SwitchKeyInto(level, c.Data, index, c.IsNttForm, keys.Keys[element], keys.ShoupQuotients(element, _context), replaceSecond: !removeLast);
         if (removeLast)
         {
             c.ResizePolynomials(c.Size - 1);
         }
 
         c.Seed = null;
-        }
-        finally
-        {
-            ArrayPool<ulong>.Shared.Return(target);
-            ArrayPool<ulong>.Shared.Return(out0);
-            ArrayPool<ulong>.Shared.Return(out1);
-            if (targetNtt is not null)
-            {
-                ArrayPool<ulong>.Shared.Return(targetNtt);
-            }
-        }
     }
 
     // ---------------------------------------------------------------- plaintext operands
@@ -508,7 +462,7 @@ public sealed class Evaluator
 
         bool toNtt = !destination.IsNttForm;
         int size = destination.Size;
-        Parallelism.For(l, Threads, i =>
+        _context.Parallelism.For(l, n, i =>
         {
             var q = level.Moduli[i];
             var tables = level.Ring.Tables(i);
@@ -547,30 +501,59 @@ public sealed class Evaluator
         var level = CheckCiphertext(_context, encrypted, nameof(encrypted));
         var next = level.Next ?? throw new ArgumentException("the ciphertext is already at the last level.", nameof(encrypted));
         int n = level.Degree, l = level.ModulusCount, size = encrypted.Size;
+        switch (Scheme)
+        {
+            case SchemeType.Ckks:
+                // Drop the last limb of every polynomial; Span copies move overlapping limbs safely.
+                LevelDown(encrypted, destination, next, encrypted.Scale, 1, (source, target) =>
+                {
+                    for (int c = 0; c < size; c++)
+                    {
+                        source.AsSpan(c * l * n, (l - 1) * n).CopyTo(target.AsSpan(c * (l - 1) * n));
+                    }
+                });
+                return;
+            case SchemeType.Bfv:
+                LevelDown(encrypted, destination, next, encrypted.Scale, 1,
+                    (source, target) => RlweCore.DivideRoundByLast(level, source, target, size, ntt: false));
+                return;
+            default:
+                break;
+        }
+
+        // BGV: the rounding must keep the plaintext (delta = 0 mod t).
         var result = new ulong[size * n * (l - 1)];
-        var t = _context.Parameters.PlainModulus;
+        var t = _context.Parameters.PlainModulus!.Value;
         for (int c = 0; c < size; c++)
         {
-            var src = encrypted.Polynomial(c);
-            var dst = result.AsSpan(c * n * (l - 1), n * (l - 1));
-            if (Scheme == SchemeType.Ckks)
-            {
-                src[..(n * (l - 1))].CopyTo(dst);
-            }
-            else
-            {
-                RlweCore.DivideRoundByLast(level, src, dst, encrypted.IsNttForm);
-            }
+            RlweCore.DivideRoundByLast(level, encrypted.Polynomial(c), result.AsSpan(c * n * (l - 1), n * (l - 1)), encrypted.IsNttForm);
         }
 
-        ulong factor = encrypted.CorrectionFactor;
-        if (Scheme == SchemeType.Bgv)
-        {
-            var tm = t!.Value;
-            factor = tm.Multiply(factor, tm.Invert(tm.Reduce(level.Moduli[l - 1].Value)));
-        }
-
+        ulong factor = t.Multiply(encrypted.CorrectionFactor, t.Invert(t.Reduce(level.Moduli[l - 1].Value)));
         FinishLevelChange(encrypted, destination, next, result, encrypted.Scale, factor);
+    }
+
+    // Writes the level change computed by compute(source data, target data) into destination:
+    // straight into it when it is another ciphertext, compacted in place otherwise.
+    private static void LevelDown(Ciphertext encrypted, Ciphertext destination, ContextData next, double scale, ulong factor, Action<ulong[], ulong[]> compute)
+    {
+        bool ntt = encrypted.IsNttForm;
+        int size = encrypted.Size;
+        if (ReferenceEquals(destination, encrypted))
+        {
+            compute(encrypted.Data, encrypted.Data);
+            encrypted.Resize(size, next.Degree, next.ModulusCount, clear: false);
+        }
+        else
+        {
+            destination.Resize(size, next.Degree, next.ModulusCount, clear: false);
+            compute(encrypted.Data, destination.Data);
+        }
+
+        destination.IsNttForm = ntt;
+        destination.ParmsId = next.ParmsId;
+        destination.Scale = scale;
+        destination.CorrectionFactor = factor;
     }
 
     /// <summary>a = a at the next level.</summary>
@@ -645,12 +628,10 @@ public sealed class Evaluator
 
         var level = CheckCiphertext(_context, encrypted, nameof(encrypted));
         var next = level.Next ?? throw new ArgumentException("the ciphertext is at the last level: nothing left to rescale by.", nameof(encrypted));
-        int n = level.Degree, l = level.ModulusCount, size = encrypted.Size;
-        var result = new ulong[size * n * (l - 1)];
-        Parallelism.For(size, Threads > 1 ? 1 : 1, c =>
-            RlweCore.DivideRoundByLast(level, encrypted.Polynomial(c), result.AsSpan(c * n * (l - 1), n * (l - 1)), ntt: true));
-        double scale = encrypted.Scale / level.Moduli[l - 1].Value;
-        FinishLevelChange(encrypted, destination, next, result, scale, 1);
+        int size = encrypted.Size;
+        double scale = encrypted.Scale / level.Moduli[level.ModulusCount - 1].Value;
+        LevelDown(encrypted, destination, next, scale, 1,
+            (source, target) => RlweCore.DivideRoundByLast(level, source, target, size, ntt: true));
     }
 
     /// <summary>CKKS: a = a / q_last at the next level.</summary>
@@ -700,7 +681,7 @@ public sealed class Evaluator
         ulong[] buffer = ArrayPool<ulong>.Shared.Rent(2 * n * l);
         try
         {
-            Parallelism.For(2 * l, Threads, job =>
+            _context.Parallelism.For(2 * l, n / 16, job => // a permutation: cheap
             {
                 int c = job / l, i = job % l;
                 var target = buffer.AsSpan(job * n, n);

@@ -57,6 +57,7 @@ public sealed class HeContext
         Parameters = parameters with { CoeffModulus = [.. parameters.CoeffModulus] };
         SecurityLevel = securityLevel;
         Threads = threads;
+        Parallelism = new Parallelism(threads);
         int n = parameters.PolyModulusDegree;
         _tables = [.. Parameters.CoeffModulus.Select(q => new NttTables(n, q))];
         GaloisTool = new GaloisTool(n);
@@ -100,6 +101,9 @@ public sealed class HeContext
 
     /// <summary>Threads used over RNS limbs (1 = single-threaded).</summary>
     public int Threads { get; }
+
+    /// <summary>Runs the limbs' jobs on up to <see cref="Threads"/> threads where it pays.</summary>
+    internal Parallelism Parallelism { get; }
 
     /// <summary>True when the chain has a special prime, so relinearisation and rotations work.</summary>
     public bool UsingKeySwitching => _tables.Length > 1;
@@ -327,6 +331,7 @@ internal sealed class PlainConstants
         TMod = new ulong[k];
         BfvOmegaModT = new ulong[k];
         BfvBeta = new ulong[k];
+        BfvBetaShoup = new ulong[k];
         for (int i = 0; i < k; i++)
         {
             var qi = level.Moduli[i];
@@ -336,6 +341,7 @@ internal sealed class PlainConstants
             var a = new BigInteger(t.Value) * level.Ring.Base.InversePuncturedProduct(i);
             BfvOmegaModT[i] = (ulong)(a / qi.Value % t.Value);
             BfvBeta[i] = (ulong)(a % qi.Value);
+            BfvBetaShoup[i] = qi.ShoupPrecompute(BfvBeta[i]);
         }
 
         ToPlain = new BaseConverter(level.Ring.Base, new RnsBase([t]));
@@ -354,6 +360,9 @@ internal sealed class PlainConstants
     public ulong[] BfvOmegaModT { get; }
 
     public ulong[] BfvBeta { get; }
+
+    /// <summary>Shoup quotients of <see cref="BfvBeta"/>: floor(x beta_i / q_i) from two word products.</summary>
+    public ulong[] BfvBetaShoup { get; }
 
     /// <summary>Centered conversion from Q to t (BGV decryption).</summary>
     public BaseConverter ToPlain { get; }

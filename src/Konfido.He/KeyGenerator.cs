@@ -29,7 +29,7 @@ public sealed class KeyGenerator
         var data = new ulong[n * k];
         Samplers.ToResidues(s, keyLevel.Ring.Base.Moduli, data, n);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(s.AsSpan()));
-        Parallelism.For(k, context.Threads, i => keyLevel.Ring.Tables(i).Forward(data.AsSpan(i * n, n)));
+        context.Parallelism.For(k, n, i => keyLevel.Ring.Tables(i).Forward(data.AsSpan(i * n, n)));
         SecretKey = new SecretKey(data, keyLevel.ParmsId);
     }
 

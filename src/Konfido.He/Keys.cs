@@ -50,8 +50,10 @@ public class KSwitchKeys
     private readonly Lock _gate = new();
 
     /// <summary>
-    /// Shoup quotients floor(k 2^64 / q) of every residue of the key for <paramref name="element"/>
-    /// (same layout as the key parts), computed once on first use.
+    /// The multiplication companions of every residue k of the key for <paramref name="element"/>
+    /// (same layout as the key parts), computed once on first use: Shoup quotients
+    /// floor(k 2^64 / q), or for primes where <see cref="Rlwe.RlweCore.UseFloatCompanions"/> holds
+    /// the bits of the double k / q.
     /// </summary>
     internal ulong[][] ShoupQuotients(ulong element, HeContext context)
     {
@@ -76,9 +78,10 @@ public class KSwitchKeys
                         var q = level.Moduli[limb];
                         var source = parts[i].Limb(c, limb);
                         var target = quotients.AsSpan((c * k + limb) * n, n);
+                        bool useDouble = Rlwe.RlweCore.UseFloatCompanions(q.Value);
                         for (int j = 0; j < n; j++)
                         {
-                            target[j] = q.ShoupPrecompute(source[j]);
+                            target[j] = useDouble ? BitConverter.DoubleToUInt64Bits((double)source[j] / q.Value) : q.ShoupPrecompute(source[j]);
                         }
                     }
                 }

@@ -143,4 +143,34 @@ public sealed class NttTests
             Assert.Equal(full[i], lazy[i] % q.Value);
         }
     }
+
+    [Theory]
+    [InlineData(16, 30)]
+    [InlineData(1024, 44)]
+    [InlineData(8192, 48)]
+    [InlineData(4096, 36)]
+    public void Double_precision_and_Shoup_inverse_transforms_agree(int n, int bits)
+    {
+        // Primes just below 2^bits (the double-precision quotients need q < 2^49).
+        var q = new Modulus(NumberTheory.GenerateNttPrimes(bits, 1, n)[0]);
+        var withDoubles = new NttTables(n, q, floatProducts: true);
+        var withShoup = new NttTables(n, q, floatProducts: false);
+        var random = new Random(n + bits);
+        for (int trial = 0; trial < 4; trial++)
+        {
+            // Inputs over the whole accepted range [0, 2q), edges included.
+            var input = Enumerable.Range(0, n).Select(i => trial == 0 ? 2 * q.Value - 1 : i % 5 == 0 ? 0 : (ulong)random.NextInt64((long)(2 * q.Value))).ToArray();
+            var a = input.ToArray();
+            var b = input.ToArray();
+            withDoubles.Inverse(a);
+            withShoup.Inverse(b);
+            Assert.Equal(b, a);
+            var lazy = input.ToArray();
+            withDoubles.InverseLazy(lazy);
+            Assert.All(lazy, x => Assert.True(x < 2 * q.Value));
+            Assert.Equal(b, lazy.Select(x => x % q.Value).ToArray());
+            withDoubles.Forward(a);
+            Assert.Equal(input.Select(x => x % q.Value).ToArray(), a);
+        }
+    }
 }

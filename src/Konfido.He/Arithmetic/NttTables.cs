@@ -29,10 +29,31 @@ public sealed class NttTables
     // The last inverse stage merged with the multiplication by 1/N: w * (1/N) and its quotient.
     private readonly ulong _lastInverseRootScaled;
     private readonly ulong _lastInverseRootScaledShoup;
+    // Companions of the inverse twiddles for the AVX-512 kernels: the Shoup quotients, or for
+    // primes below 2^49 the bits of the double w / q (see FloatProduct).
+    private readonly bool _floatProducts;
+    private readonly ulong[] _inverseRootsAux;
+    private readonly ulong _inverseDegreeAux;
+    private readonly ulong _lastInverseRootScaledAux;
 
     /// <summary>Builds the tables. Requires N a power of two &gt;= 2 and q prime with q = 1 (mod 2N).</summary>
     public NttTables(int polyModulusDegree, Modulus modulus)
+        : this(polyModulusDegree, modulus, floatProducts: modulus.Value < 1UL << 49)
     {
+    }
+
+    /// <summary>
+    /// Builds the tables, choosing the inverse transform's vector product: double-precision
+    /// quotients (requires q &lt; 2^49) or Shoup's. Fully reduced outputs are identical; tests and
+    /// benchmarks compare them.
+    /// </summary>
+    internal NttTables(int polyModulusDegree, Modulus modulus, bool floatProducts)
+    {
+        if (floatProducts && modulus.Value >= 1UL << 49)
+        {
+            throw new ArgumentException("double-precision quotients need q < 2^49.", nameof(floatProducts));
+        }
+
         if (polyModulusDegree < 2 || !BitOperations.IsPow2(polyModulusDegree) || polyModulusDegree > 1 << 17)
         {
             throw new ArgumentOutOfRangeException(nameof(polyModulusDegree), "N must be a power of two in [2, 2^17].");
@@ -75,6 +96,17 @@ public sealed class NttTables
         _inverseDegreeShoup = modulus.ShoupPrecompute(_inverseDegree);
         _lastInverseRootScaled = modulus.Multiply(_inverseRoots[1], _inverseDegree);
         _lastInverseRootScaledShoup = modulus.ShoupPrecompute(_lastInverseRootScaled);
+
+        _floatProducts = floatProducts;
+        ulong Aux(ulong w, ulong shoup) => _floatProducts ? BitConverter.DoubleToUInt64Bits((double)w / modulus.Value) : shoup;
+        _inverseRootsAux = new ulong[n];
+        for (int i = 0; i < n; i++)
+        {
+            _inverseRootsAux[i] = Aux(_inverseRoots[i], _inverseRootsShoup[i]);
+        }
+
+        _inverseDegreeAux = Aux(_inverseDegree, _inverseDegreeShoup);
+        _lastInverseRootScaledAux = Aux(_lastInverseRootScaled, _lastInverseRootScaledShoup);
     }
 
     /// <summary>The degree N.</summary>
@@ -97,10 +129,57 @@ public sealed class NttTables
     public void Forward(Span<ulong> values)
     {
         ForwardLazy(values);
-        ulong q = Modulus.Value, twoQ = 2 * q;
-        for (int i = 0; i < values.Length; i++)
+        ReduceFromFourQ(values, Modulus.Value);
+    }
+
+    // values in [0, 4q) -> [0, q): two conditional subtractions (vectorised: unsigned min).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ReduceFromFourQ(Span<ulong> values, ulong q)
+    {
+        ulong twoQ = 2 * q;
+        fixed (ulong* a = values)
         {
-            values[i] = Modulus.CorrectOnce(Modulus.CorrectOnce(values[i], twoQ), q);
+            int i = 0;
+            if (UseAvx512)
+            {
+                var vq = Vector512.Create(q);
+                var v2q = Vector512.Create(twoQ);
+                for (; i + 8 <= values.Length; i += 8)
+                {
+                    var v = Vector512.Load(a + i);
+                    v = Avx512F.Min(v, v - v2q);
+                    Avx512F.Min(v, v - vq).Store(a + i);
+                }
+            }
+
+            for (; i < values.Length; i++)
+            {
+                a[i] = Modulus.CorrectOnce(Modulus.CorrectOnce(a[i], twoQ), q);
+            }
+        }
+    }
+
+    // values in [0, 2q) -> [0, q).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ReduceFromTwoQ(Span<ulong> values, ulong q)
+    {
+        fixed (ulong* a = values)
+        {
+            int i = 0;
+            if (UseAvx512)
+            {
+                var vq = Vector512.Create(q);
+                for (; i + 8 <= values.Length; i += 8)
+                {
+                    var v = Vector512.Load(a + i);
+                    Avx512F.Min(v, v - vq).Store(a + i);
+                }
+            }
+
+            for (; i < values.Length; i++)
+            {
+                a[i] = Modulus.CorrectOnce(a[i], q);
+            }
         }
     }
 
@@ -121,23 +200,12 @@ public sealed class NttTables
         fixed (ulong* a = values, roots = _roots, shoup = _rootsShoup)
         {
             int m = 1, t = n >> 1;
-            if (UseAvx512)
-            {
-                for (; t >= 8; m <<= 1, t >>= 1)
-                {
-                    for (int i = 0; i < m; i++)
-                    {
-                        ForwardButterflies512(a + 2 * i * t, t, roots[m + i], shoup[m + i], q);
-                    }
-                }
-            }
-
             if (UseAvx512 && n >= 16)
             {
-                for (; m < n; m <<= 1, t >>= 1)
-                {
-                    ForwardSmallStride512(a, n, t, m, roots, shoup, q);
-                }
+                // Shoup products here: double-precision quotients measured 25% faster on a quiet
+                // core but up to 30% slower when the machine was loaded (the inverse gains in both).
+                ForwardStages512<ShoupProduct>(a, n, roots, shoup, q);
+                return;
             }
 
             for (; m < n; m <<= 1, t >>= 1)
@@ -166,11 +234,7 @@ public sealed class NttTables
     public void Inverse(Span<ulong> values)
     {
         InverseLazy(values);
-        ulong q = Modulus.Value;
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = Modulus.CorrectOnce(values[i], q);
-        }
+        ReduceFromTwoQ(values, Modulus.Value);
     }
 
     /// <summary>Inverse transform in place with outputs in [0, 2q). Requires inputs in [0, 2q).</summary>
@@ -184,27 +248,25 @@ public sealed class NttTables
 
         ulong q = Modulus.Value, twoQ = 2 * q;
         int n = Degree;
-        fixed (ulong* a = values, roots = _inverseRoots, shoup = _inverseRootsShoup)
+        fixed (ulong* a = values, roots = _inverseRoots, shoup = _inverseRootsShoup, aux = _inverseRootsAux)
         {
+            if (UseAvx512 && n >= 16)
+            {
+                if (_floatProducts)
+                {
+                    InverseStages512<FloatProduct>(a, n, roots, aux, q, _inverseDegree, _inverseDegreeAux, _lastInverseRootScaled, _lastInverseRootScaledAux);
+                }
+                else
+                {
+                    InverseStages512<ShoupProduct>(a, n, roots, aux, q, _inverseDegree, _inverseDegreeAux, _lastInverseRootScaled, _lastInverseRootScaledAux);
+                }
+
+                return;
+            }
+
             int t = 1;
             for (int m = n >> 1; m > 1; m >>= 1, t <<= 1)
             {
-                if (UseAvx512 && t >= 8)
-                {
-                    for (int i = 0; i < m; i++)
-                    {
-                        InverseButterflies512(a + 2 * i * t, t, roots[m + i], shoup[m + i], q);
-                    }
-
-                    continue;
-                }
-
-                if (UseAvx512 && n >= 16)
-                {
-                    InverseSmallStride512(a, n, t, m, roots, shoup, q);
-                    continue;
-                }
-
                 for (int i = 0; i < m; i++)
                 {
                     ulong w = roots[m + i], ws = shoup[m + i];
@@ -225,14 +287,7 @@ public sealed class NttTables
             ulong nInv = _inverseDegree, nInvShoup = _inverseDegreeShoup;
             ulong wN = _lastInverseRootScaled, wNShoup = _lastInverseRootScaledShoup;
             ulong* xs = a, ys = a + t;
-            int start = 0;
-            if (UseAvx512 && t >= 8)
-            {
-                start = t;
-                LastInverseStage512(xs, ys, t, nInv, nInvShoup, wN, wNShoup, q);
-            }
-
-            for (int j = start; j < t; j++)
+            for (int j = 0; j < t; j++)
             {
                 ulong u = xs[j], v = ys[j];
                 ulong s = Modulus.CorrectOnce(u + v, twoQ);
@@ -263,34 +318,109 @@ public sealed class NttTables
         return hihi + Avx512F.ShiftRightLogical(lohi, 32) + Avx512F.ShiftRightLogical(hilo, 32) + Avx512F.ShiftRightLogical(middle, 32);
     }
 
+    // The lazy product (v w) mod q in [0, 2q) of a vector v < 4q by a twiddle w with its companion.
+    private interface ILazyProduct
+    {
+        static abstract Vector512<ulong> Multiply(Vector512<ulong> v, Vector512<ulong> w, Vector512<ulong> companion, Vector512<ulong> q);
+    }
+
+    // Shoup: the companion is floor(w 2^64 / q); the quotient's high word takes four vpmuludq.
+    private readonly struct ShoupProduct : ILazyProduct
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<ulong> Multiply(Vector512<ulong> v, Vector512<ulong> w, Vector512<ulong> companion, Vector512<ulong> q)
+        {
+            var qHat = MultiplyHigh(v, companion, Avx512F.ShiftRightLogical(companion, 32));
+            return Avx512DQ.MultiplyLow(v, w) - Avx512DQ.MultiplyLow(qHat, q);
+        }
+    }
+
+    // Primes below 2^49: the companion is the double w / q, and qHat = trunc(v * (w / q)). Both
+    // roundings are relative errors of 2^-53, so for v < 4q the estimate is within
+    // 4q * 2^-52 < 1/2 of v w / q and qHat is off by at most one either way: v w - qHat q, exact in
+    // the low 64 bits, lies in [-q, 2q), and one conditional subtraction of 2q after adding q
+    // brings it to [0, 2q). Three cheap conversions replace the four-multiply high word.
+    private readonly struct FloatProduct : ILazyProduct
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<ulong> Multiply(Vector512<ulong> v, Vector512<ulong> w, Vector512<ulong> companion, Vector512<ulong> q)
+        {
+            var qHat = Avx512DQ.ConvertToVector512UInt64WithTruncation(Avx512DQ.ConvertToVector512Double(v) * companion.AsDouble());
+            var r = Avx512DQ.MultiplyLow(v, w) - Avx512DQ.MultiplyLow(qHat, q) + q;
+            return Avx512F.Min(r, r - q - q);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void ForwardButterflies512(ulong* x, int t, ulong w, ulong ws, ulong q)
+    private static unsafe void ForwardStages512<TProduct>(ulong* a, int n, ulong* roots, ulong* companions, ulong q)
+        where TProduct : struct, ILazyProduct
+    {
+        int m = 1, t = n >> 1;
+        for (; t >= 8; m <<= 1, t >>= 1)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                ForwardButterflies512<TProduct>(a + 2 * i * t, t, roots[m + i], companions[m + i], q);
+            }
+        }
+
+        for (; m < n; m <<= 1, t >>= 1)
+        {
+            ForwardSmallStride512<TProduct>(a, n, t, m, roots, companions, q);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void InverseStages512<TProduct>(ulong* a, int n, ulong* roots, ulong* companions, ulong q,
+        ulong nInv, ulong nInvCompanion, ulong wN, ulong wNCompanion)
+        where TProduct : struct, ILazyProduct
+    {
+        int t = 1;
+        for (int m = n >> 1; m > 1; m >>= 1, t <<= 1)
+        {
+            if (t >= 8)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    InverseButterflies512<TProduct>(a + 2 * i * t, t, roots[m + i], companions[m + i], q);
+                }
+            }
+            else
+            {
+                InverseSmallStride512<TProduct>(a, n, t, m, roots, companions, q);
+            }
+        }
+
+        // Last stage (m = 1) merged with the scaling by 1/N; t = N/2 >= 8.
+        LastInverseStage512<TProduct>(a, a + t, t, nInv, nInvCompanion, wN, wNCompanion, q);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ForwardButterflies512<TProduct>(ulong* x, int t, ulong w, ulong companion, ulong q)
+        where TProduct : struct, ILazyProduct
     {
         ulong* y = x + t;
         var vw = Vector512.Create(w);
-        var vws = Vector512.Create(ws);
-        var vwsHigh = Vector512.Create(ws >> 32);
+        var vc = Vector512.Create(companion);
         var vq = Vector512.Create(q);
         var twoQ = Vector512.Create(2 * q);
         for (int j = 0; j < t; j += 8)
         {
             var u = Vector512.Load(x + j);
             u = Avx512F.Min(u, u - twoQ);
-            var v = Vector512.Load(y + j);
-            var qHat = MultiplyHigh(v, vws, vwsHigh);
-            var product = Avx512DQ.MultiplyLow(v, vw) - Avx512DQ.MultiplyLow(qHat, vq);
+            var product = TProduct.Multiply(Vector512.Load(y + j), vw, vc, vq);
             (u + product).Store(x + j);
             (u - product + twoQ).Store(y + j);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void InverseButterflies512(ulong* x, int t, ulong w, ulong ws, ulong q)
+    private static unsafe void InverseButterflies512<TProduct>(ulong* x, int t, ulong w, ulong companion, ulong q)
+        where TProduct : struct, ILazyProduct
     {
         ulong* y = x + t;
         var vw = Vector512.Create(w);
-        var vws = Vector512.Create(ws);
-        var vwsHigh = Vector512.Create(ws >> 32);
+        var vc = Vector512.Create(companion);
         var vq = Vector512.Create(q);
         var twoQ = Vector512.Create(2 * q);
         for (int j = 0; j < t; j += 8)
@@ -299,9 +429,7 @@ public sealed class NttTables
             var v = Vector512.Load(y + j);
             var sum = u + v;
             Avx512F.Min(sum, sum - twoQ).Store(x + j);
-            var difference = u - v + twoQ;
-            var qHat = MultiplyHigh(difference, vws, vwsHigh);
-            (Avx512DQ.MultiplyLow(difference, vw) - Avx512DQ.MultiplyLow(qHat, vq)).Store(y + j);
+            TProduct.Multiply(u - v + twoQ, vw, vc, vq).Store(y + j);
         }
     }
 
@@ -331,7 +459,8 @@ public sealed class NttTables
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void ForwardSmallStride512(ulong* a, int n, int t, int m, ulong* roots, ulong* shoup, ulong q)
+    private static unsafe void ForwardSmallStride512<TProduct>(ulong* a, int n, int t, int m, ulong* roots, ulong* companions, ulong q)
+        where TProduct : struct, ILazyProduct
     {
         int row = SmallStrideRow(t);
         var ix = Vector512.Create(SmallStrideIndices[row]);
@@ -340,30 +469,27 @@ public sealed class NttTables
         var ih = Vector512.Create(SmallStrideIndices[row + 3]);
         var vq = Vector512.Create(q);
         var twoQ = Vector512.Create(2 * q);
-        int groupsPerBlock = 16 / (2 * t);
         for (int b = 0; b < n; b += 16)
         {
             int first = m + b / (2 * t);
             var w = Twiddles(roots, first, t);
-            var ws = Twiddles(shoup, first, t);
+            var c = Twiddles(companions, first, t);
             var lo = Vector512.Load(a + b);
             var hi = Vector512.Load(a + b + 8);
             var u = Avx512F.PermuteVar8x64x2(lo, ix, hi);
             var v = Avx512F.PermuteVar8x64x2(lo, iy, hi);
             u = Avx512F.Min(u, u - twoQ);
-            var qHat = MultiplyHigh(v, ws, Avx512F.ShiftRightLogical(ws, 32));
-            var product = Avx512DQ.MultiplyLow(v, w) - Avx512DQ.MultiplyLow(qHat, vq);
+            var product = TProduct.Multiply(v, w, c, vq);
             var x = u + product;
             var y = u - product + twoQ;
             Avx512F.PermuteVar8x64x2(x, il, y).Store(a + b);
             Avx512F.PermuteVar8x64x2(x, ih, y).Store(a + b + 8);
         }
-
-        _ = groupsPerBlock;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void InverseSmallStride512(ulong* a, int n, int t, int m, ulong* roots, ulong* shoup, ulong q)
+    private static unsafe void InverseSmallStride512<TProduct>(ulong* a, int n, int t, int m, ulong* roots, ulong* companions, ulong q)
+        where TProduct : struct, ILazyProduct
     {
         int row = SmallStrideRow(t);
         var ix = Vector512.Create(SmallStrideIndices[row]);
@@ -376,43 +502,37 @@ public sealed class NttTables
         {
             int first = m + b / (2 * t);
             var w = Twiddles(roots, first, t);
-            var ws = Twiddles(shoup, first, t);
+            var c = Twiddles(companions, first, t);
             var lo = Vector512.Load(a + b);
             var hi = Vector512.Load(a + b + 8);
             var u = Avx512F.PermuteVar8x64x2(lo, ix, hi);
             var v = Avx512F.PermuteVar8x64x2(lo, iy, hi);
             var sum = u + v;
             var x = Avx512F.Min(sum, sum - twoQ);
-            var difference = u - v + twoQ;
-            var qHat = MultiplyHigh(difference, ws, Avx512F.ShiftRightLogical(ws, 32));
-            var y = Avx512DQ.MultiplyLow(difference, w) - Avx512DQ.MultiplyLow(qHat, vq);
+            var y = TProduct.Multiply(u - v + twoQ, w, c, vq);
             Avx512F.PermuteVar8x64x2(x, il, y).Store(a + b);
             Avx512F.PermuteVar8x64x2(x, ih, y).Store(a + b + 8);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void LastInverseStage512(ulong* xs, ulong* ys, int t, ulong nInv, ulong nInvShoup, ulong wN, ulong wNShoup, ulong q)
+    private static unsafe void LastInverseStage512<TProduct>(ulong* xs, ulong* ys, int t, ulong nInv, ulong nInvCompanion, ulong wN, ulong wNCompanion, ulong q)
+        where TProduct : struct, ILazyProduct
     {
         var vq = Vector512.Create(q);
         var twoQ = Vector512.Create(2 * q);
         var vn = Vector512.Create(nInv);
-        var vns = Vector512.Create(nInvShoup);
-        var vnsHigh = Vector512.Create(nInvShoup >> 32);
+        var vnc = Vector512.Create(nInvCompanion);
         var vw = Vector512.Create(wN);
-        var vws = Vector512.Create(wNShoup);
-        var vwsHigh = Vector512.Create(wNShoup >> 32);
+        var vwc = Vector512.Create(wNCompanion);
         for (int j = 0; j < t; j += 8)
         {
             var u = Vector512.Load(xs + j);
             var v = Vector512.Load(ys + j);
             var sum = u + v;
             sum = Avx512F.Min(sum, sum - twoQ);
-            var difference = u - v + twoQ;
-            var q1 = MultiplyHigh(sum, vns, vnsHigh);
-            (Avx512DQ.MultiplyLow(sum, vn) - Avx512DQ.MultiplyLow(q1, vq)).Store(xs + j);
-            var q2 = MultiplyHigh(difference, vws, vwsHigh);
-            (Avx512DQ.MultiplyLow(difference, vw) - Avx512DQ.MultiplyLow(q2, vq)).Store(ys + j);
+            TProduct.Multiply(sum, vn, vnc, vq).Store(xs + j);
+            TProduct.Multiply(u - v + twoQ, vw, vwc, vq).Store(ys + j);
         }
     }
 

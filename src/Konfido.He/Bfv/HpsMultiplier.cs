@@ -80,7 +80,7 @@ internal sealed class HpsMultiplier
     /// dest has sa + sb - 1 components. dest may alias neither input; inputs are read before dest is written.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public unsafe void Multiply(ulong[] a, int sizeA, ulong[] b, int sizeB, bool same, ulong[] dest, int n, int threads)
+    public unsafe void Multiply(ulong[] a, int sizeA, ulong[] b, int sizeB, bool same, ulong[] dest, int n, Parallelism parallelism)
     {
         int kl = _k + _l;
         int poly = kl * n;
@@ -93,14 +93,14 @@ internal sealed class HpsMultiplier
             // 1. Extend every input component to Q u P and transform.
             var aCopy = a;
             var bCopy = same ? a : b;
-            Parallelism.For(inputs, threads, c =>
+            parallelism.For(inputs, kl * n, c =>
             {
                 var src = c < sizeA ? aCopy.AsSpan(c * _k * n, _k * n) : bCopy.AsSpan((c - sizeA) * _k * n, _k * n);
                 var dst = ext.AsSpan(c * poly, poly);
                 src.CopyTo(dst);
                 _qToP.Convert(src, dst[(_k * n)..], n);
             });
-            Parallelism.For(inputs * kl, threads, job =>
+            parallelism.For(inputs * kl, n, job =>
             {
                 int c = job / kl, limb = job % kl;
                 _tables[limb].Forward(ext.AsSpan(c * poly + limb * n, n));
@@ -108,9 +108,17 @@ internal sealed class HpsMultiplier
 
             // 2. Tensor product in NTT form, limb by limb.
             int offsetB = same ? 0 : sizeA;
-            Parallelism.For(kl, threads, limb =>
+            parallelism.For(kl, n, limb =>
             {
                 var mod = _tables[limb].Modulus;
+                if (sizeA == 2 && sizeB == 2)
+                {
+                    PolyArithmetic.Tensor2(ext.AsSpan(limb * n, n), ext.AsSpan(poly + limb * n, n),
+                        ext.AsSpan(offsetB * poly + limb * n, n), ext.AsSpan((offsetB + 1) * poly + limb * n, n),
+                        prod.AsSpan(limb * n, n), prod.AsSpan(poly + limb * n, n), prod.AsSpan(2 * poly + limb * n, n), mod);
+                    return;
+                }
+
                 for (int r = 0; r < sizeD; r++)
                 {
                     var target = prod.AsSpan(r * poly + limb * n, n);
@@ -127,14 +135,14 @@ internal sealed class HpsMultiplier
             });
 
             // 3. Back to coefficients.
-            Parallelism.For(sizeD * kl, threads, job =>
+            parallelism.For(sizeD * kl, n, job =>
             {
                 int c = job / kl, limb = job % kl;
                 _tables[limb].Inverse(prod.AsSpan(c * poly + limb * n, n));
             });
 
             // 4-5. Scale by t/Q into base P, then convert P -> Q.
-            Parallelism.For(sizeD, threads, r =>
+            parallelism.For(sizeD, kl * n, r =>
             {
                 ScaleAndConvert(prod.AsSpan(r * poly, poly), dest.AsSpan(r * _k * n, _k * n), n);
             });

@@ -13,6 +13,7 @@ namespace Konfido.He.Rings;
 public sealed class RnsRing
 {
     private readonly NttTables[] _tables;
+    private readonly Parallelism _parallelism;
 
     /// <summary>Creates the ring over the given NTT tables (all of the same degree).</summary>
     public RnsRing(IReadOnlyList<NttTables> tables, int threads = 1)
@@ -33,6 +34,7 @@ public sealed class RnsRing
 
         Base = new RnsBase(_tables.Select(t => t.Modulus));
         Threads = threads;
+        _parallelism = new Parallelism(threads);
     }
 
     /// <summary>Creates the ring of degree N over the given primes (each = 1 mod 2N).</summary>
@@ -171,7 +173,7 @@ public sealed class RnsRing
     }
 
     /// <summary>Runs body(i) for every limb, on up to <see cref="Threads"/> threads when heavy.</summary>
-    internal void ForEachLimb(Action<int> body, bool heavy) => Parallelism.For(LimbCount, heavy ? Threads : 1, body);
+    internal void ForEachLimb(Action<int> body, bool heavy) => _parallelism.For(LimbCount, heavy ? Degree : 0, body);
 
     private RnsPolynomial Copy(RnsPolynomial a)
     {
@@ -204,13 +206,42 @@ public sealed class RnsRing
     }
 }
 
-/// <summary>Runs independent pieces of work (RNS limbs) on a bounded number of threads.</summary>
-internal static class Parallelism
+/// <summary>
+/// Runs independent jobs (RNS limbs) on up to <see cref="Threads"/> threads, only when it pays:
+/// the work must repay waking a pool worker, and when a worker fails to show up or keeps the
+/// caller waiting (the cores are busy with other processes) the next calls stay on the calling
+/// thread for a while before trying again. Results never depend on the schedule: jobs write
+/// disjoint outputs.
+/// </summary>
+internal sealed class Parallelism
 {
-    /// <summary>body(i) for i in [0, count), on up to <paramref name="threads"/> threads.</summary>
-    public static void For(int count, int threads, Action<int> body)
+    // Below this much work (in coefficients of NTT-like work, about 100 µs on one core), waking a
+    // pool worker (about 10 µs, far more when the machine is loaded) costs more than it saves.
+    private const long MinimumParallelWork = 16384;
+
+    // Calls kept serial after a parallel call that no worker joined.
+    private const int BackOffCalls = 32;
+
+    private readonly ParallelOptions _options;
+    private int _serialCallsLeft;
+
+    /// <summary>A scheduler over up to <paramref name="threads"/> threads (1: always the caller's).</summary>
+    public Parallelism(int threads)
     {
-        if (threads <= 1 || count <= 1)
+        Threads = threads;
+        _options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+    }
+
+    /// <summary>The most threads used.</summary>
+    public int Threads { get; }
+
+    /// <summary>
+    /// body(i) for i in [0, count), each job about <paramref name="workPerJob"/> coefficients of
+    /// NTT-like work (an NTT of N points counts N).
+    /// </summary>
+    public void For(int count, long workPerJob, Action<int> body)
+    {
+        if (Threads <= 1 || count < 2 || count * workPerJob < MinimumParallelWork || BackingOff())
         {
             for (int i = 0; i < count; i++)
             {
@@ -220,6 +251,43 @@ internal static class Parallelism
             return;
         }
 
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+        // Parallel.For runs jobs on the calling thread too. The cores are busy when no worker
+        // came (the caller ran every job) or when the caller, done with its jobs, waited for a
+        // worker longer than two of its own jobs take (the worker was pre-empted mid-job).
+        int caller = Environment.CurrentManagedThreadId;
+        int helped = 0;
+        long callerTicks = 0, lastCallerEnd = 0;
+        int callerJobs = 0;
+        Parallel.For(0, count, _options, i =>
+        {
+            if (Environment.CurrentManagedThreadId != caller)
+            {
+                Volatile.Write(ref helped, 1);
+                body(i);
+                return;
+            }
+
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            body(i);
+            lastCallerEnd = System.Diagnostics.Stopwatch.GetTimestamp();
+            callerTicks += lastCallerEnd - start;
+            callerJobs++;
+        });
+        long waited = System.Diagnostics.Stopwatch.GetTimestamp() - lastCallerEnd;
+        if (Volatile.Read(ref helped) == 0 || (callerJobs > 0 && waited > 2 * callerTicks / callerJobs))
+        {
+            Volatile.Write(ref _serialCallsLeft, BackOffCalls);
+        }
+    }
+
+    private bool BackingOff()
+    {
+        if (Volatile.Read(ref _serialCallsLeft) <= 0)
+        {
+            return false;
+        }
+
+        Interlocked.Decrement(ref _serialCallsLeft);
+        return true;
     }
 }

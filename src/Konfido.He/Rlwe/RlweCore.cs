@@ -8,6 +8,8 @@
 //    (Bajard et al. SAC 2016), one special prime, mod-down by P with rounding.
 // Sizes: key level = data primes + one special prime; at most 64 primes.
 using System.Buffers;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Konfido.He.Arithmetic;
 using Konfido.He.Rings;
 
@@ -46,7 +48,7 @@ internal static class RlweCore
         try
         {
             c1.AsSpan(length, length).CopyTo(aNtt);
-            Parallelism.For(l, context.Threads, i =>
+            context.Parallelism.For(l, n, i =>
             {
                 var q = moduli[i];
                 var limb = aNtt.AsSpan(i * n, n);
@@ -102,7 +104,7 @@ internal static class RlweCore
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(u.AsSpan()));
             var pk = publicKey.Data;
             var data = destination.Data;
-            Parallelism.For(l, context.Threads, i =>
+            context.Parallelism.For(l, n, i =>
             {
                 var q = moduli[i];
                 var ui = uLimbs.AsSpan(i * n, n);
@@ -149,7 +151,7 @@ internal static class RlweCore
             var tMod = timesPlainModulus ? level.Context.Parameters.PlainModulus : null;
             ulong[] target = ArrayPool<ulong>.Shared.Rent(n * l);
             poly.CopyTo(target);
-            Parallelism.For(l, ntt ? level.Context.Threads : 1, i =>
+            level.Context.Parallelism.For(l, ntt ? n : 0, i =>
             {
                 var q = moduli[i];
                 var ei = limbs.AsSpan(i * n, n);
@@ -202,12 +204,24 @@ internal static class RlweCore
     }
 
     /// <summary>
-    /// Key switching of <paramref name="target"/> (coefficient form, l limbs of the ciphertext level):
-    /// returns (out0, out1) in NTT form at the level with out0 + out1 s = target s' + small
-    /// (t-multiple noise for BGV). <paramref name="targetNtt"/>, when known, is the same polynomial in NTT form.
+    /// Key switching of polynomial <paramref name="index"/> of the ciphertext data
+    /// <paramref name="data"/> (layout [size][l][N] at <paramref name="level"/>, NTT form when
+    /// <paramref name="ntt"/>): computes (k0, k1) with k0 + k1 s = target s' + small (a multiple
+    /// of t for BGV) and adds it into polynomials 0 and 1, or adds k0 into polynomial 0 and writes
+    /// k1 over polynomial 1 when <paramref name="replaceSecond"/> (Galois automorphisms).
     /// </summary>
+    /// <remarks>
+    /// Three phases, each over independent jobs: (1) NTT form only: the target's limbs to
+    /// coefficient form (the digits [target]_{q_i}); (2) per output prime q_j of the level and the
+    /// special prime P: each digit lifted to q_j (a copy when q_i &lt; 4 q_j), one lazy forward NTT,
+    /// Shoup multiply-accumulate with both key components (the limb's own NTT is reused when the
+    /// ciphertext is in NTT form); the special limbs and, for coefficient-form ciphertexts, all
+    /// limbs go back to coefficient form lazily; (3) per output limb: mod-down by P,
+    /// (acc_j + 4 q_j - lift) * P^-1 with SEAL's add-half lift, added into the ciphertext in the
+    /// same pass. Coefficient-form ciphertexts (BFV) need no forward NTT in phase 3.
+    /// </remarks>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void SwitchKey(ContextData level, ReadOnlySpan<ulong> target, ulong[]? targetNtt, Ciphertext[] key, ulong[][] keyQuotients, Span<ulong> out0, Span<ulong> out1)
+    public static void SwitchKeyInto(ContextData level, ulong[] data, int index, bool ntt, Ciphertext[] key, ulong[][] keyQuotients, bool replaceSecond)
     {
         var context = level.Context;
         if (!context.UsingKeySwitching)
@@ -218,104 +232,168 @@ internal static class RlweCore
         var keyLevel = context.KeyContextData;
         int n = level.Degree, l = level.ModulusCount;
         int special = keyLevel.ModulusCount - 1;
-        int threads = context.Threads;
+        int keyLimbs = keyLevel.ModulusCount;
         bool bgv = context.Parameters.Scheme == SchemeType.Bgv;
-        ulong[] targetCopy = ArrayPool<ulong>.Shared.Rent(l * n);
-        target.CopyTo(targetCopy);
-        ulong[] acc = ArrayPool<ulong>.Shared.Rent(2 * (l + 1) * n); // [comp][output index j in 0..l][N]
-        ulong[] outputs = ArrayPool<ulong>.Shared.Rent(2 * l * n);
+        var specialTables = context.Tables(special);
+        ulong p = specialTables.Modulus.Value, half = p >> 1;
+        int targetOffset = index * l * n;
+        ulong[]? digits = ntt ? ArrayPool<ulong>.Shared.Rent(l * n) : null;
+        ulong[] acc = ArrayPool<ulong>.Shared.Rent(2 * (l + 1) * n); // [component][output j in 0..l][N]
         try
         {
-
-        Parallelism.For(l + 1, threads, jj =>
-        {
-            int j = jj < l ? jj : special;
-            var tables = context.Tables(j);
-            var q = tables.Modulus;
-            ulong[] tmp = ArrayPool<ulong>.Shared.Rent(n);
-            int keyLimbs = keyLevel.ModulusCount;
-            try
+            // (1) Digits in coefficient form, canonical in [0, q_i) (they multiply the key's noise).
+            ulong[] digitSource = data;
+            int digitOffset = targetOffset;
+            if (digits is not null)
             {
-                var t = tmp.AsSpan(0, n);
-                var acc0 = acc.AsSpan(jj * n, n);
-                var acc1 = acc.AsSpan(((l + 1) + jj) * n, n);
-                acc0.Clear();
-                acc1.Clear();
-                for (int i = 0; i < l; i++)
+                digitSource = digits;
+                digitOffset = 0;
+                context.Parallelism.For(l, n, i =>
                 {
-                    var src = targetCopy.AsSpan(i * n, n);
-                    if (i == j && targetNtt is not null)
+                    var limb = digits.AsSpan(i * n, n);
+                    data.AsSpan(targetOffset + i * n, n).CopyTo(limb);
+                    level.Ring.Tables(i).Inverse(limb);
+                });
+            }
+
+            // (2) acc_j = sum_i NTT_j(digit_i) * key_i[j], for j over the level's primes and P.
+            context.Parallelism.For(l + 1, l * n, jj =>
+            {
+                int j = jj < l ? jj : special;
+                var tables = context.Tables(j);
+                var q = tables.Modulus;
+                ulong qv = q.Value;
+                ulong[] scratch = ArrayPool<ulong>.Shared.Rent(n);
+                try
+                {
+                    var t = scratch.AsSpan(0, n);
+                    var acc0 = acc.AsSpan(jj * n, n);
+                    var acc1 = acc.AsSpan(((l + 1) + jj) * n, n);
+                    for (int i = 0; i < l; i++)
                     {
-                        // The limb's own NTT is already known (CKKS/BGV ciphertexts live in NTT form).
-                        targetNtt.AsSpan(i * n, n).CopyTo(t);
-                    }
-                    else
-                    {
-                        if (i == j)
+                        ReadOnlySpan<ulong> digit;
+                        if (i == j && ntt)
                         {
-                            src.CopyTo(t);
+                            // The limb's own NTT is the ciphertext's limb.
+                            digit = data.AsSpan(targetOffset + i * n, n);
                         }
                         else
                         {
-                            PolyArithmetic.Reduce(src, t, q);
+                            var src = digitSource.AsSpan(digitOffset + i * n, n);
+                            if (level.Moduli[i].Value <= 4 * qv)
+                            {
+                                src.CopyTo(t);
+                            }
+                            else
+                            {
+                                PolyArithmetic.Reduce(src, t, q);
+                            }
+
+                            tables.ForwardLazy(t);
+                            digit = t;
                         }
 
-                        tables.Forward(t);
+                        var quotients = keyQuotients[i];
+                        MultiplyAccumulateShoup(digit, key[i].Limb(0, j), quotients.AsSpan(j * n, n), acc0, qv, first: i == 0);
+                        MultiplyAccumulateShoup(digit, key[i].Limb(1, j), quotients.AsSpan((keyLimbs + j) * n, n), acc1, qv, first: i == 0);
                     }
 
-                    var quotients = keyQuotients[i];
-                    MultiplyAccumulateShoup(t, key[i].Limb(0, j), quotients.AsSpan(j * n, n), acc0, q.Value);
-                    MultiplyAccumulateShoup(t, key[i].Limb(1, j), quotients.AsSpan((keyLimbs + j) * n, n), acc1, q.Value);
+                    // acc in [0, 2q). The special limbs go to coefficient form: x + h mod P
+                    // (BGV: x mod P, lifted centred with its t-correction in phase 3).
+                    if (jj == l)
+                    {
+                        tables.InverseLazy(acc0);
+                        tables.InverseLazy(acc1);
+                        PolyArithmetic.AddConstantReduce(acc0, bgv ? 0 : half, qv);
+                        PolyArithmetic.AddConstantReduce(acc1, bgv ? 0 : half, qv);
+                    }
+                    else if (!ntt)
+                    {
+                        tables.InverseLazy(acc0);
+                        tables.InverseLazy(acc1);
+                    }
                 }
+                finally
+                {
+                    ArrayPool<ulong>.Shared.Return(scratch);
+                }
+            });
 
-                FinalReduce(acc0, q.Value);
-                FinalReduce(acc1, q.Value);
-            }
-            finally
+            // (3) Mod-down by P into the ciphertext: c_j += (acc_j - lift_j(acc_P)) * P^-1 mod q_j.
+            var plain = context.Parameters.PlainModulus;
+            ulong pInvT = bgv ? plain!.Value.Invert(plain.Value.Reduce(p)) : 0;
+            bool reduceLift = false;
+            for (int j = 0; j < l; j++)
             {
-                ArrayPool<ulong>.Shared.Return(tmp);
+                reduceLift |= p > 4 * level.Moduli[j].Value;
             }
-        });
 
-        // Mod-down by P: out_j = (acc_j - [acc]_P lifted) * P^-1 mod q_j.
-        var specialTables = context.Tables(special);
-        var pMod = specialTables.Modulus;
-        ulong pValue = pMod.Value;
-        Parallelism.For(2, threads, c => specialTables.Inverse(acc.AsSpan((c * (l + 1) + l) * n, n)));
-        var plain = context.Parameters.PlainModulus;
-        ulong pInvT = bgv ? plain!.Value.Invert(plain.Value.Reduce(pValue)) : 0;
-        Parallelism.For(2 * l, threads, job =>
-        {
-            int c = job / l, j = job % l;
-            var tables = context.Tables(j);
-            var q = tables.Modulus;
-            ulong pInv = q.Invert(q.Reduce(pValue));
-            ulong pModQ = q.Reduce(pValue);
-            var specialLimb = acc.AsSpan((c * (l + 1) + l) * n, n);
-            ulong[] lift = ArrayPool<ulong>.Shared.Rent(n);
-            try
+            bool needLift = ntt || bgv || reduceLift;
+            int work = needLift ? n : n / 8; // a bare fused pass is a fraction of an NTT
+            context.Parallelism.For(2 * l, work, job =>
             {
-                var lt = lift.AsSpan(0, n);
-                LiftCentered(specialLimb, pValue, q, lt, bgv ? plain : null, pInvT, pModQ);
-                tables.Forward(lt);
-                var dst = outputs.AsSpan(job * n, n);
-                PolyArithmetic.Subtract(acc.AsSpan((c * (l + 1) + j) * n, n), lt, dst, q);
-                PolyArithmetic.MultiplyScalar(dst, pInv, dst, q);
-            }
-            finally
-            {
-                ArrayPool<ulong>.Shared.Return(lift);
-            }
-        });
+                int c = job / l, j = job % l;
+                var tables = level.Ring.Tables(j);
+                var q = tables.Modulus;
+                ulong qv = q.Value;
+                ulong pModQ = q.Reduce(p);
+                ulong pInv = q.Invert(pModQ);
+                ulong pInvShoup = q.ShoupPrecompute(pInv);
+                ulong halfModQ = q.Reduce(half);
+                ReadOnlySpan<ulong> x = acc.AsSpan((c * (l + 1) + l) * n, n);
+                ulong offset = 4 * qv;
+                ulong[]? lift = needLift ? ArrayPool<ulong>.Shared.Rent(n) : null;
+                try
+                {
+                    if (lift is not null)
+                    {
+                        var lt = lift.AsSpan(0, n);
+                        if (bgv)
+                        {
+                            LiftCentered(x, p, q, lt, plain, pInvT, pModQ);
+                        }
+                        else if (ntt)
+                        {
+                            PolyArithmetic.LiftShifted(x, lt, qv - halfModQ, q, p > 4 * qv);
+                        }
+                        else
+                        {
+                            PolyArithmetic.Reduce(x, lt, q);
+                            offset += halfModQ;
+                        }
 
-        outputs.AsSpan(0, l * n).CopyTo(out0);
-        outputs.AsSpan(l * n, l * n).CopyTo(out1);
+                        if (ntt)
+                        {
+                            tables.ForwardLazy(lt);
+                        }
+
+                        x = lt;
+                    }
+                    else
+                    {
+                        offset += halfModQ;
+                    }
+
+                    PolyArithmetic.SubtractMultiplyShoup(acc.AsSpan((c * (l + 1) + j) * n, n), x, offset, pInv, pInvShoup,
+                        data.AsSpan((c * l + j) * n, n), qv, accumulate: c == 0 || !replaceSecond);
+                }
+                finally
+                {
+                    if (lift is not null)
+                    {
+                        ArrayPool<ulong>.Shared.Return(lift);
+                    }
+                }
+            });
         }
         finally
         {
-            ArrayPool<ulong>.Shared.Return(targetCopy);
+            if (digits is not null)
+            {
+                ArrayPool<ulong>.Shared.Return(digits);
+            }
+
             ArrayPool<ulong>.Shared.Return(acc);
-            ArrayPool<ulong>.Shared.Return(outputs);
         }
     }
 
@@ -348,44 +426,189 @@ internal static class RlweCore
         }
     }
 
-    /// <summary>acc = acc + x k mod q, lazily in [0, 2q), with k's Shoup quotients kq.</summary>
+    /// <summary>
+    /// Whether key residues modulo q carry double-precision companions k / q instead of Shoup
+    /// quotients: AVX-512 and q &lt; 2^48, so that for digits x &lt; 4q the estimate
+    /// x (k / q) is within 4q 2^-52 &lt; 1/4 of x k / q and its truncation is off by at most one.
+    /// </summary>
+    internal static bool UseFloatCompanions(ulong q) => NttTables.UseAvx512 && q < 1UL << 48;
+
+    /// <summary>
+    /// acc = acc + x k mod q (acc = x k when <paramref name="first"/>), lazily in [0, 2q), with k's
+    /// companions kq (<see cref="UseFloatCompanions"/>: doubles k / q, else Shoup quotients).
+    /// Requires x &lt; 4q (lazy NTT outputs).
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void MultiplyAccumulateShoup(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> k, ReadOnlySpan<ulong> kq, Span<ulong> acc, ulong q)
+    private static unsafe void MultiplyAccumulateShoup(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> k, ReadOnlySpan<ulong> kq, Span<ulong> acc, ulong q, bool first)
     {
         int n = acc.Length;
         ulong twoQ = 2 * q;
         fixed (ulong* px = x, pk = k, pq = kq, pa = acc)
         {
             int c = 0;
-            if (NttTables.UseAvx512)
+            if (UseFloatCompanions(q))
             {
-                var vq = System.Runtime.Intrinsics.Vector512.Create(q);
-                var v2q = System.Runtime.Intrinsics.Vector512.Create(twoQ);
+                // qHat = trunc(x (k / q)) is off by at most one: x k - qHat q + q lies in [0, 3q).
+                var vq = Vector512.Create(q);
+                var v2q = Vector512.Create(twoQ);
                 for (; c + 8 <= n; c += 8)
                 {
-                    var v = System.Runtime.Intrinsics.Vector512.Load(px + c);
-                    var w = System.Runtime.Intrinsics.Vector512.Load(pk + c);
-                    var wq = System.Runtime.Intrinsics.Vector512.Load(pq + c);
-                    var qHat = NttTables.MultiplyHigh(v, wq, System.Runtime.Intrinsics.X86.Avx512F.ShiftRightLogical(wq, 32));
-                    var r = System.Runtime.Intrinsics.X86.Avx512DQ.MultiplyLow(v, w) - System.Runtime.Intrinsics.X86.Avx512DQ.MultiplyLow(qHat, vq);
-                    var sum = System.Runtime.Intrinsics.Vector512.Load(pa + c) + r;
-                    System.Runtime.Intrinsics.Vector512.Store(System.Runtime.Intrinsics.X86.Avx512F.Min(sum, sum - v2q), pa + c);
+                    var v = Vector512.Load(px + c);
+                    var qHat = Avx512DQ.ConvertToVector512UInt64WithTruncation(Avx512DQ.ConvertToVector512Double(v) * Vector512.Load(pq + c).AsDouble());
+                    var r = Avx512DQ.MultiplyLow(v, Vector512.Load(pk + c)) - Avx512DQ.MultiplyLow(qHat, vq) + vq;
+                    r = Avx512F.Min(r, r - v2q);
+                    if (!first)
+                    {
+                        r += Vector512.Load(pa + c);
+                        r = Avx512F.Min(r, r - v2q);
+                    }
+
+                    r.Store(pa + c);
+                }
+
+                for (; c < n; c++)
+                {
+                    ulong qHat = (ulong)(px[c] * BitConverter.UInt64BitsToDouble(pq[c]));
+                    ulong r = Modulus.CorrectOnce(px[c] * pk[c] - qHat * q + q, twoQ);
+                    pa[c] = first ? r : Modulus.CorrectOnce(pa[c] + r, twoQ);
+                }
+
+                return;
+            }
+
+            if (NttTables.UseAvx512)
+            {
+                var vq = Vector512.Create(q);
+                var v2q = Vector512.Create(twoQ);
+                if (first)
+                {
+                    for (; c + 8 <= n; c += 8)
+                    {
+                        var v = Vector512.Load(px + c);
+                        var wq = Vector512.Load(pq + c);
+                        var qHat = NttTables.MultiplyHigh(v, wq, Avx512F.ShiftRightLogical(wq, 32));
+                        (Avx512DQ.MultiplyLow(v, Vector512.Load(pk + c)) - Avx512DQ.MultiplyLow(qHat, vq)).Store(pa + c);
+                    }
+                }
+                else
+                {
+                    for (; c + 8 <= n; c += 8)
+                    {
+                        var v = Vector512.Load(px + c);
+                        var wq = Vector512.Load(pq + c);
+                        var qHat = NttTables.MultiplyHigh(v, wq, Avx512F.ShiftRightLogical(wq, 32));
+                        var r = Avx512DQ.MultiplyLow(v, Vector512.Load(pk + c)) - Avx512DQ.MultiplyLow(qHat, vq);
+                        var sum = Vector512.Load(pa + c) + r;
+                        Avx512F.Min(sum, sum - v2q).Store(pa + c);
+                    }
                 }
             }
 
             for (; c < n; c++)
             {
                 ulong r = Modulus.MultiplyShoupLazy(px[c], pk[c], pq[c], q);
-                pa[c] = Modulus.CorrectOnce(pa[c] + r, twoQ);
+                pa[c] = first ? r : Modulus.CorrectOnce(pa[c] + r, twoQ);
             }
         }
     }
 
-    private static void FinalReduce(Span<ulong> values, ulong q)
+    /// <summary>
+    /// Divides <paramref name="size"/> polynomials by the last prime of the level with rounding
+    /// (CKKS rescale, BFV modulus switch; not BGV): for polynomial c of <paramref name="source"/>
+    /// (layout [size][l][N]) the l-1 limbs of round(x / q_last) go to <paramref name="destination"/>
+    /// (layout [size][l-1][N]). The destination may be the source array: the result is compacted in place.
+    /// </summary>
+    /// <remarks>
+    /// As in SEAL's divide_and_round_q_last(_ntt)_inplace: adding h = floor(q_last / 2) to the last
+    /// limb turns the centred lift into a plain one, since (x + h mod q_last) - h is the centred
+    /// residue r of x. The last limb is inverse-transformed once; then, per kept prime q_j, one pass
+    /// computes (c_j + 4 q_j - r) * q_last^-1 mod q_j with a Shoup multiplication, where r is taken
+    /// mod q_j (coefficient form) or is the lazy transform of r + q_j (NTT form, in [0, 4q_j)).
+    /// </remarks>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void DivideRoundByLast(ContextData level, ulong[] source, ulong[] destination, int size, bool ntt)
     {
-        for (int c = 0; c < values.Length; c++)
+        int n = level.Degree, l = level.ModulusCount, kept = l - 1;
+        System.Diagnostics.Debug.Assert(kept >= 1 && level.Context.Parameters.Scheme != SchemeType.Bgv);
+        var lastTables = level.Ring.Tables(kept);
+        ulong last = lastTables.Modulus.Value, half = last >> 1;
+        var parallelism = level.Context.Parallelism;
+        bool threaded = parallelism.Threads > 1;
+        bool inPlace = ReferenceEquals(source, destination);
+        ulong[] lastLimbs = ArrayPool<ulong>.Shared.Rent(size * n);
+        // In place, the serial order below never overwrites a limb before reading it; threads may, so they write aside.
+        ulong[]? staging = inPlace && threaded ? ArrayPool<ulong>.Shared.Rent(size * kept * n) : null;
+        ulong[] output = staging ?? destination;
+        try
         {
-            values[c] = Modulus.CorrectOnce(values[c], q);
+            // x + h mod q_last in coefficient form, for every polynomial, before any limb is overwritten.
+            parallelism.For(size, n, c =>
+            {
+                var x = lastLimbs.AsSpan(c * n, n);
+                source.AsSpan((c * l + kept) * n, n).CopyTo(x);
+                if (ntt)
+                {
+                    lastTables.InverseLazy(x);
+                }
+
+                PolyArithmetic.AddConstantReduce(x, half, last);
+            });
+
+            parallelism.For(size * kept, n, job =>
+            {
+                int c = job / kept, j = job % kept;
+                var tables = level.Ring.Tables(j);
+                var q = tables.Modulus;
+                ulong qv = q.Value;
+                ulong inverse = q.Invert(q.Reduce(last));
+                ulong inverseShoup = q.ShoupPrecompute(inverse);
+                ulong halfModQ = q.Reduce(half);
+                ReadOnlySpan<ulong> x = lastLimbs.AsSpan(c * n, n);
+                bool reduce = last > 4 * qv;
+                // Coefficient form: subtract h in the final pass. NTT form: the lift minus h is
+                // transformed (h on every coefficient is not a constant polynomial).
+                ulong offset = ntt ? 4 * qv : 4 * qv + halfModQ;
+                ulong[]? lift = ntt || reduce ? ArrayPool<ulong>.Shared.Rent(n) : null;
+                try
+                {
+                    if (lift is not null)
+                    {
+                        var lt = lift.AsSpan(0, n);
+                        if (ntt)
+                        {
+                            // [0, 3q): a valid input of the lazy transform.
+                            PolyArithmetic.LiftShifted(x, lt, qv - halfModQ, q, reduce);
+                            tables.ForwardLazy(lt);
+                        }
+                        else
+                        {
+                            PolyArithmetic.Reduce(x, lt, q);
+                        }
+
+                        x = lt;
+                    }
+
+                    PolyArithmetic.SubtractMultiplyShoup(source.AsSpan((c * l + j) * n, n), x, offset, inverse, inverseShoup,
+                        output.AsSpan((c * kept + j) * n, n), qv, accumulate: false);
+                }
+                finally
+                {
+                    if (lift is not null)
+                    {
+                        ArrayPool<ulong>.Shared.Return(lift);
+                    }
+                }
+            });
+
+            staging?.AsSpan(0, size * kept * n).CopyTo(destination);
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(lastLimbs);
+            if (staging is not null)
+            {
+                ArrayPool<ulong>.Shared.Return(staging);
+            }
         }
     }
 
@@ -415,7 +638,7 @@ internal static class RlweCore
             var plain = context.Parameters.PlainModulus;
             ulong inverseT = bgv ? plain!.Value.Invert(plain.Value.Reduce(last)) : 0;
             poly.Slice(0, (l - 1) * n).CopyTo(source);
-            Parallelism.For(l - 1, context.Threads, j =>
+            context.Parallelism.For(l - 1, n, j =>
             {
                 var tables = level.Ring.Tables(j);
                 var q = tables.Modulus;
