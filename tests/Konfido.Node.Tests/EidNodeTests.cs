@@ -43,6 +43,29 @@ public sealed class EidNodeTests
     }
 
     [Fact]
+    public async Task One_trc_confirms_the_treatment_relationship_for_repeated_requests_and_each_purpose_gets_its_own()
+    {
+        await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
+        using var client = await federation.ClientAsync("ES");
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await client.GetAsync(Summary);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        client.DefaultRequestHeaders.Add("X-Konfido-Purpose-Of-Use", "EMERGENCY");
+        using (var emergency = await client.GetAsync(Summary))
+        {
+            Assert.Equal(HttpStatusCode.OK, emergency.StatusCode);
+        }
+
+        var trcs = federation.Events.Events.Where(e => e.Node == "DK" && e.Action == "ips-retrieve").Select(e => e.Attributes["trc.assertion"]).ToArray();
+        Assert.Equal(3, trcs.Length);
+        Assert.Equal(trcs[0], trcs[1]);
+        Assert.NotEqual(trcs[0], trcs[2]);
+    }
+
+    [Fact]
     public async Task Without_a_session_the_local_api_is_401_and_nothing_is_asked_of_the_home_country()
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES"]);

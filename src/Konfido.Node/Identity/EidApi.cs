@@ -154,7 +154,7 @@ internal static class EidApi
             var p => CrossBorderNames.PurposeFromCode(p.ToUpperInvariant())
                 ?? throw new ExchangeException(HttpStatusCode.BadRequest, "value", $"{PurposeHeader} '{p}' is not TREATMENT or EMERGENCY"),
         };
-        return new SessionRequester(session, eid.Issuer, purpose);
+        return new SessionRequester(session, eid.Issuer, purpose, eid.Trcs);
     }
 
     /// <summary>The citizen's national identifier of this node's country from the session; 401/403 otherwise.</summary>

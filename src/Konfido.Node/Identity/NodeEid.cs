@@ -121,6 +121,9 @@ public sealed class NodeEid
     /// <summary>Issues HCP and TRC assertions for this country's professionals.</summary>
     public CrossBorderAssertionIssuer Issuer { get; }
 
+    /// <summary>The TRCs issued, reused per HCP assertion, patient and purpose.</summary>
+    internal TrcCache Trcs { get; } = new();
+
     /// <summary>The live sessions.</summary>
     public ProfessionalSessions Sessions { get; } = new();
 }

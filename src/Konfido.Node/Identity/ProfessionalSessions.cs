@@ -110,7 +110,7 @@ public sealed class ProfessionalSessions(TimeProvider? time = null)
 /// A logged-in professional acting with one purpose of use: country B issues a TRC for each
 /// patient the request concerns, referencing the session's HCP assertion.
 /// </summary>
-internal sealed class SessionRequester(ProfessionalSession session, CrossBorderAssertionIssuer issuer, PurposeOfUse purpose) : IRequester
+internal sealed class SessionRequester(ProfessionalSession session, CrossBorderAssertionIssuer issuer, PurposeOfUse purpose, TrcCache trcs) : IRequester
 {
     private readonly HcpIdentity _identity = session.Identity ?? throw new ArgumentException("Not a professional's session.", nameof(session));
     private readonly IssuedAssertion _hcp = session.HcpAssertion ?? throw new ArgumentException("Not a professional's session.", nameof(session));
@@ -128,13 +128,57 @@ internal sealed class SessionRequester(ProfessionalSession session, CrossBorderA
         var headers = new List<KeyValuePair<string, string>> { new(FederationProtocol.HcpAssertionHeader, _hcp.ToHeaderValue()) };
         if (!string.IsNullOrWhiteSpace(patientId))
         {
-            // Never outlive the HCP assertion it references.
-            var left = session.Expires - DateTimeOffset.UtcNow;
-            var lifetime = left < CrossBorderAssertionIssuer.MaxTrcLifetime ? left : CrossBorderAssertionIssuer.MaxTrcLifetime;
-            var trc = issuer.IssueTrc(_hcp, _identity, patientId, purpose, lifetime > TimeSpan.FromSeconds(1) ? lifetime : TimeSpan.FromSeconds(1));
+            var trc = trcs.GetOrIssue(_hcp, patientId, purpose, () =>
+            {
+                // Never outlive the HCP assertion it references.
+                var left = session.Expires - DateTimeOffset.UtcNow;
+                var lifetime = left < CrossBorderAssertionIssuer.MaxTrcLifetime ? left : CrossBorderAssertionIssuer.MaxTrcLifetime;
+                return issuer.IssueTrc(_hcp, _identity, patientId, purpose, lifetime > TimeSpan.FromSeconds(1) ? lifetime : TimeSpan.FromSeconds(1));
+            });
             headers.Add(new(FederationProtocol.TrcAssertionHeader, trc.ToHeaderValue()));
         }
 
         return headers;
+    }
+}
+
+/// <summary>
+/// The TRCs country B has issued, reused for the same HCP assertion, patient and purpose while more
+/// than a minute of their validity is left (a treatment relationship is confirmed once, not per request).
+/// </summary>
+internal sealed class TrcCache
+{
+    private const int Capacity = 100_000;
+    private static readonly TimeSpan Margin = TimeSpan.FromMinutes(1);
+    private readonly ConcurrentDictionary<(string Hcp, string Patient, PurposeOfUse Purpose), IssuedAssertion> _issued = new();
+
+    public IssuedAssertion GetOrIssue(IssuedAssertion hcp, string patientId, PurposeOfUse purpose, Func<IssuedAssertion> issue)
+    {
+        var key = (hcp.Id, patientId, purpose);
+        var now = DateTimeOffset.UtcNow;
+        if (_issued.TryGetValue(key, out var cached) && cached.NotOnOrAfter - Margin > now)
+        {
+            return cached;
+        }
+
+        if (_issued.Count >= Capacity)
+        {
+            foreach (var (k, v) in _issued)
+            {
+                if (v.NotOnOrAfter - Margin <= now)
+                {
+                    _issued.TryRemove(k, out _);
+                }
+            }
+
+            if (_issued.Count >= Capacity)
+            {
+                _issued.Clear();
+            }
+        }
+
+        var trc = issue();
+        _issued[key] = trc;
+        return trc;
     }
 }
