@@ -14,16 +14,7 @@ public sealed class MonitoringNodeTests
     {
         await using var federation = await TestFederation.StartAsync(["ES"]);
         var node = federation["ES"];
-        using var attacker = federation.AnonymousClient("ES");
-        var forger = TestEidasIdentityProvider.CreateEphemeral(CountryCode.Parse("ES"));
-        var victim = DemoProfessionals.For("ES")[0].Person;
-        for (var i = 0; i < 5; i++)
-        {
-            var request = node.Eid!.ServiceProvider.CreateAuthnRequest(node.Eid.IdpSsoUrl);
-            using var form = new FormUrlEncodedContent([new("SAMLResponse", TestEidasIdentityProvider.ToBase64(forger.Respond(request, victim, node.Eid.ServiceProvider.EncryptionCertificate)))]);
-            using var response = await attacker.PostAsync("saml/acs", form);
-            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        }
+        var victim = await ForgeLoginsAsync(federation, node);
 
         await node.Siem!.FlushAsync();
         var alert = Assert.Single(await node.Siem.AlertsAsync(), a => a.Title.StartsWith("Brute-force", StringComparison.Ordinal));
@@ -44,15 +35,7 @@ public sealed class MonitoringNodeTests
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES", "IT"]);
         var node = federation["ES"];
-        using var attacker = federation.AnonymousClient("ES");
-        var forger = TestEidasIdentityProvider.CreateEphemeral(CountryCode.Parse("ES"));
-        var victim = DemoProfessionals.For("ES")[0].Person;
-        for (var i = 0; i < 5; i++)
-        {
-            var request = node.Eid!.ServiceProvider.CreateAuthnRequest(node.Eid.IdpSsoUrl);
-            using var form = new FormUrlEncodedContent([new("SAMLResponse", TestEidasIdentityProvider.ToBase64(forger.Respond(request, victim, node.Eid.ServiceProvider.EncryptionCertificate)))]);
-            using var response = await attacker.PostAsync("saml/acs", form);
-        }
+        await ForgeLoginsAsync(federation, node);
 
         await node.Siem!.FlushAsync();
         var raised = Assert.Single(await node.Siem.AlertsAsync(), a => a.Title.StartsWith("Brute-force", StringComparison.Ordinal));
@@ -85,5 +68,22 @@ public sealed class MonitoringNodeTests
             await federation[country].Siem!.Node.DrainAsync();
             Assert.DoesNotContain(await federation[country].Siem!.AlertsAsync(), a => a.Severity >= Konfido.Siem.Sigma.SigmaLevel.Medium);
         }
+    }
+
+    /// <summary>Posts five eIDAS responses for the ES doctor signed by a key nobody trusts; each must be refused.</summary>
+    private static async Task<EidasPerson> ForgeLoginsAsync(TestFederation federation, KonfidoNode node)
+    {
+        using var attacker = federation.AnonymousClient("ES");
+        var forger = TestEidasIdentityProvider.CreateEphemeral(CountryCode.Parse("ES"));
+        var victim = DemoProfessionals.For("ES")[0].Person;
+        for (var i = 0; i < 5; i++)
+        {
+            var request = node.Eid!.ServiceProvider.CreateAuthnRequest(node.Eid.IdpSsoUrl);
+            using var form = new FormUrlEncodedContent([new("SAMLResponse", TestEidasIdentityProvider.ToBase64(forger.Respond(request, victim, node.Eid.ServiceProvider.EncryptionCertificate)))]);
+            using var response = await attacker.PostAsync("saml/acs", form);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        return victim;
     }
 }
