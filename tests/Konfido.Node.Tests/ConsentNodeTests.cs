@@ -45,6 +45,29 @@ public sealed class ConsentNodeTests
     }
 
     [Fact]
+    public async Task A_permitted_transaction_is_audited_once_with_its_rule_and_a_refusal_keeps_its_decision_event()
+    {
+        await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
+        using var doctor = await federation.ClientAsync("ES");
+        using (var permitted = await doctor.GetAsync(Summary))
+        {
+            Assert.Equal(HttpStatusCode.OK, permitted.StatusCode);
+        }
+
+        var access = Assert.Single(federation.Events.Events, e => e.Node == "DK" && e.Action == "ips-retrieve");
+        Assert.Equal("dk-ps-doctor", access.Attributes["policy.rule"]);
+        Assert.DoesNotContain(federation.Events.Events, e => e.Action == "policy-decision");
+
+        using var nurse = await federation.ClientAsync("ES", Konfido.Eid.CrossBorder.HcpRole.Nurse);
+        using (var refused = await nurse.GetAsync(Summary))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode); // DK: nurses only in emergencies, at LoA high
+        }
+
+        Assert.Contains(federation.Events.Events, e => e.Node == "DK" && e.Action == "policy-decision" && e.Outcome == EventOutcome.Failure);
+    }
+
+    [Fact]
     public async Task An_emergency_access_without_consent_is_permitted_flagged_and_queued_for_review()
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES"], consent: false);

@@ -56,7 +56,10 @@ public sealed class NodePolicy
 
         var consents = new ConsentRegistry(new SqliteConsentStore($"Data Source={Path.Combine(dataDirectory, "consent.db")}"), events, cc);
         var reviews = new BreakTheGlassReviewQueue($"Data Source={Path.Combine(dataDirectory, "policy-reviews.db")}", events);
-        return new NodePolicy(policies, consents, reviews, new PolicyDecisionPoint(policies, consents, reviews, events, cc), policyFile);
+        // In the node a permit is recorded once, in the transaction's own audit entry (policy.rule, policy.effect);
+        // refusals and break-the-glass keep their own events as well.
+        var decisions = new DecisionEventFilter(events);
+        return new NodePolicy(policies, consents, reviews, new PolicyDecisionPoint(policies, consents, reviews, decisions, cc), policyFile);
     }
 
     /// <summary>Reloads the policy file; on errors the last good policy stays in force and the errors are returned.</summary>
@@ -64,5 +67,14 @@ public sealed class NodePolicy
     {
         var result = await Policies.LoadFileAsync(PolicyFile, cancellationToken).ConfigureAwait(false);
         return [.. result.Errors.Select(e => e.ToString())];
+    }
+
+    /// <summary>Passes every event except a permitting <c>policy-decision</c>: the transaction's own audit entry records it.</summary>
+    private sealed class DecisionEventFilter(ISecurityEventSink inner) : ISecurityEventSink
+    {
+        public ValueTask PublishAsync(SecurityEvent securityEvent, CancellationToken cancellationToken = default) =>
+            securityEvent is { Action: "policy-decision", Outcome: EventOutcome.Success }
+                ? ValueTask.CompletedTask
+                : inner.PublishAsync(securityEvent, cancellationToken);
     }
 }
