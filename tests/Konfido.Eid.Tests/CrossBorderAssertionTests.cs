@@ -112,6 +112,20 @@ public sealed class CrossBorderAssertionTests(CrossBorderFixture fixture) : ICla
     }
 
     [Fact]
+    public void A_pair_verified_once_is_still_checked_for_time_patient_and_permission_on_every_request()
+    {
+        var (hcp, trc) = Issue();
+        Assert.True(_verifier.Verify(hcp.Xml, trc.Xml, Request(), CrossBorderFixture.Now).IsValid); // verified, and remembered
+
+        AssertRefused(_verifier.Verify(hcp.Xml, trc.Xml, Request(), CrossBorderFixture.Now.AddHours(3)), "TRC");
+        AssertRefused(_verifier.Verify(hcp.Xml, trc.Xml, Request(patient: "DK/9999999999"), CrossBorderFixture.Now), "another patient");
+        Assert.False(_verifier.Verify(hcp.Xml, trc.Xml, Request(CrossBorderPermission.Dispensation), CrossBorderFixture.Now).IsValid);
+        // One changed byte is new input: verified from scratch, and refused.
+        var tampered = hcp.Xml.Replace("Dra. Lucía García", "Dra. Lucía Garcia", StringComparison.Ordinal);
+        Assert.False(_verifier.Verify(tampered, trc.Xml, Request(), CrossBorderFixture.Now).IsValid);
+    }
+
+    [Fact]
     public void Trc_for_another_patient_is_refused()
     {
         var (hcp, trc) = Issue(patient: "DK/9999999999");

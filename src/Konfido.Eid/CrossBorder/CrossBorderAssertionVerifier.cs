@@ -85,6 +85,8 @@ public sealed class CrossBorderAssertionVerifier
     private readonly ISecurityEventSink? _events;
     private readonly TimeProvider _time;
     private readonly ConditionalWeakTable<IReadOnlyList<X509Certificate2>, TrustedCertificates> _parsed = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(TrustedCertificates Trust, string Digest), AssertionContent> _verified = new();
+    private const int VerifiedCapacity = 8192;
 
     /// <summary>Creates the verifier of country <paramref name="local"/>.</summary>
     /// <param name="local">This node's country (A).</param>
@@ -200,6 +202,31 @@ public sealed class CrossBorderAssertionVerifier
     }
 
     private AssertionContent? Load(string what, string text, TrustedCertificates trust, List<string> reasons)
+    {
+        // The same HCP assertion (and, while it lasts, the same TRC) comes with every request of a session: a signature
+        // verified once for these exact bytes under this trust is not verified again. Time, audience, patient,
+        // permission and the HCP-TRC link are still checked on every request.
+        var digest = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        if (_verified.TryGetValue((trust, digest), out var known))
+        {
+            return known;
+        }
+
+        var loaded = LoadUncached(what, text, trust, reasons);
+        if (loaded is not null)
+        {
+            if (_verified.Count >= VerifiedCapacity)
+            {
+                _verified.Clear();
+            }
+
+            _verified[(trust, digest)] = loaded;
+        }
+
+        return loaded;
+    }
+
+    private AssertionContent? LoadUncached(string what, string text, TrustedCertificates trust, List<string> reasons)
     {
         var xml = SecureXml.DecodeXmlOrBase64(text.Length > 2L * MaxCharacters ? string.Empty : text);
         if (xml is null)
