@@ -172,7 +172,8 @@ public static class FederationBootstrap
         }
 
         File.WriteAllText(Path.Combine(nodeDirectory, "policy.yaml"), Konfido.Policy.Rules.ExamplePolicies.Text(Core.CountryCode.Parse(country)));
-        return new PolicySettings { File = Path.Combine(lower, "policy.yaml") };
+        File.WriteAllText(Path.Combine(nodeDirectory, "breach.json"), DemoBreachConfiguration.Json(country));
+        return new PolicySettings { File = Path.Combine(lower, "policy.yaml"), Breach = Path.Combine(lower, "breach.json") };
     }
 
     /// <summary>Finds <paramref name="count"/> free TCP ports on loopback (bound and released at once).</summary>

@@ -45,7 +45,8 @@ public sealed record NodeComponents(
 /// <summary>Where a node's access policy and consent stores are.</summary>
 /// <param name="File">The country's policy file (YAML).</param>
 /// <param name="DataDirectory">Where the consent and review databases live.</param>
-public sealed record PolicySource(string File, string DataDirectory);
+/// <param name="BreachFile">The breach-classification configuration (JSON), or null for no Art. 33 workflow.</param>
+public sealed record PolicySource(string File, string DataDirectory, string? BreachFile = null);
 
 /// <summary>
 /// A Konfido national contact point: an ASP.NET Core host with two HTTPS listeners. The federation
@@ -143,14 +144,16 @@ public sealed class KonfidoNode : IAsyncDisposable
         var app = builder.Build();
         var node = new KonfidoNode(app, federationClient, components);
         // Every security event is appended to the node's audit ledger (durably) before anything else sees it, then to the SIEM.
-        node.Siem = components.Siem is { } siem ? new NodeSiem(components.Country, siem, components.Ledger?.Sink, federationClient, components.TrustList) : null;
+        node.Siem = components.Siem is { } siem
+            ? new NodeSiem(components.Country, siem, components.Ledger?.Sink, federationClient, components.TrustList, new BreachAlertSink(() => node.Policy?.Breaches, components.Ledger))
+            : null;
         ISecurityEventSink[] path = [.. new ISecurityEventSink?[] { components.Ledger?.Sink, node.Siem?.Node, components.Events }.OfType<ISecurityEventSink>()];
         ISecurityEventSink events = path.Length == 1 ? path[0] : new SecurityEventFanOut(path);
         components.Ledger?.AttachPublisher(federationClient, components.TrustList(), events);
         node.Events = events;
         node.Eid = components.Eid is { } material ? new NodeEid(components.Country, node.LocalUri, material, events) : null;
         var verifier = new CrossBorderAssertionVerifier(CountryCode.Parse(components.Country), new TrustListSigners(components.TrustList), events);
-        node.Policy = components.Policy is { } policy ? NodePolicy.Open(components.Country, policy.File, policy.DataDirectory, events) : null;
+        node.Policy = components.Policy is { } policy ? NodePolicy.Open(components.Country, policy.File, policy.DataDirectory, events, policy.BreachFile) : null;
         var gate = new CrossBorderAccessGate(verifier, components.Eid?.Levels ?? AccessLevels.Default, node.Policy, components.Country);
         var home = new HomeCountryService(components.Backend, components.Credentials, events, gate);
         var gateway = new CrossBorderGateway(components.Country, federationClient, events);

@@ -71,7 +71,7 @@ public static class NodeLauncher
             NodeSettings.ParseEndpoint(settings.FederationListen, "federationListen", "config"),
             NodeSettings.ParseEndpoint(settings.LocalListen, "localListen", "config"),
             credentials, () => trustList, backend, events, policy, ledger, eid,
-            settings.Policy is { } p ? new PolicySource(settings.Resolve(p.File), dataDirectory) : null,
+            settings.Policy is { } p ? new PolicySource(settings.Resolve(p.File), dataDirectory, p.Breach is { } b ? settings.Resolve(b) : null) : null,
             settings.Ledger is { } l ? new SiemSource(dataDirectory, ReadHexKey(settings.Resolve(l.PseudonymKey), "ledger.pseudonymKey")) : null,
             settings.Custody is { } c ? OpenCustody(country, settings.Resolve(c.Directory), settings.Policy is { } pol ? settings.Resolve(pol.File) : null) : null);
     }

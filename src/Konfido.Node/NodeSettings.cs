@@ -296,6 +296,9 @@ public sealed record PolicySettings
 {
     /// <summary>The country's policy file (YAML; see Konfido.Policy's README).</summary>
     [JsonPropertyName("file")] public string File { get; init; } = string.Empty;
+
+    /// <summary>The GDPR Art. 33 breach configuration (JSON: controller, DPO, authority, classification rules), or null for none.</summary>
+    [JsonPropertyName("breach")] public string? Breach { get; init; }
 }
 
 /// <summary>The national back end's storage settings.</summary>

@@ -56,6 +56,29 @@ public sealed class MonitoringNodeTests
     }
 
     [Fact]
+    public async Task A_mass_lookup_opens_a_breach_case_with_its_72_hour_clock_and_the_subjects_from_the_ledger()
+    {
+        await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
+        using var doctor = await federation.ClientAsync("ES");
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await doctor.GetAsync($"api/DK/Patient?identifier=0101{i:D2}-0000");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await federation["ES"].Siem!.FlushAsync();
+        await federation["DK"].Siem!.FlushAsync();
+        var alert = Assert.Single(await federation["ES"].Siem!.AlertsAsync(), a => a.Title.Contains("many patients", StringComparison.Ordinal) && a.ReceivedFrom is null);
+        var breach = Assert.Single(await federation["ES"].Policy!.Breaches!.OpenCasesAsync(), c => c.IncidentId == alert.Id);
+        Assert.Equal(20, breach.AffectedSubjects.Count);
+        Assert.All(breach.AffectedSubjects, s => Assert.StartsWith("hmac-sha256:", s, StringComparison.Ordinal)); // pseudonyms, as in the ledger
+        Assert.Equal(breach.DetectedAt + TimeSpan.FromHours(72), breach.NotificationDeadline);
+        Assert.Contains(DemoProfessionals.SpanishDoctor, breach.DraftNotification, StringComparison.Ordinal);
+        // Denmark saw the lookups too (home side) and opens its own case; it never opens one for the alert Spain shared.
+        Assert.DoesNotContain(await federation["DK"].Policy!.Breaches!.OpenCasesAsync(), c => c.IncidentId == alert.Id);
+    }
+
+    [Fact]
     public async Task Normal_use_raises_no_alert()
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES"]);

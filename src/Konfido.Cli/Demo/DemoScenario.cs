@@ -306,9 +306,16 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
             }
         }
 
-        return (bruteForce is not null && massLookup is not null && inLedger >= 2 && sharedWith.Count == federation.Nodes.Count - 1,
+        // GDPR Art. 33: the mass lookup is classified as a personal-data breach; a case opens with its 72-hour clock.
+        var cases = spainNode.Policy?.Breaches is { } breaches ? await breaches.OpenCasesAsync(cancellationToken).ConfigureAwait(false) : [];
+        var breach = cases.FirstOrDefault(c => c.IncidentId == massLookup?.Id);
+        var breachText = breach is null
+            ? "NO breach case opened"
+            : $"breach case opened at ES for the mass lookup: {breach.AffectedSubjects.Count} data subjects (from the ledger), notification due {breach.NotificationDeadline:u}";
+
+        return (bruteForce is not null && massLookup is not null && inLedger >= 2 && sharedWith.Count == federation.Nodes.Count - 1 && breach is not null,
             $"{refused} forged eIDAS logins for {victim.PersonIdentifier} refused, ES SIEM alert {Describe(bruteForce)}; " +
-            $"{looked} patient lookups by one ES doctor, ES SIEM alert {Describe(massLookup)}; {inLedger} alert entries in the ES audit ledger; both alerts shared with {(sharedWith.Count == 0 ? "NO other country" : string.Join('+', sharedWith))}");
+            $"{looked} patient lookups by one ES doctor, ES SIEM alert {Describe(massLookup)}; {inLedger} alert entries in the ES audit ledger; both alerts shared with {(sharedWith.Count == 0 ? "NO other country" : string.Join('+', sharedWith))}; {breachText}");
     }
 
     /// <summary>

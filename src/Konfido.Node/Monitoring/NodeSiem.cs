@@ -19,13 +19,13 @@ public sealed class NodeSiem : IAsyncDisposable
     private readonly Konfido.Siem.Parsing.PatientPseudonymiser _pseudonymiser;
     private readonly FederationAlertSink _sharing;
 
-    internal NodeSiem(string country, SiemSource source, ISecurityEventSink? ledger, FederationClient client, Func<TrustList> trustList)
+    internal NodeSiem(string country, SiemSource source, ISecurityEventSink? ledger, FederationClient client, Func<TrustList> trustList, IAlertSink? breaches = null)
     {
         _pseudonymiser = new Konfido.Siem.Parsing.PatientPseudonymiser(source.PseudonymKey);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(source.PseudonymKey);
         var store = new SqliteAlertStore($"Data Source={Path.Combine(source.DataDirectory, "alerts.db")}");
         _sharing = new FederationAlertSink(country, client, trustList);
-        IAlertSink[] sinks = [.. new IAlertSink?[] { ledger is null ? null : new LedgerAlertSink(country, ledger), _sharing }.OfType<IAlertSink>()];
+        IAlertSink[] sinks = [.. new IAlertSink?[] { ledger is null ? null : new LedgerAlertSink(country, ledger), breaches, _sharing }.OfType<IAlertSink>()];
         Node = new SiemNode(new SiemOptions(country), BundledRules.Load(), store, sinks, _pseudonymiser);
     }
 

@@ -1,6 +1,7 @@
 using Konfido.Core;
 using Konfido.Policy.Consent;
 using Konfido.Policy.Decisions;
+using Konfido.Policy.Gdpr;
 using Konfido.Policy.Rules;
 
 namespace Konfido.Node;
@@ -12,8 +13,9 @@ namespace Konfido.Node;
 /// </summary>
 public sealed class NodePolicy
 {
-    private NodePolicy(PolicyRepository policies, ConsentRegistry consents, BreakTheGlassReviewQueue reviews, PolicyDecisionPoint pdp, string policyFile)
+    private NodePolicy(PolicyRepository policies, ConsentRegistry consents, BreakTheGlassReviewQueue reviews, PolicyDecisionPoint pdp, string policyFile, BreachWorkflow? breaches)
     {
+        Breaches = breaches;
         Policies = policies;
         Consents = consents;
         Reviews = reviews;
@@ -33,12 +35,15 @@ public sealed class NodePolicy
     /// <summary>Decides every cross-border transaction.</summary>
     public PolicyDecisionPoint DecisionPoint { get; }
 
+    /// <summary>The Art. 33 breach workflow (cases opened from SIEM alerts), or null without a breach configuration.</summary>
+    public BreachWorkflow? Breaches { get; }
+
     /// <summary>The policy file in force (reload it with <see cref="ReloadAsync"/>).</summary>
     public string PolicyFile { get; }
 
     /// <summary>Opens the policy of <paramref name="country"/>: loads <paramref name="policyFile"/>, opens the stores under <paramref name="dataDirectory"/>.</summary>
     /// <exception cref="NodeConfigurationException">The policy file does not load (every error with its line and column).</exception>
-    public static NodePolicy Open(string country, string policyFile, string dataDirectory, ISecurityEventSink events)
+    public static NodePolicy Open(string country, string policyFile, string dataDirectory, ISecurityEventSink events, string? breachFile = null)
     {
         ArgumentNullException.ThrowIfNull(events);
         var cc = CountryCode.Parse(country);
@@ -59,7 +64,26 @@ public sealed class NodePolicy
         // In the node a permit is recorded once, in the transaction's own audit entry (policy.rule, policy.effect);
         // refusals and break-the-glass keep their own events as well.
         var decisions = new DecisionEventFilter(events);
-        return new NodePolicy(policies, consents, reviews, new PolicyDecisionPoint(policies, consents, reviews, decisions, cc), policyFile);
+        BreachWorkflow? breaches = null;
+        if (breachFile is not null)
+        {
+            string json;
+            try
+            {
+                json = File.ReadAllText(breachFile);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new NodeConfigurationException($"policy.breach {breachFile}: {ex.Message}", ex);
+            }
+
+            var (configuration, errors) = BreachConfiguration.FromJson(json);
+            breaches = configuration is null
+                ? throw new NodeConfigurationException($"policy.breach {breachFile}: " + string.Join("; ", errors))
+                : new BreachWorkflow(configuration, new SqliteBreachCaseStore($"Data Source={Path.Combine(dataDirectory, "breach-cases.db")}"), events, cc.Value);
+        }
+
+        return new NodePolicy(policies, consents, reviews, new PolicyDecisionPoint(policies, consents, reviews, decisions, cc), policyFile, breaches);
     }
 
     /// <summary>Reloads the policy file; on errors the last good policy stays in force and the errors are returned.</summary>
