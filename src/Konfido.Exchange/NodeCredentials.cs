@@ -82,7 +82,10 @@ public sealed class NodeCredentials : IDisposable
     /// Saves the credentials under <paramref name="directory"/> as <c>&lt;cc&gt;-tls.pfx</c> (protected
     /// by <paramref name="password"/>) and <c>&lt;cc&gt;-signing.pem</c> (PKCS#8), owner-only permissions.
     /// </summary>
-    public (string TlsPath, string SigningKeyPath) Save(string directory, string password)
+    /// <param name="directory">The folder.</param>
+    /// <param name="password">Protects the PKCS#12 file.</param>
+    /// <param name="includeSigningKey">False when the signing key lives in key custody (then no PEM is written and the path is null).</param>
+    public (string TlsPath, string? SigningKeyPath) Save(string directory, string password, bool includeSigningKey = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(password);
@@ -93,9 +96,29 @@ public sealed class NodeCredentials : IDisposable
         var pfx = TlsCertificate.Export(X509ContentType.Pkcs12, password);
         WriteOwnerOnly(tlsPath, pfx);
         CryptographicOperations.ZeroMemory(pfx);
+        if (!includeSigningKey)
+        {
+            return (tlsPath, null);
+        }
+
         var pem = SigningKey.ExportPkcs8PrivateKeyPem();
         WriteOwnerOnly(keyPath, System.Text.Encoding.ASCII.GetBytes(pem));
         return (tlsPath, keyPath);
+    }
+
+    /// <summary>
+    /// Loads the TLS certificate saved by <see cref="Save"/> and pairs it with <paramref name="signingKey"/>, a
+    /// P-256 key held elsewhere (in key custody: the private key never enters this process). The credentials own the key.
+    /// </summary>
+    public static NodeCredentials Load(string country, string tlsPfxPath, string password, ECDsa signingKey)
+    {
+        ArgumentNullException.ThrowIfNull(signingKey);
+        if (signingKey.KeySize != 256)
+        {
+            throw new CryptographicException("the signing key must be ECDSA P-256.");
+        }
+
+        return new NodeCredentials(country, X509CertificateLoader.LoadPkcs12FromFile(tlsPfxPath, password, X509KeyStorageFlags.Exportable), signingKey);
     }
 
     /// <summary>Loads credentials saved by <see cref="Save"/> (or provided by an operator in the same formats).</summary>

@@ -67,7 +67,7 @@ public static class FederationBootstrap
             Directory.CreateDirectory(nodeDirectory);
             using var credentials = NodeCredentials.Generate(cc, ["localhost", "127.0.0.1"], TimeSpan.FromDays(365));
             var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-            credentials.Save(nodeDirectory, password);
+            credentials.Save(nodeDirectory, password, includeSigningKey: false); // the signing key is generated inside the node's custody below
             var (logKeyPath, witnessKeyPath) = (Path.Combine(nodeDirectory, $"{lower}-ledger.key"), Path.Combine(nodeDirectory, $"{lower}-witness.key"));
             string logVerifier, witnessVerifier;
             if (File.Exists(logKeyPath) && File.Exists(witnessKeyPath))
@@ -89,14 +89,18 @@ public static class FederationBootstrap
             var policy = WritePolicy(nodeDirectory, lower, cc);
             // The node's custody holds its attestation key; the operator lists that key and the expected measurement.
             var measurement = NodeMeasurements.Compute(cc, policy is null ? null : Path.Combine(directory, policy.File));
-            string attestationKey;
+            string attestationKey, signingKey;
             using (var custody = NodeLauncher.OpenCustody(cc, Path.Combine(nodeDirectory, "custody"), policy is null ? null : Path.Combine(directory, policy.File)))
             {
                 attestationKey = Convert.ToBase64String(custody.AttestationPublicKey.Span);
+                // The payload-signing key is generated inside custody and never leaves it; the operator lists its public key.
+                var id = Custody.CustodyKeyId.Parse(NodeLauncher.CustodySigningKeyId);
+                var key = custody.FindKey(id) ?? custody.CreateKey(id, Custody.CustodyKeyKind.EcdsaP256Signing);
+                signingKey = Convert.ToBase64String(key.PublicKey.Span);
             }
 
             members.Add(new FederationMember(cc, plan.Name, new Uri($"https://127.0.0.1:{plan.FederationPort}/"),
-                CertificateFingerprint.Sha256(credentials.TlsCertificate), credentials.SigningPublicKey, logVerifier, witnessVerifier)
+                CertificateFingerprint.Sha256(credentials.TlsCertificate), signingKey, logVerifier, witnessVerifier)
             {
                 AssertionCertificate = eid.AssertionCertificate,
                 AttestationKey = attestationKey,
@@ -113,7 +117,7 @@ public static class FederationBootstrap
                 LocalListen = $"127.0.0.1:{plan.LocalPort}",
                 DataDirectory = lower,
                 Tls = new TlsSettings { Pfx = Path.Combine(lower, $"{lower}-tls.pfx"), Password = password },
-                SigningKey = Path.Combine(lower, $"{lower}-signing.pem"),
+                SigningKey = NodeLauncher.CustodySigningKeyPrefix + NodeLauncher.CustodySigningKeyId,
                 TrustList = "trustlist.json",
                 OperatorKey = "operator-public.pem",
                 Storage = storage,

@@ -25,10 +25,14 @@ public static class NodeLauncher
         var country = settings.Country.ToUpperInvariant();
         var tlsPath = settings.Resolve(settings.Tls!.Pfx);
         var password = settings.Tls.Password ?? (settings.Tls.PasswordFile is { } file ? ReadFile(settings.Resolve(file), "tls.passwordFile").Trim() : string.Empty);
+        // The custody opens first: it may hold the signing key ("signingKey": "custody:<key id>").
+        var custody = settings.Custody is { } c ? OpenCustody(country, settings.Resolve(c.Directory), settings.Policy is { } pol ? settings.Resolve(pol.File) : null) : null;
         NodeCredentials credentials;
         try
         {
-            credentials = NodeCredentials.Load(country, tlsPath, password, settings.Resolve(settings.SigningKey));
+            credentials = settings.SigningKey.StartsWith(CustodySigningKeyPrefix, StringComparison.Ordinal)
+                ? NodeCredentials.Load(country, tlsPath, password, CustodySigningKey(custody, settings.SigningKey))
+                : NodeCredentials.Load(country, tlsPath, password, settings.Resolve(settings.SigningKey));
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
@@ -73,7 +77,7 @@ public static class NodeLauncher
             credentials, () => trustList, backend, events, policy, ledger, eid,
             settings.Policy is { } p ? new PolicySource(settings.Resolve(p.File), dataDirectory, p.Breach is { } b ? settings.Resolve(b) : null) : null,
             settings.Ledger is { } l ? new SiemSource(dataDirectory, ReadHexKey(settings.Resolve(l.PseudonymKey), "ledger.pseudonymKey")) : null,
-            settings.Custody is { } c ? OpenCustody(country, settings.Resolve(c.Directory), settings.Policy is { } pol ? settings.Resolve(pol.File) : null) : null);
+            custody);
     }
 
     /// <summary>Reads and verifies the trust list named by <paramref name="settings"/>.</summary>
@@ -93,6 +97,28 @@ public static class NodeLauncher
 
         var check = SignedTrustList.Verify(ReadFile(settings.Resolve(settings.TrustList), "trustList"), operatorKey, DateTimeOffset.UtcNow);
         return check.TrustList ?? throw new NodeConfigurationException($"{settings.TrustList}: {check.Reason}");
+    }
+
+    /// <summary>The <c>signingKey</c> form naming a key in the node's custody: <c>custody:konfido.node/signing</c>.</summary>
+    public const string CustodySigningKeyPrefix = "custody:";
+
+    /// <summary>The custody key id of the node's payload-signing key, as the bootstrap creates it.</summary>
+    public const string CustodySigningKeyId = "konfido.node/signing";
+
+    private static Konfido.Custody.CustodyECDsa CustodySigningKey(Custody.IKeyCustody? custody, string setting)
+    {
+        if (custody is null)
+        {
+            throw new NodeConfigurationException($"'signingKey' {setting} names a custody key, but the node has no 'custody' section");
+        }
+
+        var name = setting[CustodySigningKeyPrefix.Length..];
+        if (!Custody.CustodyKeyId.TryParse(name, out var id, out var reason) || custody.FindKey(id) is null)
+        {
+            throw new NodeConfigurationException($"'signingKey' {setting}: {reason ?? "no such key in the node's custody"}");
+        }
+
+        return new Custody.CustodyECDsa(custody, id);
     }
 
     /// <summary>Opens the node's software key custody, measured as this build with this configuration.</summary>

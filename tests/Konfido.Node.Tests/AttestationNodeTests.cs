@@ -40,10 +40,24 @@ public sealed class AttestationNodeTests
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
     }
 
+    [Fact]
+    public async Task The_payload_signing_key_is_generated_and_used_inside_custody_and_never_written_out()
+    {
+        await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
+        Assert.Empty(Directory.EnumerateFiles(federation.Federation.Layout.Directory, "??-signing.pem", SearchOption.AllDirectories));
+        var dk = federation["DK"].Components;
+        Assert.IsType<CustodyECDsa>(dk.Credentials.SigningKey);
+        Assert.Throws<System.Security.Cryptography.CryptographicException>(() => dk.Credentials.SigningKey.ExportParameters(includePrivateParameters: true));
+
+        using var doctor = await federation.ClientAsync("ES");
+        using var response = await doctor.GetAsync($"api/DK/Patient/$summary?identifier={ScriptedBackend.PatientId}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode); // DK's custody-held key signed it; ES verified it against the trust list
+    }
+
     private static NodeComponents Tampered(NodeComponents components, string federationDirectory)
     {
         // The node's own custody folder: the same attestation key as enrolled in the trust list, another measurement.
-        components.Custody!.Dispose();
+        // (The original custody stays open: it holds the node's signing key, which its credentials use.)
         return components with
         {
             Custody = KeyCustody.OpenSoftware(new SoftwareCustodyOptions
