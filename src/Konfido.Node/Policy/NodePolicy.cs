@@ -61,9 +61,6 @@ public sealed class NodePolicy
 
         var consents = new ConsentRegistry(new SqliteConsentStore($"Data Source={Path.Combine(dataDirectory, "consent.db")}"), events, cc);
         var reviews = new BreakTheGlassReviewQueue($"Data Source={Path.Combine(dataDirectory, "policy-reviews.db")}", events);
-        // In the node a permit is recorded once, in the transaction's own audit entry (policy.rule, policy.effect);
-        // refusals and break-the-glass keep their own events as well.
-        var decisions = new DecisionEventFilter(events);
         BreachWorkflow? breaches = null;
         if (breachFile is not null)
         {
@@ -83,7 +80,11 @@ public sealed class NodePolicy
                 : new BreachWorkflow(configuration, new SqliteBreachCaseStore($"Data Source={Path.Combine(dataDirectory, "breach-cases.db")}"), events, cc.Value);
         }
 
-        return new NodePolicy(policies, consents, reviews, new PolicyDecisionPoint(policies, consents, reviews, decisions, cc), policyFile, breaches);
+        return new NodePolicy(policies, consents, reviews, new PolicyDecisionPoint(policies, consents, reviews, events, cc)
+        {
+            // In the node a permit is recorded once, in the transaction's own audit entry (policy.rule, policy.effect).
+            PublishPermits = false,
+        }, policyFile, breaches);
     }
 
     /// <summary>Reloads the policy file; on errors the last good policy stays in force and the errors are returned.</summary>
@@ -93,12 +94,4 @@ public sealed class NodePolicy
         return [.. result.Errors.Select(e => e.ToString())];
     }
 
-    /// <summary>Passes every event except a permitting <c>policy-decision</c>: the transaction's own audit entry records it.</summary>
-    private sealed class DecisionEventFilter(ISecurityEventSink inner) : ISecurityEventSink
-    {
-        public ValueTask PublishAsync(SecurityEvent securityEvent, CancellationToken cancellationToken = default) =>
-            securityEvent is { Action: "policy-decision", Outcome: EventOutcome.Success }
-                ? ValueTask.CompletedTask
-                : inner.PublishAsync(securityEvent, cancellationToken);
-    }
 }

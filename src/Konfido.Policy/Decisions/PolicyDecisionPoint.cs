@@ -20,6 +20,12 @@ public sealed class PolicyDecisionPoint
     private readonly ISecurityEventSink _events;
     private readonly CountryCode _node;
 
+    /// <summary>
+    /// Whether a permit is published as its own <c>policy-decision</c> event (default). A host that records
+    /// the decision in the transaction's own audit entry turns it off; refusals and break-the-glass are always published.
+    /// </summary>
+    public bool PublishPermits { get; init; } = true;
+
     /// <summary>Creates the decision point. Requires all arguments.</summary>
     /// <param name="policies">The policies in force.</param>
     /// <param name="consents">The consent register of this country.</param>
@@ -106,7 +112,11 @@ public sealed class PolicyDecisionPoint
             reviewId = (await _reviews.EnqueueAsync(request, decision, cancellationToken).ConfigureAwait(false)).Id;
         }
 
-        await _events.PublishAsync(DecisionEvent(request, decision, "policy-decision", reviewId), cancellationToken).ConfigureAwait(false);
+        if (PublishPermits || !decision.IsPermitted)
+        {
+            await _events.PublishAsync(DecisionEvent(request, decision, "policy-decision", reviewId), cancellationToken).ConfigureAwait(false);
+        }
+
         if (decision.IsBreakTheGlass)
         {
             await _events.PublishAsync(DecisionEvent(request, decision, "break-the-glass", reviewId), cancellationToken).ConfigureAwait(false);
