@@ -88,10 +88,10 @@ public static class FederationBootstrap
             var eid = WriteEidMaterial(nodeDirectory, lower, cc, password);
             var policy = WritePolicy(nodeDirectory, lower, cc);
             // The node's custody holds its attestation key; the operator lists that key and the expected measurement.
-            var measurement = NodeMeasurements.Compute(cc, policy is null ? null : Path.Combine(directory, policy.File));
-            string attestationKey, signingKey;
+            string attestationKey, signingKey, measurement;
             using (var custody = NodeLauncher.OpenCustody(cc, Path.Combine(nodeDirectory, "custody"), policy is null ? null : Path.Combine(directory, policy.File)))
             {
+                measurement = custody.Measurement.Hex;
                 attestationKey = Convert.ToBase64String(custody.AttestationPublicKey.Span);
                 // The payload-signing key is generated inside custody and never leaves it; the operator lists its public key.
                 var id = Custody.CustodyKeyId.Parse(NodeLauncher.CustodySigningKeyId);
@@ -104,7 +104,7 @@ public static class FederationBootstrap
             {
                 AssertionCertificate = eid.AssertionCertificate,
                 AttestationKey = attestationKey,
-                Measurements = [measurement.Hex],
+                Measurements = [measurement],
             });
 
             var storage = storageProvider == "postgres"

@@ -134,7 +134,8 @@ public static class NodeLauncher
         }
     }
 
-    private static byte[] ReadHexKey(string path, string field)
+    /// <summary>Reads a hex-encoded key file (named by <paramref name="field"/> in errors).</summary>
+    internal static byte[] ReadHexKey(string path, string field)
     {
         try
         {

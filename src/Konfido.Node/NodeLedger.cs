@@ -71,7 +71,10 @@ public sealed class NodeLedger : IAsyncDisposable
     private TrustList? _trustList;
 
     /// <summary>The log origin of <paramref name="country"/> (the name of its ledger key).</summary>
-    public static string Origin(string country) => $"konfido.ncp/{country.ToUpperInvariant()}";
+    public static string Origin(string country) => OriginPrefix + country.ToUpperInvariant();
+
+    /// <summary>What every federation log origin starts with (the country code follows).</summary>
+    public const string OriginPrefix = "konfido.ncp/";
 
     /// <summary>The witness name of <paramref name="country"/>.</summary>
     public static string WitnessName(string country) => $"witness.konfido/{country.ToUpperInvariant()}";
@@ -107,16 +110,7 @@ public sealed class NodeLedger : IAsyncDisposable
             }
         }
 
-        var pseudonymKeyHex = File.ReadAllText(resolve(settings.PseudonymKey)).Trim();
-        byte[] pseudonymKey;
-        try
-        {
-            pseudonymKey = Convert.FromHexString(pseudonymKeyHex);
-        }
-        catch (FormatException)
-        {
-            throw new NodeConfigurationException($"{settings.PseudonymKey}: the pseudonymisation key is not hex");
-        }
+        var pseudonymKey = NodeLauncher.ReadHexKey(resolve(settings.PseudonymKey), "ledger.pseudonymKey");
 
         var pseudonymiser = new PatientPseudonymiser(pseudonymKey);
         CryptographicOperations.ZeroMemory(pseudonymKey);

@@ -189,19 +189,8 @@ public static class AccessReports
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(trustList);
-        var failures = new List<(AccessLogEntry, string)>();
-        foreach (var entry in report.Countries.SelectMany(c => c.Entries).Select(e => e.Entry))
-        {
-            const string prefix = "konfido.ncp/";
-            var check = entry.LogId.StartsWith(prefix, StringComparison.Ordinal)
-                ? AccessReportService.VerifierFor(trustList, entry.LogId[prefix.Length..])(entry)
-                : ProofCheck.Invalid($"'{entry.LogId}' is not a federation ledger");
-            if (!check.IsValid)
-            {
-                failures.Add((entry, check.Reason ?? "invalid proof"));
-            }
-        }
-
-        return failures;
+        return AccessReport.VerifyOfflineByEntry(report, entry => entry.LogId.StartsWith(NodeLedger.OriginPrefix, StringComparison.Ordinal)
+            ? AccessReportService.VerifierFor(trustList, entry.LogId[NodeLedger.OriginPrefix.Length..])
+            : _ => ProofCheck.Invalid($"'{entry.LogId}' is not a federation ledger"));
     }
 }

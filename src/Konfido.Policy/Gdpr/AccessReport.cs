@@ -144,12 +144,24 @@ public sealed record AccessReport(
     /// <param name="verifierFor">The verifier for a proof format, or null if unknown.</param>
     public static IReadOnlyList<(AccessLogEntry Entry, string Reason)> VerifyOffline(AccessReport report, Func<string, AccessProofVerifier?> verifierFor)
     {
-        ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(verifierFor);
+        return VerifyOfflineByEntry(report, entry => verifierFor(entry.ProofFormat));
+    }
+
+    /// <summary>
+    /// As <see cref="VerifyOffline(AccessReport, Func{string, AccessProofVerifier?})"/>, with the verifier chosen
+    /// per entry (e.g. by the log that recorded it: each log has its own keys).
+    /// </summary>
+    /// <param name="report">The report.</param>
+    /// <param name="verifierForEntry">The verifier for an entry, or null if none applies.</param>
+    public static IReadOnlyList<(AccessLogEntry Entry, string Reason)> VerifyOfflineByEntry(AccessReport report, Func<AccessLogEntry, AccessProofVerifier?> verifierForEntry)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(verifierForEntry);
         var failures = new List<(AccessLogEntry, string)>();
         foreach (var entry in report.Countries.SelectMany(c => c.Entries).Select(e => e.Entry))
         {
-            var verifier = verifierFor(entry.ProofFormat);
+            var verifier = verifierForEntry(entry);
             var check = verifier is null ? ProofCheck.Invalid($"no verifier for proof format '{entry.ProofFormat}'") : Check(entry, verifier).ToCheck();
             if (!check.IsValid)
             {
