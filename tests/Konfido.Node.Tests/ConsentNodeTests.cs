@@ -23,7 +23,7 @@ public sealed class ConsentNodeTests
         using var doctor = await federation.ClientAsync("ES");
         using var denied = await doctor.GetAsync(Summary);
         Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
-        Assert.Contains("denied by DK policy", await Diagnostics(denied));
+        Assert.Contains("denied by DK policy", await Outcomes.DiagnosticsAsync(denied));
 
         using var patient = await federation.Federation.LoginAsync("DK", $"DK/DK/{ScriptedBackend.PatientId}");
         using var granted = await patient.PostAsJsonAsync("patient/consent", new { effect = "permit", purposes = new[] { "TREATMENT" }, countries = new[] { "ES" } });
@@ -104,11 +104,8 @@ public sealed class ConsentNodeTests
         using var patient = await federation.Federation.LoginAsync("DK", $"DK/DK/{ScriptedBackend.PatientId}");
         using var unknownPurpose = await patient.PostAsJsonAsync("patient/consent", new { effect = "permit", purposes = new[] { "MARKETING" } });
         Assert.Equal(HttpStatusCode.BadRequest, unknownPurpose.StatusCode);
-        Assert.Contains("MARKETING", await Diagnostics(unknownPurpose));
+        Assert.Contains("MARKETING", await Outcomes.DiagnosticsAsync(unknownPurpose));
         using var notJson = await patient.PostAsync("patient/consent", new StringContent("{effect:", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, notJson.StatusCode);
     }
-
-    private static async Task<string> Diagnostics(HttpResponseMessage response) =>
-        FhirJson.Parse<OperationOutcome>(await response.Content.ReadAsByteArrayAsync()).Issue[0].Diagnostics ?? string.Empty;
 }

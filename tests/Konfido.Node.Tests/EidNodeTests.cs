@@ -73,7 +73,7 @@ public sealed class EidNodeTests
 
         using var response = await client.GetAsync(Summary);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Contains("log in with eID", await Diagnostics(response));
+        Assert.Contains("log in with eID", await Outcomes.DiagnosticsAsync(response));
         Assert.Equal(0, federation.Backends["DK"].SummaryReads);
 
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "not-a-session");
@@ -101,7 +101,7 @@ public sealed class EidNodeTests
 
         using var response = await client.GetAsync(Summary);
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Contains("level of assurance", await Diagnostics(response), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("level of assurance", await Outcomes.DiagnosticsAsync(response), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(0, federation.Backends["DK"].SummaryReads);
     }
 
@@ -117,7 +117,7 @@ public sealed class EidNodeTests
         using var content = new ByteArrayContent(FhirJson.Serialize(dispense));
         content.Headers.ContentType = new MediaTypeHeaderValue(FhirJson.MediaType);
         using var refused = await nurse.PostAsync("api/DK/MedicationDispense", content);
-        var reason = await Diagnostics(refused);
+        var reason = await Outcomes.DiagnosticsAsync(refused);
         Assert.True(refused.StatusCode == HttpStatusCode.Forbidden, $"{(int)refused.StatusCode}: {reason}");
         Assert.Contains("Dispensation", reason);
     }
@@ -148,7 +148,7 @@ public sealed class EidNodeTests
 
         using var response = await CallHomeAsync(federation, hcp.ToHeaderValue(), trc.ToHeaderValue());
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Contains("patient", await Diagnostics(response));
+        Assert.Contains("patient", await Outcomes.DiagnosticsAsync(response));
         Assert.Equal(0, federation.Backends["DK"].SummaryReads);
     }
 
@@ -191,7 +191,7 @@ public sealed class EidNodeTests
 
         using var response = await client.PostAsync("saml/acs", new FormUrlEncodedContent([new("SAMLResponse", TestEidasIdentityProvider.ToBase64(forged))]));
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Contains("eIDAS login refused", await Diagnostics(response));
+        Assert.Contains("eIDAS login refused", await Outcomes.DiagnosticsAsync(response));
         Assert.Contains(federation.Events.Events, e => e.Node == "ES" && e.Action == "eid-login" && e.Outcome == EventOutcome.Failure);
     }
 
@@ -224,7 +224,4 @@ public sealed class EidNodeTests
         client.DefaultRequestHeaders.Add(FederationProtocol.TrcAssertionHeader, trc);
         return await client.GetAsync($"fhir/Patient/$summary?identifier={ScriptedBackend.PatientId}");
     }
-
-    private static async Task<string> Diagnostics(HttpResponseMessage response) =>
-        FhirJson.Parse<OperationOutcome>(await response.Content.ReadAsByteArrayAsync()).Issue[0].Diagnostics ?? string.Empty;
 }
