@@ -23,6 +23,8 @@ internal static partial class CommandGroups
         AddCustody(root, context);
         AddDevice(root, context);
         AddExchange(root, context);
+        AddIhe(root, context);
+        AddFuzz(root, context);
     }
 
     /// <summary><c>konfido demo</c> (Commands/DemoCommand.cs).</summary>
@@ -60,4 +62,10 @@ internal static partial class CommandGroups
 
     /// <summary><c>konfido exchange ...</c> (Commands/ExchangeCommands.cs).</summary>
     static partial void AddExchange(RootCommand root, CliContext context);
+
+    /// <summary><c>konfido ihe ...</c> (Commands/IheCommands.cs).</summary>
+    static partial void AddIhe(RootCommand root, CliContext context);
+
+    /// <summary><c>konfido fuzz ...</c> (Commands/FuzzCommands.cs).</summary>
+    static partial void AddFuzz(RootCommand root, CliContext context);
 }
