@@ -118,6 +118,35 @@ public sealed class SignedNoteTests
         Assert.Equal(NoteFailure.InvalidSignature, NoteVerification.Open(moved, verifiers).Failure);
     }
 
+    [Fact]
+    public void An_external_key_signs_notes_and_cosignatures_that_verify_exactly_as_a_held_key_would()
+    {
+        // The "external" key is a second signer standing in for a key custody: only its public key and sign function are shared.
+        using var held = Ed25519NoteSigner.Generate("ledger.konfido/DK");
+        using var external = Ed25519NoteSigner.FromExternal(held.Name, held.PublicKey, message => held.Sign(message));
+        Assert.Equal(held.VerifierKey, external.VerifierKey);
+        Assert.Equal(held.CosignatureVerifierKey, external.CosignatureVerifierKey);
+        Assert.Equal(held.KeyId, external.KeyId);
+
+        var text = new Checkpoint("ledger.konfido/DK", 7, Rfc6962.HashLeaf([7])).ToText();
+        var signed = SignedNote.Unsigned(text).Sign(external);
+        Assert.True(NoteVerification.Open(signed.ToString(), [NoteVerifiers.Parse(held.VerifierKey)]).IsValid);
+        var cosigned = SignedNote.Unsigned(text).Sign(external.AsCosigner());
+        Assert.True(NoteVerification.Open(cosigned.ToString(), [NoteVerifiers.Parse(held.CosignatureVerifierKey)]).IsValid);
+
+        Assert.Throws<InvalidOperationException>(() => external.ExportSignerKey());
+    }
+
+    [Fact]
+    public void An_external_key_that_does_not_match_its_public_key_is_refused_at_once()
+    {
+        using var one = Ed25519NoteSigner.Generate("ledger.konfido/DK");
+        using var other = Ed25519NoteSigner.Generate("ledger.konfido/DK");
+        Assert.Throws<System.Security.Cryptography.CryptographicException>(() => Ed25519NoteSigner.FromExternal(one.Name, one.PublicKey, message => other.Sign(message)));
+        Assert.Throws<System.Security.Cryptography.CryptographicException>(() => Ed25519NoteSigner.FromExternal(one.Name, one.PublicKey, _ => new byte[64]));
+        Assert.Throws<ArgumentException>(() => Ed25519NoteSigner.FromExternal(one.Name, new byte[31], message => one.Sign(message)));
+    }
+
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;

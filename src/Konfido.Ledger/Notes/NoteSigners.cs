@@ -167,16 +167,31 @@ public sealed class Ed25519NoteVerifier : INoteVerifier
         signature.Length == 64 && SignatureAlgorithm.Ed25519.Verify(_key, text, signature);
 }
 
+/// <summary>Signs <paramref name="message"/> with an Ed25519 key held outside this process's keys (a key custody, an HSM).</summary>
+/// <param name="message">The message.</param>
+/// <returns>The 64-byte RFC 8032 (pure Ed25519) signature.</returns>
+public delegate byte[] Ed25519Signature(ReadOnlySpan<byte> message);
+
 /// <summary>An Ed25519 key pair that signs notes (type 0x01) and, as a witness, cosignatures (type 0x04).</summary>
 public sealed class Ed25519NoteSigner : INoteSigner, IDisposable
 {
-    private readonly Key _key;
+    private static readonly byte[] ExternalProbe = "konfido ed25519 key check\n"u8.ToArray();
+    private readonly Key? _key;
+    private readonly Ed25519Signature? _external;
     private readonly byte[] _publicKey;
 
     private Ed25519NoteSigner(string name, Key key)
     {
         _key = key;
         _publicKey = key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
+        Name = name;
+        KeyId = NoteKeys.KeyId(name, NoteSignatureType.Ed25519, _publicKey);
+    }
+
+    private Ed25519NoteSigner(string name, ReadOnlySpan<byte> publicKey, Ed25519Signature external)
+    {
+        _external = external;
+        _publicKey = publicKey.ToArray();
         Name = name;
         KeyId = NoteKeys.KeyId(name, NoteSignatureType.Ed25519, _publicKey);
     }
@@ -221,6 +236,37 @@ public sealed class Ed25519NoteSigner : INoteSigner, IDisposable
         }
 
         return new Ed25519NoteSigner(name, Key.Import(SignatureAlgorithm.Ed25519, seed, KeyBlobFormat.RawPrivateKey, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport }));
+    }
+
+    /// <summary>
+    /// A signer whose private key is held elsewhere and used through <paramref name="sign"/> (e.g. a
+    /// key custody): nothing secret enters this object. Requires a valid name and a 32-byte public key;
+    /// throws <see cref="CryptographicException"/> if a probe signature by <paramref name="sign"/> does
+    /// not verify under <paramref name="publicKey"/> (the key and the public key do not belong together).
+    /// </summary>
+    /// <param name="name">The key name.</param>
+    /// <param name="publicKey">The RFC 8032 public key.</param>
+    /// <param name="sign">Signs with the matching private key.</param>
+    public static Ed25519NoteSigner FromExternal(string name, ReadOnlySpan<byte> publicKey, Ed25519Signature sign)
+    {
+        ArgumentNullException.ThrowIfNull(sign);
+        if (!NoteKeys.IsValidName(name))
+        {
+            throw new ArgumentException($"'{name}' is not a valid key name.", nameof(name));
+        }
+
+        if (publicKey.Length != 32 || !NSec.Cryptography.PublicKey.TryImport(SignatureAlgorithm.Ed25519, publicKey, KeyBlobFormat.RawPublicKey, out var verifier) || verifier is null)
+        {
+            throw new ArgumentException("An Ed25519 public key is 32 valid bytes.", nameof(publicKey));
+        }
+
+        var probe = sign(ExternalProbe);
+        if (probe is not { Length: 64 } || !SignatureAlgorithm.Ed25519.Verify(verifier, ExternalProbe, probe))
+        {
+            throw new CryptographicException($"The external key for '{name}' does not sign for the public key given.");
+        }
+
+        return new Ed25519NoteSigner(name, publicKey, sign);
     }
 
     /// <summary>
@@ -270,9 +316,15 @@ public sealed class Ed25519NoteSigner : INoteSigner, IDisposable
         }
     }
 
-    /// <summary>The signer key string (secret: store it like a private key).</summary>
+    /// <summary>The signer key string (secret: store it like a private key). Requires a key held by this
+    /// object (not <see cref="FromExternal"/>: an external key cannot be exported).</summary>
     public string ExportSignerKey()
     {
+        if (_key is null)
+        {
+            throw new InvalidOperationException($"The key '{Name}' is held outside this process and cannot be exported.");
+        }
+
         var seed = _key.Export(KeyBlobFormat.RawPrivateKey);
         try
         {
@@ -290,7 +342,7 @@ public sealed class Ed25519NoteSigner : INoteSigner, IDisposable
     }
 
     /// <inheritdoc />
-    public byte[] Sign(ReadOnlySpan<byte> text) => SignatureAlgorithm.Ed25519.Sign(_key, text);
+    public byte[] Sign(ReadOnlySpan<byte> text) => SignRaw(text);
 
     /// <summary>A cosigner (type 0x04) with the same key, timestamps from <paramref name="time"/>.</summary>
     /// <param name="time">The clock, or null for the system clock.</param>
@@ -299,10 +351,10 @@ public sealed class Ed25519NoteSigner : INoteSigner, IDisposable
     /// <summary>The verifier key string for cosignatures (type 0x04) by this key.</summary>
     public string CosignatureVerifierKey => NoteKeys.FormatVerifierKey(Name, NoteSignatureType.CosignatureV1, _publicKey);
 
-    internal byte[] SignRaw(ReadOnlySpan<byte> message) => SignatureAlgorithm.Ed25519.Sign(_key, message);
+    internal byte[] SignRaw(ReadOnlySpan<byte> message) => _key is not null ? SignatureAlgorithm.Ed25519.Sign(_key, message) : _external!(message);
 
     /// <inheritdoc />
-    public void Dispose() => _key.Dispose();
+    public void Dispose() => _key?.Dispose();
 
     private sealed class CosignatureV1Signer(Ed25519NoteSigner key, TimeProvider time) : INoteSigner
     {
