@@ -39,11 +39,21 @@ public sealed class NodeCredentials : IDisposable
     public string SigningPublicKey => Convert.ToBase64String(SigningKey.ExportSubjectPublicKeyInfo());
 
     /// <summary>
-    /// Generates fresh credentials: a self-signed P-256 TLS certificate for <paramref name="hostNames"/>
-    /// (DNS names or IP literals) valid for <paramref name="validity"/>, with server and client
-    /// authentication usages, and a new P-256 signing key.
+    /// Generates fresh credentials: a TLS certificate from <see cref="GenerateTlsCertificate"/> and a new
+    /// P-256 signing key.
     /// </summary>
-    public static NodeCredentials Generate(string country, IEnumerable<string> hostNames, TimeSpan validity)
+    public static NodeCredentials Generate(string country, IEnumerable<string> hostNames, TimeSpan validity) =>
+        new(country, GenerateTlsCertificate(country, hostNames, validity), ECDsa.Create(ECCurve.NamedCurves.nistP256));
+
+    /// <summary>
+    /// Generates a self-signed P-256 TLS certificate with its private key for <paramref name="hostNames"/>
+    /// (DNS names or IP literals), valid for <paramref name="validity"/>, with server and client
+    /// authentication usages.
+    /// </summary>
+    /// <param name="country">The node's country code.</param>
+    /// <param name="hostNames">The names the certificate is for.</param>
+    /// <param name="validity">How long it is valid.</param>
+    public static X509Certificate2 GenerateTlsCertificate(string country, IEnumerable<string> hostNames, TimeSpan validity)
     {
         ArgumentException.ThrowIfNullOrEmpty(country);
         ArgumentNullException.ThrowIfNull(hostNames);
@@ -75,7 +85,7 @@ public sealed class NodeCredentials : IDisposable
         var pfx = ephemeral.Export(X509ContentType.Pkcs12, password);
         var certificate = X509CertificateLoader.LoadPkcs12(pfx, password, X509KeyStorageFlags.Exportable);
         CryptographicOperations.ZeroMemory(pfx);
-        return new NodeCredentials(country, certificate, ECDsa.Create(ECCurve.NamedCurves.nistP256));
+        return certificate;
     }
 
     /// <summary>

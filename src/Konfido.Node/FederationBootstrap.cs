@@ -50,13 +50,9 @@ public static class FederationBootstrap
         var operatorPublicPath = Path.Combine(directory, "operator-public.pem");
         File.WriteAllText(operatorPublicPath, operatorKey.ExportSubjectPublicKeyInfoPem());
 
-        var pseudonymKeyPath = Path.Combine(directory, "federation-pseudonym.key");
-        if (!File.Exists(pseudonymKeyPath))
-        {
-            // Kept across runs: the same patient must keep the same pseudonym in every ledger.
-            NodeCredentials.WriteOwnerOnly(pseudonymKeyPath, System.Text.Encoding.ASCII.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(32))));
-        }
-
+        // One pseudonymisation key for the whole federation, kept across runs (the same patient must keep the
+        // same pseudonym in every ledger): it is imported into every node's custody and written nowhere else.
+        var pseudonymKey = ExistingPseudonymKey(directory, nodes) ?? RandomNumberGenerator.GetBytes(32);
         var members = new List<FederationMember>();
         var configs = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var plan in nodes)
@@ -65,44 +61,38 @@ public static class FederationBootstrap
             var lower = cc.ToLowerInvariant();
             var nodeDirectory = Path.Combine(directory, lower);
             Directory.CreateDirectory(nodeDirectory);
-            using var credentials = NodeCredentials.Generate(cc, ["localhost", "127.0.0.1"], TimeSpan.FromDays(365));
-            var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-            credentials.Save(nodeDirectory, password, includeSigningKey: false); // the signing key is generated inside the node's custody below
-            var (logKeyPath, witnessKeyPath) = (Path.Combine(nodeDirectory, $"{lower}-ledger.key"), Path.Combine(nodeDirectory, $"{lower}-witness.key"));
-            string logVerifier, witnessVerifier;
-            if (File.Exists(logKeyPath) && File.Exists(witnessKeyPath))
-            {
-                // An existing ledger keeps its keys, or its history could no longer be verified.
-                using var logKey = NodeLedger.ReadSigner(logKeyPath, "ledger.logKey");
-                using var witnessKey = NodeLedger.ReadSigner(witnessKeyPath, "ledger.witnessKey");
-                (logVerifier, witnessVerifier) = (logKey.VerifierKey, witnessKey.CosignatureVerifierKey);
-            }
-            else
-            {
-                var keys = NodeLedger.GenerateKeys(cc);
-                NodeCredentials.WriteOwnerOnly(logKeyPath, System.Text.Encoding.ASCII.GetBytes(keys.LogSignerKey));
-                NodeCredentials.WriteOwnerOnly(witnessKeyPath, System.Text.Encoding.ASCII.GetBytes(keys.WitnessSignerKey));
-                (logVerifier, witnessVerifier) = (keys.LogVerifierKey, keys.WitnessVerifierKey);
-            }
-
-            var eid = WriteEidMaterial(nodeDirectory, lower, cc, password);
             var policy = WritePolicy(nodeDirectory, lower, cc);
-            // The node's custody holds its attestation key; the operator lists that key and the expected measurement.
-            string attestationKey, signingKey, measurement;
+            ProfessionalRegistry.Save(Path.Combine(nodeDirectory, "professionals.json"), DemoProfessionals.For(cc));
+            // Every key of the node is generated inside its custody (or imported at once, for the certificates' keys
+            // made by the platform) and never written to a file; the operator lists the public parts in the trust list.
+            // A re-run finds them there: an existing ledger keeps its keys, or its history could no longer be verified.
+            string attestationKey, signingKey, measurement, logVerifier, witnessVerifier, tlsFingerprint, assertionCertificate;
             using (var custody = NodeLauncher.OpenCustody(cc, Path.Combine(nodeDirectory, "custody"), policy is null ? null : Path.Combine(directory, policy.File)))
             {
                 measurement = custody.Measurement.Hex;
                 attestationKey = Convert.ToBase64String(custody.AttestationPublicKey.Span);
-                // The payload-signing key is generated inside custody and never leaves it; the operator lists its public key.
                 var id = Custody.CustodyKeyId.Parse(NodeLauncher.CustodySigningKeyId);
                 var key = custody.FindKey(id) ?? custody.CreateKey(id, Custody.CustodyKeyKind.EcdsaP256Signing);
                 signingKey = Convert.ToBase64String(key.PublicKey.Span);
+                logVerifier = CustodyReferences.EnsureNoteKey(custody, CustodyReferences.LedgerLogKeyId, NodeLedger.Origin(cc), cosignature: false);
+                witnessVerifier = CustodyReferences.EnsureNoteKey(custody, CustodyReferences.LedgerWitnessKeyId, NodeLedger.WitnessName(cc), cosignature: true);
+                using var tls = EnsureCertificate(custody, CustodyReferences.TlsKeyId, () => NodeCredentials.GenerateTlsCertificate(cc, ["localhost", "127.0.0.1"], TimeSpan.FromDays(365)));
+                tlsFingerprint = CertificateFingerprint.Sha256(tls);
+                using var assertion = EnsureCertificate(custody, CustodyReferences.AssertionKeyId, () => DemoCertificates.CreateEcdsaP256($"Konfido NCP {cc} assertion signer"));
+                assertionCertificate = Convert.ToBase64String(assertion.RawData);
+                EnsureCertificate(custody, CustodyReferences.SpSigningKeyId, () => DemoCertificates.CreateEcdsaP256($"Konfido NCP {cc} eIDAS SP")).Dispose();
+                if (custody.FindKey(Custody.CustodyKeyId.Parse(CustodyReferences.PseudonymKeyId)) is null)
+                {
+                    custody.ImportSecret(Custody.CustodyKeyId.Parse(CustodyReferences.PseudonymKeyId), pseudonymKey);
+                }
+
+                EnsureCertificate(custody, CustodyReferences.SpEncryptionKeyId, () => DemoCertificates.CreateRsa($"Konfido NCP {cc} eIDAS SP encryption")).Dispose();
             }
 
             members.Add(new FederationMember(cc, plan.Name, new Uri($"https://127.0.0.1:{plan.FederationPort}/"),
-                CertificateFingerprint.Sha256(credentials.TlsCertificate), signingKey, logVerifier, witnessVerifier)
+                tlsFingerprint, signingKey, logVerifier, witnessVerifier)
             {
-                AssertionCertificate = eid.AssertionCertificate,
+                AssertionCertificate = assertionCertificate,
                 AttestationKey = attestationKey,
                 Measurements = [measurement],
             });
@@ -116,19 +106,25 @@ public static class FederationBootstrap
                 FederationListen = $"127.0.0.1:{plan.FederationPort}",
                 LocalListen = $"127.0.0.1:{plan.LocalPort}",
                 DataDirectory = lower,
-                Tls = new TlsSettings { Pfx = Path.Combine(lower, $"{lower}-tls.pfx"), Password = password },
-                SigningKey = NodeLauncher.CustodySigningKeyPrefix + NodeLauncher.CustodySigningKeyId,
+                Tls = new TlsSettings { Pfx = CustodyReferences.Of(CustodyReferences.TlsKeyId) },
+                SigningKey = CustodyReferences.Of(NodeLauncher.CustodySigningKeyId),
                 TrustList = "trustlist.json",
                 OperatorKey = "operator-public.pem",
                 Storage = storage,
-                Eid = eid.Settings,
+                Eid = new EidSettings
+                {
+                    AssertionSigningPfx = CustodyReferences.Of(CustodyReferences.AssertionKeyId),
+                    SpSigningPfx = CustodyReferences.Of(CustodyReferences.SpSigningKeyId),
+                    SpEncryptionPfx = CustodyReferences.Of(CustodyReferences.SpEncryptionKeyId),
+                    Professionals = Path.Combine(lower, "professionals.json"),
+                },
                 Policy = policy,
                 Custody = new CustodySettings { Directory = Path.Combine(lower, "custody") },
                 Ledger = new LedgerSettings
                 {
-                    LogKey = Path.Combine(lower, $"{lower}-ledger.key"),
-                    WitnessKey = Path.Combine(lower, $"{lower}-witness.key"),
-                    PseudonymKey = "federation-pseudonym.key",
+                    LogKey = CustodyReferences.Of(CustodyReferences.LedgerLogKeyId),
+                    WitnessKey = CustodyReferences.Of(CustodyReferences.LedgerWitnessKeyId),
+                    PseudonymKey = CustodyReferences.Of(CustodyReferences.PseudonymKeyId),
                 },
             };
             var configPath = Path.Combine(directory, $"node-{lower}.json");
@@ -136,6 +132,7 @@ public static class FederationBootstrap
             configs[cc] = configPath;
         }
 
+        CryptographicOperations.ZeroMemory(pseudonymKey);
         var now = DateTimeOffset.UtcNow;
         var trustList = new TrustList("konfido-demo", 1, now, now.AddDays(30), members);
         var trustListPath = Path.Combine(directory, "trustlist.json");
@@ -143,28 +140,43 @@ public static class FederationBootstrap
         return new FederationLayout(directory, configs, trustListPath, operatorPublicPath);
     }
 
-    /// <summary>
-    /// Writes a node's eID material: the ECDSA P-256 key that signs its cross-border assertions, the
-    /// SP's signing key and RSA-3072 encryption key, and the registry of its demo professionals.
-    /// </summary>
-    private static (EidSettings Settings, string AssertionCertificate) WriteEidMaterial(string nodeDirectory, string lower, string country, string password)
+    /// <summary>The pseudonymisation key already in the custody of one of the nodes, if this folder was bootstrapped before.</summary>
+    private static byte[]? ExistingPseudonymKey(string directory, IReadOnlyList<NodePlan> nodes)
     {
-        using var assertion = DemoCertificates.CreateEcdsaP256($"Konfido NCP {country} assertion signer");
-        using var spSigning = DemoCertificates.CreateEcdsaP256($"Konfido NCP {country} eIDAS SP");
-        using var spEncryption = DemoCertificates.CreateRsa($"Konfido NCP {country} eIDAS SP encryption");
-        NodeCredentials.WriteOwnerOnly(Path.Combine(nodeDirectory, $"{lower}-assertion.pfx"), assertion.Export(X509ContentType.Pkcs12, password));
-        NodeCredentials.WriteOwnerOnly(Path.Combine(nodeDirectory, $"{lower}-eid-sp-signing.pfx"), spSigning.Export(X509ContentType.Pkcs12, password));
-        NodeCredentials.WriteOwnerOnly(Path.Combine(nodeDirectory, $"{lower}-eid-sp-encryption.pfx"), spEncryption.Export(X509ContentType.Pkcs12, password));
-        ProfessionalRegistry.Save(Path.Combine(nodeDirectory, "professionals.json"), DemoProfessionals.For(country));
-        var settings = new EidSettings
+        var id = Custody.CustodyKeyId.Parse(CustodyReferences.PseudonymKeyId);
+        foreach (var plan in nodes)
         {
-            AssertionSigningPfx = Path.Combine(lower, $"{lower}-assertion.pfx"),
-            SpSigningPfx = Path.Combine(lower, $"{lower}-eid-sp-signing.pfx"),
-            SpEncryptionPfx = Path.Combine(lower, $"{lower}-eid-sp-encryption.pfx"),
-            Password = password,
-            Professionals = Path.Combine(lower, "professionals.json"),
-        };
-        return (settings, Convert.ToBase64String(assertion.RawData));
+            var custodyDirectory = Path.Combine(directory, plan.Country.ToLowerInvariant(), "custody");
+            if (!Directory.Exists(custodyDirectory))
+            {
+                continue;
+            }
+
+            using var custody = NodeLauncher.OpenCustody(plan.Country.ToUpperInvariant(), custodyDirectory, null);
+            if (custody.FindKey(id) is { IsDestroyed: false })
+            {
+                return custody.UseSecret(id, 0, static (secret, _) => secret.ToArray());
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The certificate held in custody as <paramref name="id"/> (public part only), made by
+    /// <paramref name="create"/> and imported with its private key on the first run.
+    /// </summary>
+    private static X509Certificate2 EnsureCertificate(Custody.IKeyCustody custody, string id, Func<X509Certificate2> create)
+    {
+        if (custody.FindKey(Custody.CustodyKeyId.Parse(id)) is not { IsDestroyed: false })
+        {
+            using var created = create();
+            CustodyReferences.ImportCertificate(custody, id, created);
+            return X509CertificateLoader.LoadCertificate(created.RawData);
+        }
+
+        using var held = CustodyReferences.LoadCertificate(CustodyReferences.Of(id), null, custody, path => path, id);
+        return X509CertificateLoader.LoadCertificate(held.RawData);
     }
 
     /// <summary>Writes the example access policy of <paramref name="country"/> (DK, ES, IT), or none for other countries.</summary>

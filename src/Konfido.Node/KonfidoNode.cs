@@ -185,7 +185,7 @@ public sealed class KonfidoNode : IAsyncDisposable
             LedgerApi.Map(app, components, components.Ledger);
         }
 
-        app.MapGet("/health", () => Results.Json(new { country = components.Country, status = "ok" }));
+        app.MapGet("/health", () => Results.Json(new { country = components.Country, status = "ok", coreDumps = Custody.ProcessHardening.IsDumpable ? "enabled" : "disabled" }));
         return node;
     }
 

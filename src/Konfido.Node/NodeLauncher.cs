@@ -23,20 +23,22 @@ public static class NodeLauncher
         ArgumentNullException.ThrowIfNull(openBackend);
         ArgumentNullException.ThrowIfNull(events);
         var country = settings.Country.ToUpperInvariant();
-        var tlsPath = settings.Resolve(settings.Tls!.Pfx);
+        var tlsSetting = settings.Tls!.Pfx;
         var password = settings.Tls.Password ?? (settings.Tls.PasswordFile is { } file ? ReadFile(settings.Resolve(file), "tls.passwordFile").Trim() : string.Empty);
-        // The custody opens first: it may hold the signing key ("signingKey": "custody:<key id>").
-        var custody = settings.Custody is { } c ? OpenCustody(country, settings.Resolve(c.Directory), settings.Policy is { } pol ? settings.Resolve(pol.File) : null) : null;
+        // The custody opens first: it may hold the node's keys ("custody:<key id>" settings).
+        var custody = settings.Custody is { } c ? OpenCustody(country, settings.Custody, settings.Resolve, settings.Policy is { } pol ? settings.Resolve(pol.File) : null) : null;
         NodeCredentials credentials;
+        var tlsCertificate = CustodyReferences.LoadCertificate(tlsSetting, password, custody, settings.Resolve, "tls.pfx");
         try
         {
-            credentials = settings.SigningKey.StartsWith(CustodySigningKeyPrefix, StringComparison.Ordinal)
-                ? NodeCredentials.Load(country, tlsPath, password, CustodySigningKey(custody, settings.SigningKey))
-                : NodeCredentials.Load(country, tlsPath, password, settings.Resolve(settings.SigningKey));
+            credentials = new NodeCredentials(country, tlsCertificate, CustodyReferences.IsReference(settings.SigningKey)
+                ? CustodySigningKey(custody, settings.SigningKey)
+                : ReadSigningKey(settings.Resolve(settings.SigningKey)));
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
-            throw new NodeConfigurationException($"cannot load the node credentials ({tlsPath}, {settings.SigningKey}): {ex.Message}", ex);
+            tlsCertificate.Dispose();
+            throw new NodeConfigurationException($"cannot load the node credentials ({tlsSetting}, {settings.SigningKey}): {ex.Message}", ex);
         }
 
         var trustList = LoadTrustList(settings);
@@ -44,7 +46,7 @@ public static class NodeLauncher
             ?? throw new NodeConfigurationException($"{settings.TrustList}: this node's country {country} is not on the trust list");
         if (!CertificateFingerprint.Equal(self.TlsCertificateSha256, CertificateFingerprint.Sha256(credentials.TlsCertificate)))
         {
-            throw new NodeConfigurationException($"{settings.TrustList}: the TLS certificate listed for {country} is not this node's certificate ({tlsPath})");
+            throw new NodeConfigurationException($"{settings.TrustList}: the TLS certificate listed for {country} is not this node's certificate ({tlsSetting})");
         }
 
         if (self.SigningKey != credentials.SigningPublicKey)
@@ -60,10 +62,10 @@ public static class NodeLauncher
         NodeLedger? ledger = null;
         if (settings.Ledger is not null)
         {
-            ledger = NodeLedger.OpenAsync(country, dataDirectory, settings.Ledger, settings.Resolve, trustList, events).GetAwaiter().GetResult();
+            ledger = NodeLedger.OpenAsync(country, dataDirectory, settings.Ledger, settings.Resolve, trustList, events, custody).GetAwaiter().GetResult();
         }
 
-        var eid = settings.Eid is { } eidSettings ? NodeEidMaterial.Load(eidSettings, settings.Resolve) : null;
+        var eid = settings.Eid is { } eidSettings ? NodeEidMaterial.Load(eidSettings, settings.Resolve, custody) : null;
         if (eid is not null && self.AssertionCertificate != Convert.ToBase64String(eid.AssertionSigning.RawData))
         {
             throw new NodeConfigurationException($"{settings.TrustList}: the assertion certificate listed for {country} is not this node's ({settings.Eid!.AssertionSigningPfx}); other countries would refuse its professionals");
@@ -76,7 +78,7 @@ public static class NodeLauncher
             NodeSettings.ParseEndpoint(settings.LocalListen, "localListen", "config"),
             credentials, () => trustList, backend, events, policy, ledger, eid,
             settings.Policy is { } p ? new PolicySource(settings.Resolve(p.File), dataDirectory, p.Breach is { } b ? settings.Resolve(b) : null) : null,
-            settings.Ledger is { } l ? new SiemSource(dataDirectory, ReadHexKey(settings.Resolve(l.PseudonymKey), "ledger.pseudonymKey")) : null,
+            settings.Ledger is { } l ? new SiemSource(dataDirectory, CustodyReferences.ReadSecret(l.PseudonymKey, custody, settings.Resolve, "ledger.pseudonymKey")) : null,
             custody);
     }
 
@@ -99,11 +101,28 @@ public static class NodeLauncher
         return check.TrustList ?? throw new NodeConfigurationException($"{settings.TrustList}: {check.Reason}");
     }
 
-    /// <summary>The <c>signingKey</c> form naming a key in the node's custody: <c>custody:konfido.node/signing</c>.</summary>
-    public const string CustodySigningKeyPrefix = "custody:";
-
     /// <summary>The custody key id of the node's payload-signing key, as the bootstrap creates it.</summary>
     public const string CustodySigningKeyId = "konfido.node/signing";
+
+    private static ECDsa ReadSigningKey(string path)
+    {
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportFromPem(File.ReadAllText(path));
+            if (key.KeySize != 256)
+            {
+                throw new CryptographicException($"{path}: the signing key must be ECDSA P-256.");
+            }
+
+            return key;
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
 
     private static Konfido.Custody.CustodyECDsa CustodySigningKey(Custody.IKeyCustody? custody, string setting)
     {
@@ -112,7 +131,7 @@ public static class NodeLauncher
             throw new NodeConfigurationException($"'signingKey' {setting} names a custody key, but the node has no 'custody' section");
         }
 
-        var name = setting[CustodySigningKeyPrefix.Length..];
+        var name = setting[CustodyReferences.Prefix.Length..];
         if (!Custody.CustodyKeyId.TryParse(name, out var id, out var reason) || custody.FindKey(id) is null)
         {
             throw new NodeConfigurationException($"'signingKey' {setting}: {reason ?? "no such key in the node's custody"}");
@@ -122,17 +141,35 @@ public static class NodeLauncher
     }
 
     /// <summary>Opens the node's software key custody, measured as this build with this configuration.</summary>
-    public static Custody.IKeyCustody OpenCustody(string country, string directory, string? policyFile)
+    public static Custody.IKeyCustody OpenCustody(string country, string directory, string? policyFile) =>
+        OpenCustody(country, new CustodySettings { Directory = directory }, path => path, policyFile);
+
+    /// <summary>
+    /// Opens the node's key custody as <paramref name="settings"/> say (software, or a TPM 2.0 reached at
+    /// <see cref="CustodySettings.Tpm"/>), measured as this build with this configuration.
+    /// </summary>
+    public static Custody.IKeyCustody OpenCustody(string country, CustodySettings settings, Func<string, string> resolve, string? policyFile)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(resolve);
+        var directory = resolve(settings.Directory);
+        var measurement = NodeMeasurements.Compute(country, policyFile);
         try
         {
-            return Custody.KeyCustody.OpenSoftware(new Custody.SoftwareCustodyOptions { Directory = directory, Measurement = NodeMeasurements.Compute(country, policyFile) });
+            return settings.Backend == "tpm"
+                ? Custody.KeyCustody.OpenTpm(new Custody.TpmCustodyOptions { Directory = directory, Measurement = measurement, Tpm = ParseTpm(settings.Tpm), Node = country })
+                : Custody.KeyCustody.OpenSoftware(new Custody.SoftwareCustodyOptions { Directory = directory, Measurement = measurement, Node = country });
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
-            throw new NodeConfigurationException($"custody.directory {directory}: {ex.Message}", ex);
+            throw new NodeConfigurationException($"custody ({settings.Backend}, {directory}): {ex.Message}", ex);
         }
     }
+
+    private static Custody.Tpm.TpmEndpoint ParseTpm(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? Custody.Tpm.TpmEndpoint.Default
+        : Custody.Tpm.TpmEndpoint.TryParse(value, out var endpoint, out var reason) ? endpoint
+        : throw new NodeConfigurationException($"'custody.tpm' {value}: {reason}");
 
     /// <summary>Reads a hex-encoded key file (named by <paramref name="field"/> in errors).</summary>
     internal static byte[] ReadHexKey(string path, string field)

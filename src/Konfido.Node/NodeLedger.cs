@@ -84,13 +84,13 @@ public sealed class NodeLedger : IAsyncDisposable
     /// settings' key files and a trust list that lists this node's ledger and witness keys.
     /// </summary>
     public static async Task<NodeLedger> OpenAsync(string country, string dataDirectory, LedgerSettings settings, Func<string, string> resolve,
-        TrustList trustList, ISecurityEventSink witnessEvents, CancellationToken cancellationToken = default)
+        TrustList trustList, ISecurityEventSink witnessEvents, Custody.IKeyCustody? custody = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(resolve);
         ArgumentNullException.ThrowIfNull(trustList);
-        var logKey = ReadSigner(resolve(settings.LogKey), "ledger.logKey");
-        var witnessKey = ReadSigner(resolve(settings.WitnessKey), "ledger.witnessKey");
+        var logKey = CustodyReferences.LoadNoteSigner(settings.LogKey, Origin(country), custody, resolve, "ledger.logKey");
+        var witnessKey = CustodyReferences.LoadNoteSigner(settings.WitnessKey, WitnessName(country), custody, resolve, "ledger.witnessKey");
         var self = trustList.Find(country) ?? throw new NodeConfigurationException($"{country} is not on the trust list");
         if (self.LedgerKey != logKey.VerifierKey || self.WitnessKey != witnessKey.CosignatureVerifierKey)
         {
@@ -110,7 +110,7 @@ public sealed class NodeLedger : IAsyncDisposable
             }
         }
 
-        var pseudonymKey = NodeLauncher.ReadHexKey(resolve(settings.PseudonymKey), "ledger.pseudonymKey");
+        var pseudonymKey = CustodyReferences.ReadSecret(settings.PseudonymKey, custody, resolve, "ledger.pseudonymKey");
 
         var pseudonymiser = new PatientPseudonymiser(pseudonymKey);
         CryptographicOperations.ZeroMemory(pseudonymKey);

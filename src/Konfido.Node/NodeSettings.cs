@@ -153,9 +153,18 @@ public sealed record NodeSettings
         if (Custody is not null)
         {
             Require(Custody.Directory, "custody.directory", source);
-            if (Custody.Backend != "software")
+            if (Custody.Backend is not ("software" or "tpm"))
             {
-                throw new NodeConfigurationException($"{source}: 'custody.backend' must be 'software' (the TPM backend is available to components through Konfido.Custody, not yet to the node)");
+                throw new NodeConfigurationException($"{source}: 'custody.backend' must be 'software' or 'tpm', got '{Custody.Backend}'");
+            }
+        }
+
+        foreach (var (value, field) in new[] { (Tls.Pfx, "tls.pfx"), (SigningKey, "signingKey"), (Ledger?.LogKey, "ledger.logKey"), (Ledger?.WitnessKey, "ledger.witnessKey"),
+            (Eid?.AssertionSigningPfx, "eid.assertionSigningPfx"), (Eid?.SpSigningPfx, "eid.spSigningPfx"), (Eid?.SpEncryptionPfx, "eid.spEncryptionPfx") })
+        {
+            if (CustodyReferences.IsReference(value) && Custody is null)
+            {
+                throw new NodeConfigurationException($"{source}: '{field}' names a key in custody ({value}), but there is no 'custody' section");
             }
         }
 
@@ -284,11 +293,15 @@ public sealed record EidSettings
 /// <summary>The node's key custody.</summary>
 public sealed record CustodySettings
 {
-    /// <summary><c>software</c> (keys sealed under a machine key, the embedded default).</summary>
+    /// <summary><c>software</c> (keys sealed under a machine key, the embedded default) or <c>tpm</c> (keys sealed to a TPM 2.0, ECDSA keys inside it).</summary>
     [JsonPropertyName("backend")] public string Backend { get; init; } = "software";
 
     /// <summary>The custody directory (key store and machine key).</summary>
     [JsonPropertyName("directory")] public string Directory { get; init; } = string.Empty;
+
+    /// <summary>For the <c>tpm</c> backend: the TPM 2.0 to use, <c>host:port</c> of its raw command port
+    /// (swtpm) or a device path such as <c>/dev/tpmrm0</c>; default <c>127.0.0.1:2321</c>.</summary>
+    [JsonPropertyName("tpm")] public string? Tpm { get; init; }
 }
 
 /// <summary>The node's access policy.</summary>

@@ -22,7 +22,7 @@ internal sealed class TestFederation : IAsyncDisposable
 
     /// <summary>Starts the federation; unless <paramref name="consent"/> is false, the test patient consents to every country for every purpose.</summary>
     public static async Task<TestFederation> StartAsync(string[] countries, PeerCallPolicy? policy = null, string[]? notStarted = null, bool consent = true,
-        Func<NodeComponents, string, NodeComponents>? configure = null)
+        Func<NodeComponents, string, NodeComponents>? configure = null, Action<Microsoft.Extensions.Logging.ILoggingBuilder>? logging = null)
     {
         var test = new TestFederation();
         test._federation = await LocalFederation.StartAsync(
@@ -31,7 +31,8 @@ internal sealed class TestFederation : IAsyncDisposable
             (_, country) => test.Backends[country] = new ScriptedBackend(country),
             _ => test.Events,
             configure: c => (configure ?? ((x, _) => x))(policy is null ? c : c with { PeerPolicy = policy }, test._directory.Path),
-            start: false);
+            start: false,
+            logging: logging);
         foreach (var country in countries.Where(c => notStarted is null || !notStarted.Contains(c)))
         {
             await test[country].StartAsync();

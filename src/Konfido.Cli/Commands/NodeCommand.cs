@@ -20,6 +20,8 @@ internal static partial class CommandGroups
 
     private static async Task<int> RunNodeAsync(CliContext context, string configPath, CancellationToken cancellationToken)
     {
+        // Before any key is opened: no core dump of this process, and no other process of the user may read its memory.
+        var hardened = Konfido.Custody.ProcessHardening.DisableCoreDumps();
         NodeComponents components;
         try
         {
@@ -46,6 +48,9 @@ internal static partial class CommandGroups
         });
         await node.StartAsync(cancellationToken).ConfigureAwait(false);
         await context.Err.WriteLineAsync($"node {components.Country}: federation {node.FederationUri} (mutual TLS), local {node.LocalUri}; Ctrl-C or SIGTERM stops").ConfigureAwait(false);
+        await context.Err.WriteLineAsync(hardened
+            ? $"node {components.Country}: core dumps and memory inspection by other processes disabled"
+            : $"node {components.Country}: warning: could not disable core dumps on this platform; key material handled in memory could reach a dump").ConfigureAwait(false);
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);

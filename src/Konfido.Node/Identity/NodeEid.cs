@@ -24,18 +24,21 @@ public sealed record NodeEidMaterial(X509Certificate2 AssertionSigning, X509Cert
 {
     /// <summary>Loads the material <paramref name="settings"/> names.</summary>
     /// <exception cref="NodeConfigurationException">A file is missing or not what it should be.</exception>
-    public static NodeEidMaterial Load(EidSettings settings, Func<string, string> resolve)
+    /// <param name="settings">The eID settings.</param>
+    /// <param name="resolve">Resolves relative paths.</param>
+    /// <param name="custody">The node's custody, for keys named <c>custody:id</c>.</param>
+    public static NodeEidMaterial Load(EidSettings settings, Func<string, string> resolve, Custody.IKeyCustody? custody = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(resolve);
-        var assertion = LoadPfx(resolve(settings.AssertionSigningPfx), settings.Password, "eid.assertionSigningPfx");
+        var assertion = CustodyReferences.LoadCertificate(settings.AssertionSigningPfx, settings.Password, custody, resolve, "eid.assertionSigningPfx");
         if (assertion.GetECDsaPrivateKey() is null)
         {
             throw new NodeConfigurationException($"eid.assertionSigningPfx {settings.AssertionSigningPfx}: needs an ECDSA P-256 key (eHDSI assertions are signed with ecdsa-sha256)");
         }
 
-        var spSigning = LoadPfx(resolve(settings.SpSigningPfx), settings.Password, "eid.spSigningPfx");
-        var spEncryption = LoadPfx(resolve(settings.SpEncryptionPfx), settings.Password, "eid.spEncryptionPfx");
+        var spSigning = CustodyReferences.LoadCertificate(settings.SpSigningPfx, settings.Password, custody, resolve, "eid.spSigningPfx");
+        var spEncryption = CustodyReferences.LoadCertificate(settings.SpEncryptionPfx, settings.Password, custody, resolve, "eid.spEncryptionPfx");
         using (var rsa = spEncryption.GetRSAPrivateKey())
         {
             if (rsa is null || rsa.KeySize < 3072)
@@ -59,18 +62,6 @@ public sealed record NodeEidMaterial(X509Certificate2 AssertionSigning, X509Cert
 
         return new NodeEidMaterial(assertion, spSigning, spEncryption, idp, settings.IdpSsoUrl,
             ProfessionalRegistry.Load(resolve(settings.Professionals)), AccessLevels.From(settings));
-    }
-
-    private static X509Certificate2 LoadPfx(string path, string? password, string field)
-    {
-        try
-        {
-            return X509CertificateLoader.LoadPkcs12FromFile(path, password, X509KeyStorageFlags.EphemeralKeySet);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
-        {
-            throw new NodeConfigurationException($"{field} {path}: {ex.Message}", ex);
-        }
     }
 }
 
