@@ -160,7 +160,8 @@ public static class NodeLauncher
                 ? Custody.KeyCustody.OpenTpm(new Custody.TpmCustodyOptions { Directory = directory, Measurement = measurement, Tpm = ParseTpm(settings.Tpm), Node = country })
                 : Custody.KeyCustody.OpenSoftware(new Custody.SoftwareCustodyOptions { Directory = directory, Measurement = measurement, Node = country });
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or System.Net.Sockets.SocketException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or System.Net.Sockets.SocketException or InvalidOperationException
+            or Custody.Tpm.TpmUnavailableException or Custody.Tpm.TpmCommandException)
         {
             throw new NodeConfigurationException($"custody ({settings.Backend}, {directory}): {ex.Message}", ex);
         }

@@ -32,6 +32,24 @@ public sealed class NodeSettingsTests
         Assert.Equal("DK", NodeLauncher.LoadTrustList(settings).Find("dk")!.Country);
     }
 
+    [Theory]
+    [InlineData("\"backend\": \"hsm\"", "'custody.backend' must be 'software' or 'tpm'")]
+    [InlineData("\"backend\": \"tpm\", \"tpm\": \"127.0.0.1:1\"", "custody (tpm,")]
+    [InlineData("\"backend\": \"tpm\", \"tpm\": \"nowhere\"", "'custody.tpm' nowhere")]
+    public void A_custody_that_cannot_be_opened_stops_the_node_with_a_clear_error(string custody, string expected)
+    {
+        using var directory = new TemporaryDirectory();
+        var ports = FederationBootstrap.FreeLoopbackPorts(2);
+        var layout = FederationBootstrap.Create(directory.Path, [new NodePlan("DK", "Denmark", ports[0], ports[1])]);
+        var config = layout.ConfigFiles["DK"];
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))!.AsObject();
+        json["custody"] = System.Text.Json.Nodes.JsonNode.Parse($"{{ \"directory\": \"dk/tpm-custody\", {custody} }}");
+        File.WriteAllText(config, json.ToJsonString());
+
+        var error = Assert.Throws<NodeConfigurationException>(() => NodeLauncher.Load(NodeSettings.Load(config), (_, c) => new ScriptedBackend(c), new Core.InMemorySecurityEventSink()));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_tampered_trust_list_stops_the_node_from_loading()
     {
