@@ -204,10 +204,19 @@ public sealed class KonfidoNode : IAsyncDisposable
         }
 
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        Components.Ledger?.StartPublishing(_app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Konfido.Node.Ledger"));
     }
 
     /// <summary>Stops gracefully: stops accepting, lets requests in flight finish (15 s at most).</summary>
-    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Components.Ledger is { } ledger)
+        {
+            await ledger.StopPublishingAsync().ConfigureAwait(false);
+        }
+
+        await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled, then stops gracefully.</summary>
     public async Task RunUntilCancelledAsync(CancellationToken cancellationToken)
@@ -231,7 +240,7 @@ public sealed class KonfidoNode : IAsyncDisposable
         {
             try
             {
-                await _app.StopAsync().ConfigureAwait(false);
+                await StopAsync().ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -23,6 +23,8 @@ public sealed class NodeLedger : IAsyncDisposable
     private readonly PatientPseudonymiser _pseudonymiser;
     private readonly Ed25519NoteSigner _logKey;
     private readonly Ed25519NoteSigner _witnessKey;
+    private CancellationTokenSource? _publishing;
+    private Task? _publishLoop;
 
     private NodeLedger(string country, SqliteLogStorage storage, MerkleLog log, SqliteWitnessStateStore witnessState, PatientPseudonymiser pseudonymiser,
         Ed25519NoteSigner logKey, Ed25519NoteSigner witnessKey, CheckpointSigner signer, CheckpointWitness witness, WitnessQuorumPolicy? policy)
@@ -42,6 +44,9 @@ public sealed class NodeLedger : IAsyncDisposable
 
     /// <summary>The node's country.</summary>
     public string Country { get; }
+
+    /// <summary>How often the running node publishes and gossips its checkpoint (zero: only on demand).</summary>
+    public TimeSpan PublishInterval { get; internal set; }
 
     /// <summary>The Merkle log.</summary>
     public MerkleLog Log { get; }
@@ -119,7 +124,10 @@ public sealed class NodeLedger : IAsyncDisposable
         var witnessState = SqliteWitnessStateStore.Open(Path.Combine(dataDirectory, "witness.db"));
         var trustedLogs = others.Select(m => m.LedgerKey).OfType<string>().Select(NoteVerifiers.Parse).ToArray();
         var witness = new CheckpointWitness(witnessKey, trustedLogs, witnessState, country, witnessEvents);
-        return new NodeLedger(country, storage, log, witnessState, pseudonymiser, logKey, witnessKey, new CheckpointSigner(Origin(country), logKey), witness, policy);
+        return new NodeLedger(country, storage, log, witnessState, pseudonymiser, logKey, witnessKey, new CheckpointSigner(Origin(country), logKey), witness, policy)
+        {
+            PublishInterval = TimeSpan.FromSeconds(settings.PublishIntervalSeconds),
+        };
     }
 
     /// <summary>Creates the publisher over the other members' witnesses, reached through <paramref name="client"/>.</summary>
@@ -243,9 +251,78 @@ public sealed class NodeLedger : IAsyncDisposable
             : throw new NodeConfigurationException($"'{field}' {path}: {error}");
     }
 
+    /// <summary>Starts publishing every <see cref="PublishInterval"/> while the log grows (no-op without witnesses or an interval).</summary>
+    internal void StartPublishing(Microsoft.Extensions.Logging.ILogger logger)
+    {
+        if (Publisher is null || PublishInterval <= TimeSpan.Zero || _publishLoop is not null)
+        {
+            return;
+        }
+
+        _publishing = new CancellationTokenSource();
+        _publishLoop = Task.Run(() => PublishLoopAsync(Publisher, logger, _publishing.Token));
+    }
+
+    /// <summary>Stops the periodic publication, letting a round in flight finish.</summary>
+    internal async Task StopPublishingAsync()
+    {
+        if (_publishing is null || _publishLoop is null)
+        {
+            return;
+        }
+
+        await _publishing.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _publishLoop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _publishing.Dispose();
+        (_publishing, _publishLoop) = (null, null);
+    }
+
+    private async Task PublishLoopAsync(CheckpointPublisher publisher, Microsoft.Extensions.Logging.ILogger logger, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(PublishInterval);
+        var published = 0L;
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var size = Log.Head.Size;
+            if (size == published)
+            {
+                continue;
+            }
+
+            try
+            {
+                var result = await publisher.PublishAsync(cancellationToken).ConfigureAwait(false);
+                if (!result.Published)
+                {
+                    Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, "ledger {Country}: checkpoint of size {Size} not published, quorum not met: {Refusals}", Country, size, string.Join("; ", result.Refusals));
+                    continue;
+                }
+
+                published = size;
+                var gossip = await GossipAsync(cancellationToken).ConfigureAwait(false);
+                if (gossip.Failed.Count > 0)
+                {
+                    Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, "ledger {Country}: gossip not delivered to {Failed}", Country, string.Join("; ", gossip.Failed));
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, "ledger {Country}: publication failed: {Reason}", Country, ex.Message);
+            }
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await StopPublishingAsync().ConfigureAwait(false);
         await Log.DisposeAsync().ConfigureAwait(false);
         await _storage.DisposeAsync().ConfigureAwait(false);
         _witnessState.Dispose();

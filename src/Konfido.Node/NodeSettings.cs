@@ -138,6 +138,11 @@ public sealed record NodeSettings
             Require(Ledger.LogKey, "ledger.logKey", source);
             Require(Ledger.WitnessKey, "ledger.witnessKey", source);
             Require(Ledger.PseudonymKey, "ledger.pseudonymKey", source);
+            if (Ledger.PublishIntervalSeconds is < 0 or > 86_400)
+            {
+                throw new NodeConfigurationException($"{source}: 'ledger.publishIntervalSeconds' must be in [0, 86400]");
+            }
+
             if (Ledger.Quorum is < 1)
             {
                 throw new NodeConfigurationException($"{source}: 'ledger.quorum' must be at least 1");
@@ -226,6 +231,9 @@ public sealed record LedgerSettings
 
     /// <summary>How many other countries' witnesses must cosign a checkpoint for it to count as published (default: all).</summary>
     [JsonPropertyName("quorum")] public int? Quorum { get; init; }
+
+    /// <summary>How often (seconds) the node publishes its checkpoint to the witnesses and gossips it, when the log grew; 0 publishes only on demand.</summary>
+    [JsonPropertyName("publishIntervalSeconds")] public int PublishIntervalSeconds { get; init; } = 60;
 }
 
 /// <summary>

@@ -4,6 +4,7 @@ using Konfido.Exchange;
 using Konfido.Ledger.Log;
 using Konfido.Ledger.Merkle;
 using Konfido.Ledger.Notes;
+using Konfido.Ledger.Witnessing;
 
 namespace Konfido.Node.Tests;
 
@@ -63,5 +64,37 @@ public sealed class LedgerFederationTests
         // Spain raised a security event with both signed checkpoints as evidence, and logged it.
         var alarm = Assert.Single(federation.Events.Events, e => e.Node == "ES" && e.Category == EventCategories.Ledger && e.Action.Contains("split", StringComparison.Ordinal));
         Assert.Equal(EventOutcome.Failure, alarm.Outcome);
+    }
+
+    [Fact]
+    public async Task A_running_node_publishes_its_grown_log_on_its_own_and_the_witnesses_cosign_it()
+    {
+        await using var federation = await TestFederation.StartAsync(["DK", "ES", "IT"], configure: (c, _) =>
+        {
+            c.Ledger!.PublishInterval = TimeSpan.FromMilliseconds(200);
+            return c;
+        });
+        using (var client = await federation.ClientAsync("ES"))
+        {
+            using var response = await client.GetAsync($"api/DK/Patient/$summary?identifier={Uri.EscapeDataString(Identifier)}");
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var dk = federation["DK"].Components.Ledger!;
+        var size = dk.Log.Head.Size;
+        Assert.True(size > 0);
+        // Nobody calls PublishAsync here: the node's own publication loop does (polled for up to 60 s).
+        static long PublishedSize(PublicationResult? latest) =>
+            latest is { Published: true } ? long.Parse(latest.Checkpoint.ToString().Split('\n')[1], System.Globalization.CultureInfo.InvariantCulture) : -1;
+        for (var i = 0; i < 600 && PublishedSize(dk.Publisher!.Latest) < size; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        var published = dk.Publisher!.Latest;
+        Assert.NotNull(published);
+        Assert.True(published.Published, string.Join("; ", published.Refusals));
+        Assert.True(PublishedSize(published) >= size);
+        Assert.Equal(2, published.Quorum.Cosigners.Count);
     }
 }
