@@ -125,19 +125,10 @@ public sealed class LocalFederation : IAsyncDisposable
     /// <exception cref="InvalidOperationException">The login was refused (the message carries the node's reason).</exception>
     public async Task<HttpClient> LoginAsync(string country, string personIdentifier, string? level = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(personIdentifier);
         var client = LocalClient(country);
         try
         {
-            var login = await client.GetAsync(level is null ? "eid/login" : $"eid/login?loa={Uri.EscapeDataString(level)}", cancellationToken).ConfigureAwait(false);
-            var (idpUrl, requestFields) = HtmlForm.Read(await ReadOkAsync(login, "eID login", cancellationToken).ConfigureAwait(false));
-            requestFields["person"] = personIdentifier;
-            using var idpAnswer = await client.PostAsync(idpUrl, new FormUrlEncodedContent(requestFields), cancellationToken).ConfigureAwait(false);
-            var (acsUrl, responseFields) = HtmlForm.Read(await ReadOkAsync(idpAnswer, "the eIDAS node", cancellationToken).ConfigureAwait(false));
-            using var acs = await client.PostAsync(acsUrl, new FormUrlEncodedContent(responseFields), cancellationToken).ConfigureAwait(false);
-            using var session = System.Text.Json.JsonDocument.Parse(await ReadOkAsync(acs, "the assertion consumer", cancellationToken).ConfigureAwait(false));
-            var token = session.RootElement.GetProperty("session").GetString()!;
-            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            await EidLogin.LoginAsync(client, personIdentifier, level, cancellationToken).ConfigureAwait(false);
             return client;
         }
         catch
@@ -145,18 +136,6 @@ public sealed class LocalFederation : IAsyncDisposable
             client.Dispose();
             throw;
         }
-    }
-
-    private static async Task<string> ReadOkAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
-    {
-        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            var reason = FhirOutcomes.TryReadDiagnostics(text) ?? text;
-            throw new InvalidOperationException($"{what} answered {(int)response.StatusCode}: {reason}");
-        }
-
-        return text;
     }
 
     /// <inheritdoc />

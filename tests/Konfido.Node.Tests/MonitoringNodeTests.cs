@@ -56,6 +56,31 @@ public sealed class MonitoringNodeTests
     }
 
     [Fact]
+    public async Task An_alert_for_a_peer_that_is_down_waits_in_the_durable_outbox_and_reaches_it_when_it_is_back()
+    {
+        await using var federation = await TestFederation.StartAsync(["DK", "ES"], notStarted: ["DK"]);
+        var node = federation["ES"];
+        await ForgeLoginsAsync(federation, node);
+
+        await node.Siem!.FlushAsync(); // DK does not answer: the delivery fails and stays queued
+        var raised = Assert.Single(await node.Siem.AlertsAsync(), a => a.Title.StartsWith("Brute-force", StringComparison.Ordinal));
+        Assert.True(node.Siem.SharingFailures > 0);
+        var own = (await node.Siem.AlertsAsync()).Where(a => a.ReceivedFrom is null).ToArray();
+        Assert.Equal(own.Length, node.Siem.SharingPending); // one row per alert for the one peer
+
+        await federation["DK"].StartAsync();
+        for (var i = 0; i < 600 && node.Siem.SharingPending > 0; i++)
+        {
+            await Task.Delay(100); // the outbox retries with backoff (at most a minute apart)
+        }
+
+        Assert.Equal(0, node.Siem.SharingPending);
+        var received = await federation["DK"].Siem!.AlertsAsync();
+        Assert.Equal("ES", Assert.Single(received, a => a.RuleId == raised.RuleId).ReceivedFrom);
+        Assert.All(own, a => Assert.Contains(received, r => r.RuleId == a.RuleId && r.ReceivedFrom == "ES"));
+    }
+
+    [Fact]
     public async Task A_mass_lookup_opens_a_breach_case_with_its_72_hour_clock_and_the_subjects_from_the_ledger()
     {
         await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
