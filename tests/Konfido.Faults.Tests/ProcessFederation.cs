@@ -188,6 +188,10 @@ internal sealed class Traffic : IAsyncDisposable
                 {
                     Interlocked.Increment(ref _acknowledged);
                 }
+                else
+                {
+                    await Task.Delay(20, CancellationToken.None); // a client backs off a little on errors
+                }
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {

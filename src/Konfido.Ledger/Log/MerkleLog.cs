@@ -50,8 +50,10 @@ public sealed record MerkleLogOptions
 /// entry's index only once its batch is durable. Thread-safe.
 /// </summary>
 /// <remarks>
-/// If a commit fails the log stops accepting appends (every pending and later append fails): its
-/// in-memory state is then ahead of storage, and reopening the storage recovers the durable state.
+/// If a commit fails (a full disk, a lost database connection) the appends of that batch fail and the
+/// log reloads its state from storage, checking it as <see cref="OpenAsync"/> does, then goes on: the
+/// storage's durable head is the truth, and later appends succeed once the storage does. Only if the
+/// reload fails too does the log stop accepting appends (every pending and later append fails).
 /// </remarks>
 public sealed class MerkleLog : IAsyncDisposable
 {
@@ -61,7 +63,7 @@ public sealed class MerkleLog : IAsyncDisposable
     private readonly MerkleLogOptions _options;
     private readonly Channel<PendingAppend> _queue;
     private readonly ConcurrentDictionary<(int Level, long Index), byte[]> _cache = new();
-    private readonly CompactRange _range;
+    private CompactRange _range;
     private readonly byte[]?[] _edge = new byte[]?[MaxLevels];
     private readonly long[] _edgeIndex = new long[MaxLevels];
     private readonly int[] _edgeWidth = new int[MaxLevels];
@@ -103,6 +105,15 @@ public sealed class MerkleLog : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(storage);
         options ??= new MerkleLogOptions();
         options.Validate();
+        var (range, head) = await ReadRangeAsync(storage, cancellationToken).ConfigureAwait(false);
+        var log = new MerkleLog(storage, options, range, head);
+        await log.LoadEdgesAsync(cancellationToken).ConfigureAwait(false);
+        return log;
+    }
+
+    /// <summary>Reads the durable head and the compact range that must reproduce its root.</summary>
+    private static async Task<(CompactRange Range, TreeHead Head)> ReadRangeAsync(ILogStorage storage, CancellationToken cancellationToken)
+    {
         var stored = await storage.ReadHeadAsync(cancellationToken).ConfigureAwait(false);
         var size = stored.Size;
         var roots = new List<MerkleHash>();
@@ -118,8 +129,17 @@ public sealed class MerkleLog : IAsyncDisposable
             throw new InvalidDataException($"The stored log is corrupt: its nodes give root {range.Root().ToHex()} for size {size}, not the stored {stored.Root.ToHex()}.");
         }
 
-        var log = new MerkleLog(storage, options, range, new TreeHead(size, stored.Root));
-        // Load the partial right-edge tile of every level so that appends continue them.
+        return (range, new TreeHead(size, stored.Root));
+    }
+
+    /// <summary>Loads the partial right-edge tile of every level so that appends continue them.</summary>
+    private async Task LoadEdgesAsync(CancellationToken cancellationToken)
+    {
+        var size = _range.Size;
+        Array.Clear(_edge);
+        Array.Clear(_edgeIndex);
+        Array.Clear(_edgeWidth);
+        Array.Clear(_edgeDirty);
         for (var level = 0; level < MaxLevels && (size >> level) > 0; level++)
         {
             var next = size >> level;
@@ -128,7 +148,7 @@ public sealed class MerkleLog : IAsyncDisposable
             var buffer = new byte[Tiles.Width * MerkleHash.Size];
             if (width > 0)
             {
-                var tile = await storage.ReadTileAsync(level, tileIndex, cancellationToken).ConfigureAwait(false);
+                var tile = await _storage.ReadTileAsync(level, tileIndex, cancellationToken).ConfigureAwait(false);
                 if (tile is null || tile.Length < width * MerkleHash.Size)
                 {
                     throw new InvalidDataException($"The stored log is corrupt: tile {level}/{tileIndex} is missing or short.");
@@ -137,12 +157,19 @@ public sealed class MerkleLog : IAsyncDisposable
                 tile.AsSpan(0, width * MerkleHash.Size).CopyTo(buffer);
             }
 
-            log._edge[level] = buffer;
-            log._edgeIndex[level] = tileIndex;
-            log._edgeWidth[level] = width;
+            _edge[level] = buffer;
+            _edgeIndex[level] = tileIndex;
+            _edgeWidth[level] = width;
         }
+    }
 
-        return log;
+    /// <summary>After a failed commit: forgets the in-memory state that ran ahead and takes the storage's durable state again.</summary>
+    private async Task ReloadAsync()
+    {
+        var (range, head) = await ReadRangeAsync(_storage, CancellationToken.None).ConfigureAwait(false);
+        _range = range;
+        await LoadEdgesAsync(CancellationToken.None).ConfigureAwait(false);
+        _head = head;
     }
 
     private static async ValueTask<MerkleHash> ReadNodeForOpenAsync(ILogStorage storage, Dictionary<(int, long), byte[]> tiles, int level, long index, CancellationToken cancellationToken)
@@ -190,7 +217,7 @@ public sealed class MerkleLog : IAsyncDisposable
     {
         if (_fault is { } fault)
         {
-            throw new InvalidOperationException("The log stopped after a failed commit; reopen it.", fault);
+            throw new InvalidOperationException("The log stopped: a commit failed and its durable state could not be reloaded; reopen it.", fault);
         }
     }
 
@@ -221,19 +248,28 @@ public sealed class MerkleLog : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                _fault = ex;
-                _queue.Writer.TryComplete(ex);
                 foreach (var pending in batch)
                 {
                     pending.Completion.TrySetException(ex);
                 }
 
-                while (reader.TryRead(out var pending))
+                try
                 {
-                    pending.Completion.TrySetException(ex);
+                    // The failed batch may have left the in-memory range and edge tiles ahead of storage.
+                    await ReloadAsync().ConfigureAwait(false);
                 }
+                catch (Exception reload)
+                {
+                    var fault = new AggregateException("A commit failed and the durable state could not be reloaded.", ex, reload);
+                    _fault = fault;
+                    _queue.Writer.TryComplete(fault);
+                    while (reader.TryRead(out var pending))
+                    {
+                        pending.Completion.TrySetException(fault);
+                    }
 
-                return;
+                    return;
+                }
             }
         }
     }
