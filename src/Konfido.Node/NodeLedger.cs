@@ -45,8 +45,8 @@ public sealed class NodeLedger : IAsyncDisposable
     /// <summary>The node's country.</summary>
     public string Country { get; }
 
-    /// <summary>How often the running node publishes and gossips its checkpoint (zero: only on demand).</summary>
-    public TimeSpan PublishInterval { get; internal set; }
+    /// <summary>How often the running node publishes and gossips its checkpoint (zero: only on demand); set it before the node starts.</summary>
+    public TimeSpan PublishInterval { get; set; }
 
     /// <summary>The Merkle log.</summary>
     public MerkleLog Log { get; }

@@ -20,7 +20,7 @@ internal static partial class CommandGroups
             json, seconds, concurrency,
         };
         bench.SetAction((parse, cancellationToken) => RunExchangeBenchAsync(context, parse.GetValue(json), parse.GetValue(seconds), parse.GetValue(concurrency), cancellationToken));
-        root.Add(new Command("exchange", "Cross-border exchange tools.") { bench });
+        root.Add(new Command("exchange", "Cross-border exchange tools.") { bench, SoakCommand(context) });
     }
 
     private static async Task<int> RunExchangeBenchAsync(CliContext context, bool json, double seconds, int concurrency, CancellationToken cancellationToken)
