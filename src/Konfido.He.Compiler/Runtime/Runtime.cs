@@ -217,18 +217,38 @@ public sealed class HeKeyHolder : IDisposable
 {
     private readonly CompiledProgram _program;
     private readonly HeContext _context;
-    private readonly SecretKey _secretKey;
+    private readonly SecretKey? _secretKey;
+    private readonly IHeSecretKeyVault? _vault;
+    private readonly string? _keyName;
     private readonly SlotCodec _codec;
     private bool _disposed;
 
-    /// <summary>Generates fresh keys for <paramref name="program"/>.</summary>
+    /// <summary>Generates fresh keys for <paramref name="program"/>; the holder keeps the secret key in memory.</summary>
     public HeKeyHolder(CompiledProgram program)
+        : this(program, null, null)
+    {
+    }
+
+    /// <summary>
+    /// Generates fresh keys for <paramref name="program"/> and hands the secret key at once to
+    /// <paramref name="vault"/> as <paramref name="keyName"/> (then zeroises every copy here): each
+    /// decryption loads it inside <see cref="IHeSecretKeyVault.Use{TResult}"/> and zeroises it again.
+    /// </summary>
+    /// <param name="program">The compiled program.</param>
+    /// <param name="vault">Where the secret key lives (a key custody).</param>
+    /// <param name="keyName">The key's name in the vault (unused there).</param>
+    public HeKeyHolder(CompiledProgram program, IHeSecretKeyVault? vault, string? keyName)
     {
         ArgumentNullException.ThrowIfNull(program);
+        if ((vault is null) != (keyName is null))
+        {
+            throw new ArgumentException("A vault and a key name go together.", nameof(keyName));
+        }
+
         _program = program;
         _context = new HeContext(program.EncryptionParameters, SecurityLevel.Tc128, program.Options.Threads);
         var keygen = new KeyGenerator(_context);
-        _secretKey = keygen.SecretKey;
+        var secretKey = keygen.SecretKey;
         keygen.CreatePublicKey(out var publicKey);
         var keys = new HeBundle();
         keys.Set(KeyNames.Public, HeSerializer.Save(publicKey));
@@ -246,7 +266,28 @@ public sealed class HeKeyHolder : IDisposable
 
         EvaluationKeys = keys;
         _codec = new SlotCodec(_context, program.Program.Slots);
+        if (vault is null)
+        {
+            _secretKey = secretKey;
+            return;
+        }
+
+        var serialised = HeSerializer.Save(secretKey);
+        try
+        {
+            vault.Store(keyName!, serialised);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(serialised);
+            secretKey.Clear();
+        }
+
+        (_vault, _keyName) = (vault, keyName);
     }
+
+    /// <summary>True if the secret key lives in a vault rather than in this object.</summary>
+    public bool SecretKeyInVault => _vault is not null;
 
     /// <summary>The public key, relinearisation keys (if the plan multiplies ciphertexts) and Galois keys of the rotations used.</summary>
     public HeBundle EvaluationKeys { get; }
@@ -260,7 +301,7 @@ public sealed class HeKeyHolder : IDisposable
     /// <summary>Zeroises the secret key; the holder can no longer decrypt.</summary>
     public void Dispose()
     {
-        _secretKey.Clear();
+        _secretKey?.Clear();
         _disposed = true;
     }
 
@@ -269,7 +310,28 @@ public sealed class HeKeyHolder : IDisposable
     {
         ArgumentNullException.ThrowIfNull(result);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var decryptor = new Decryptor(_context, _secretKey);
+        if (_vault is null)
+        {
+            return Decrypt(result, _secretKey!);
+        }
+
+        return _vault.Use(_keyName!, serialised =>
+        {
+            var secretKey = HeSerializer.LoadSecretKey(_context, serialised);
+            try
+            {
+                return Decrypt(result, secretKey);
+            }
+            finally
+            {
+                secretKey.Clear();
+            }
+        });
+    }
+
+    private HeDecryption Decrypt(HeBundle result, SecretKey key)
+    {
+        var decryptor = new Decryptor(_context, key);
         var outputs = new Dictionary<string, double[]>(StringComparer.Ordinal);
         var decrypted = new Dictionary<string, (Plaintext Plain, int? Budget)>(StringComparer.Ordinal);
         int? budget = null;
@@ -786,4 +848,28 @@ internal static class ResultNames
 
         return values;
     }
+}
+
+/// <summary>Uses a secret key lent by a vault; the span is valid only during the call.</summary>
+/// <typeparam name="TResult">What the use computes.</typeparam>
+/// <param name="secretKey">The serialised secret key (<see cref="HeSerializer"/> form).</param>
+public delegate TResult HeSecretKeyUse<out TResult>(ReadOnlySpan<byte> secretKey);
+
+/// <summary>
+/// Where a data owner's HE secret key lives between decryptions (a key custody, an HSM): the key
+/// enters once, serialised, through <see cref="Store"/>, and is lent back only inside <see cref="Use{TResult}"/>,
+/// after which the vault zeroises its clear copy.
+/// </summary>
+public interface IHeSecretKeyVault
+{
+    /// <summary>Takes the serialised secret key as <paramref name="name"/>; the caller zeroises its copy. Requires an unused name.</summary>
+    /// <param name="name">The key's name.</param>
+    /// <param name="secretKey">The serialised secret key.</param>
+    void Store(string name, ReadOnlySpan<byte> secretKey);
+
+    /// <summary>Runs <paramref name="use"/> over secret key <paramref name="name"/>. Requires a stored, live key.</summary>
+    /// <typeparam name="TResult">What the use computes.</typeparam>
+    /// <param name="name">The key's name.</param>
+    /// <param name="use">The computation; it must not keep or copy the span.</param>
+    TResult Use<TResult>(string name, HeSecretKeyUse<TResult> use);
 }

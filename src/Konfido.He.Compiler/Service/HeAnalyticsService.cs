@@ -293,19 +293,35 @@ public sealed class HeDataOwner : IDisposable
     public void Dispose() => _holder.Dispose();
 
     /// <summary>Generates keys for <paramref name="program"/> and reports it.</summary>
+    public static ValueTask<HeDataOwner> CreateAsync(CompiledProgram program, string owner, ISecurityEventSink events, string node,
+        CancellationToken cancellationToken = default) =>
+        CreateAsync(program, owner, events, node, null, null, cancellationToken);
+
+    /// <summary>
+    /// Generates keys for <paramref name="program"/>, hands the secret key to <paramref name="vault"/> as
+    /// <paramref name="keyName"/> (none stays in this process), and reports it.
+    /// </summary>
+    /// <param name="program">The compiled program.</param>
+    /// <param name="owner">The owner's identifier.</param>
+    /// <param name="events">Where the owner's events go.</param>
+    /// <param name="node">The node reporting them.</param>
+    /// <param name="vault">Where the secret key lives (a key custody), or null to keep it in memory.</param>
+    /// <param name="keyName">The key's name in the vault (with <paramref name="vault"/>).</param>
+    /// <param name="cancellationToken">Cancels the report.</param>
     public static async ValueTask<HeDataOwner> CreateAsync(CompiledProgram program, string owner, ISecurityEventSink events, string node,
-        CancellationToken cancellationToken = default)
+        IHeSecretKeyVault? vault, string? keyName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(program);
         ArgumentException.ThrowIfNullOrWhiteSpace(owner);
         ArgumentNullException.ThrowIfNull(events);
         ArgumentException.ThrowIfNullOrWhiteSpace(node);
-        var holder = new HeKeyHolder(program);
+        var holder = new HeKeyHolder(program, vault, keyName);
         var result = new HeDataOwner(holder, events, node, owner);
         await result.PublishAsync("he-keygen", EventOutcome.Success, owner, null, cancellationToken,
             ("program", program.Program.Name), ("parms_id", program.ParmsId.ToString()),
             ("n", program.Parameters.PolyModulusDegree.ToString(CultureInfo.InvariantCulture)),
-            ("rotation_keys", program.Statistics.RotationSteps.Count.ToString(CultureInfo.InvariantCulture))).ConfigureAwait(false);
+            ("rotation_keys", program.Statistics.RotationSteps.Count.ToString(CultureInfo.InvariantCulture)),
+            ("secret_key", vault is null ? "in memory" : "in custody")).ConfigureAwait(false);
         return result;
     }
 
