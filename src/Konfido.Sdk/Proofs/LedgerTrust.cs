@@ -104,6 +104,57 @@ public sealed class LedgerTrust
         }
     }
 
+    /// <summary>
+    /// Verifies a signed federation trust list (flattened JWS, ES256, RFC 7515) with the federation operator's
+    /// public key (PEM), checks it is current at <paramref name="now"/>, and reads the ledger keys of its members.
+    /// Throws <see cref="ArgumentException"/> if the signature, the freshness or the content does not hold.
+    /// </summary>
+    /// <param name="signedTrustList">The signed trust list (JSON: protected, payload, signature).</param>
+    /// <param name="operatorPublicKeyPem">The federation operator's P-256 public key, PEM.</param>
+    /// <param name="now">The current time.</param>
+    public static LedgerTrust FromSignedTrustList(string signedTrustList, string operatorPublicKeyPem, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(signedTrustList);
+        ArgumentNullException.ThrowIfNull(operatorPublicKeyPem);
+        string payloadJson;
+        try
+        {
+            using var document = JsonDocument.Parse(signedTrustList);
+            var root = document.RootElement;
+            var encodedHeader = root.GetProperty("protected").GetString() ?? string.Empty;
+            var encodedPayload = root.GetProperty("payload").GetString() ?? string.Empty;
+            var signature = System.Buffers.Text.Base64Url.DecodeFromChars(root.GetProperty("signature").GetString() ?? string.Empty);
+            using (var header = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(encodedHeader)))
+            {
+                if (!header.RootElement.TryGetProperty("alg", out var alg) || alg.GetString() != "ES256")
+                {
+                    throw new ArgumentException("the trust list is not signed with ES256", nameof(signedTrustList));
+                }
+            }
+
+            using var key = System.Security.Cryptography.ECDsa.Create();
+            key.ImportFromPem(operatorPublicKeyPem);
+            var signingInput = System.Text.Encoding.ASCII.GetBytes(encodedHeader + "." + encodedPayload);
+            if (!key.VerifyData(signingInput, signature, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.DSASignatureFormat.IeeeP1363FixedFieldConcatenation))
+            {
+                throw new ArgumentException("the trust list's signature does not verify with the operator key", nameof(signedTrustList));
+            }
+
+            payloadJson = System.Text.Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(encodedPayload));
+            using var payload = JsonDocument.Parse(payloadJson);
+            if (!payload.RootElement.TryGetProperty("nextUpdate", out var next) || !next.TryGetDateTimeOffset(out var nextUpdate) || now > nextUpdate)
+            {
+                throw new ArgumentException("the trust list is stale or has no nextUpdate", nameof(signedTrustList));
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or KeyNotFoundException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new ArgumentException($"the signed trust list does not parse: {ex.Message}", nameof(signedTrustList), ex);
+        }
+
+        return FromTrustListJson(payloadJson);
+    }
+
     internal LogTrust? Find(string origin) => _logs.GetValueOrDefault(origin);
 
     internal sealed record LogTrust(NoteKey LogKey, IReadOnlyList<NoteKey> Witnesses, int Threshold);
