@@ -171,6 +171,11 @@ internal static class DeviceApi
 
             var sealedBody = await HttpBodies.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
             var ciphertext = session.Open(sealedBody, Encoding.UTF8.GetBytes($"konfido-upload v1|{programId}|{uploadId}|{count.ToString(CultureInfo.InvariantCulture)}"));
+            if (ciphertext is null && session.Ended)
+            {
+                return Refuse(HttpStatusCode.Unauthorized, "SessionUnknown", "the device session ended: authenticate again");
+            }
+
             if (ciphertext is null)
             {
                 return await RejectAsync("SealInvalid", "the upload is not sealed under this session's key for this program, id and count (altered, replayed or reordered)").ConfigureAwait(false);

@@ -14,12 +14,15 @@ internal sealed class DeviceSessionEntry(PufSession keys, DateTimeOffset expires
 
     public DateTimeOffset Expires { get; } = expires;
 
-    /// <summary>Opens a sealed record; null if altered, replayed or reordered (the session's counter only grows).</summary>
+    /// <summary>True once the session was ended (its keys are gone).</summary>
+    public bool Ended { get; private set; }
+
+    /// <summary>Opens a sealed record; null if altered, replayed or reordered (the session's counter only grows), or the session ended.</summary>
     public byte[]? Open(ReadOnlySpan<byte> record, ReadOnlySpan<byte> associatedData)
     {
         lock (_gate)
         {
-            return keys.Open(record, associatedData);
+            return Ended ? null : keys.Open(record, associatedData);
         }
     }
 
@@ -27,6 +30,7 @@ internal sealed class DeviceSessionEntry(PufSession keys, DateTimeOffset expires
     {
         lock (_gate)
         {
+            Ended = true;
             keys.Dispose();
         }
     }
@@ -65,14 +69,17 @@ internal sealed class DeviceSessions(TimeSpan lifetime, TimeProvider time) : IDi
         return null;
     }
 
-    public void Dispose()
-    {
-        foreach (var entry in _sessions.Values)
-        {
-            entry.Dispose();
-        }
+    public void Dispose() => EndAll();
 
-        _sessions.Clear();
+    public void EndAll()
+    {
+        foreach (var id in _sessions.Keys)
+        {
+            if (_sessions.TryRemove(id, out var entry))
+            {
+                entry.Dispose();
+            }
+        }
     }
 
     private void Sweep()

@@ -72,6 +72,9 @@ public sealed class NodeDevices : IDisposable
         return new NodeDevices(country, database, protector, events, analytics);
     }
 
+    /// <summary>Ends every device session (after an incident or a key rotation): devices authenticate again with their PUF.</summary>
+    public void EndAllSessions() => Sessions.EndAll();
+
     /// <summary>Closes the database and forgets the sessions.</summary>
     public void Dispose()
     {

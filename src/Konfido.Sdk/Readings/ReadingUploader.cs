@@ -8,6 +8,12 @@ public sealed record ReadingUploaderOptions
     /// <summary>The folder of the durable offline queue (required; one folder per device).</summary>
     public string? JournalDirectory { get; init; }
 
+    /// <summary>
+    /// The programs this device uploads to, by id (one per reading kind), as the data owner's study assigned them.
+    /// Null: for each kind, the first program of that kind the node lists.
+    /// </summary>
+    public IReadOnlyList<string>? ProgramIds { get; init; }
+
     /// <summary>Readings per encrypted batch, at most the program's slots (default: the program's slots).</summary>
     public int? BatchSize { get; init; }
 
@@ -85,6 +91,11 @@ public sealed class ReadingUploader : IDisposable
         if (options.BatchSize is < 1)
         {
             problems.Add("BatchSize must be positive");
+        }
+
+        if (options.ProgramIds is { } ids && (ids.Count == 0 || ids.Any(id => !DeviceApi.IsValidUploadId(id))))
+        {
+            problems.Add("ProgramIds, when set, lists at least one valid program id");
         }
 
         if (options.MaxAttempts < 1)
@@ -180,7 +191,7 @@ public sealed class ReadingUploader : IDisposable
         var programs = await RetryAsync(() => _client.Devices.ListProgramsAsync(session, cancellationToken), stats, cancellationToken).ConfigureAwait(false);
         foreach (var group in _journal.PendingReadings.ToArray().GroupBy(p => p.Value.Kind, StringComparer.Ordinal))
         {
-            var program = programs.FirstOrDefault(p => p.Kind == group.Key);
+            var program = programs.FirstOrDefault(p => p.Kind == group.Key && (_options.ProgramIds is null || _options.ProgramIds.Contains(p.Id, StringComparer.Ordinal)));
             if (program is null)
             {
                 continue; // no program for this kind yet: the readings wait
