@@ -20,7 +20,7 @@ internal sealed record ProofDto(byte[] HelperData, byte[] DeviceMac);
 
 internal sealed record ConfirmationDto(string SessionId, byte[] NodeMac, DateTimeOffset Expires);
 
-internal sealed record ProgramInfoDto(string Id, string Kind, string Unit, int Decimals, int Slots, string Input, long MaxValue);
+internal sealed record ProgramInfoDto(string Id, string Kind, string Unit, int Decimals, int Slots, string Input, long MaxValue, string KeyId);
 
 internal sealed record ProgramListDto(ProgramInfoDto[] Programs);
 

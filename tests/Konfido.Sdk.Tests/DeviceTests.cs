@@ -82,6 +82,7 @@ public sealed class DeviceTests(SdkFederation federation)
         using var request = new HttpRequestMessage(HttpMethod.Post, $"devices/v1/programs/{programId}/uploads/forged-1") { Content = new ByteArrayContent(new byte[4096]) };
         request.Headers.Add(KonfidoClient.DeviceSessionHeader, session.SessionId);
         request.Headers.Add("X-Konfido-Reading-Count", "3");
+        request.Headers.Add(DeviceApi.ProgramKeyHeader, (await operatorClient.ListProgramsAsync()).Single(p => p.Id == programId).KeyId);
         using var response = await raw.SendAsync(request);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("SealInvalid", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);

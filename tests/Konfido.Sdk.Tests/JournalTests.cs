@@ -18,7 +18,7 @@ public sealed class JournalTests
                 journal.AddReading(new Reading(ReadingKinds.HeartRate, 60 + i, DateTimeOffset.UnixEpoch.AddMinutes(i)));
             }
 
-            journal.AddBatch("batch-1", "hr", [0, 1], [1, 2, 3]);
+            journal.AddBatch("batch-1", "hr", "key-1", [0, 1], [1, 2, 3]);
             length = new FileInfo(directory.File("journal.jsonl")).Length;
         }
 

@@ -143,11 +143,45 @@ public sealed class UploadTests(SdkFederation federation)
         Assert.Equal(1, report.PendingReadings);
         Assert.Equal(0, report.BatchesUploaded);
 
-        var material = ProgramMaterial.Load(new AnalyticsProgram("x", ReadingKinds.Glucose, "mmol/L", 1, 64, "value", 16777215),
-            HeCompiler.Compile(ReadingKinds.ProgramSource(ReadingKinds.Glucose)).Serialize(), PublicKeyOnly());
+        var publicKey = PublicKeyOnly();
+        var info = new AnalyticsProgram("x", ReadingKinds.Glucose, "mmol/L", 1, 64, "value", 16777215, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(publicKey)));
+        var compiled = HeCompiler.Compile(ReadingKinds.ProgramSource(ReadingKinds.Glucose)).Serialize();
+        var material = ProgramMaterial.Load(info, compiled, publicKey);
+        Assert.Throws<FormatException>(() => ProgramMaterial.Load(info with { KeyId = new string('0', 64) }, compiled, publicKey));
         Assert.Equal(54, material.Encode(5.4));
         Assert.Throws<ArgumentOutOfRangeException>(() => material.Encode(-1));
         Assert.Throws<ArgumentOutOfRangeException>(() => material.EncryptBatch(new double[65]));
+    }
+
+    [Fact]
+    public async Task A_batch_under_a_retired_program_key_is_refused_not_added()
+    {
+        using var client = federation.Client();
+        var operatorClient = client.Operator(await client.LoginWithTestEidasAsync(SdkFederation.OperatorPerson));
+        var (programId, oldOwner) = await RegisterGlucoseProgramAsync(operatorClient);
+        oldOwner.Dispose();
+        var meter = DeviceIdentity.Simulated($"rot-{Guid.NewGuid():N}"[..16], 0x207UL);
+        Assert.True((await operatorClient.EnrolAsync(meter)).Enrolled);
+        var authentication = await client.Devices.AuthenticateAsync(meter);
+        using var session = authentication.Session!;
+        var oldMaterial = await client.Devices.GetProgramAsync(session, programId);
+        var oldBatch = oldMaterial.EncryptBatch([5.0, 6.0]);
+
+        // The data owner rotates the key: same program id, new keys.
+        var program = HeCompiler.Compile(ReadingKinds.ProgramSource(ReadingKinds.Glucose));
+        using var owner = new HeKeyHolder(program);
+        await operatorClient.RegisterProgramAsync(new ProgramRegistration(programId, ReadingKinds.Glucose, "mmol/L", 1, program.Serialize(), owner.EvaluationKeys.Serialize()));
+
+        var stale = await client.Devices.UploadAsync(session, programId, oldMaterial.Info.KeyId, "old-key-batch", 2, oldBatch);
+        Assert.False(stale.Accepted);
+        Assert.Contains("key", stale.Reason, StringComparison.Ordinal);
+
+        var material = await client.Devices.GetProgramAsync(session, programId);
+        Assert.NotEqual(oldMaterial.Info.KeyId, material.Info.KeyId);
+        Assert.True((await client.Devices.UploadAsync(session, programId, material.Info.KeyId, "new-key-batch", 3, material.EncryptBatch([4.0, 5.5, 7.2]))).Accepted);
+        var result = await operatorClient.ComputeAsync(programId);
+        Assert.Equal(3, result.Readings);
+        Assert.Equal(167, owner.Decrypt(HeBundle.Deserialize(result.EncryptedResult)).Outputs["total"][0]);
     }
 
     private static byte[] PublicKeyOnly()

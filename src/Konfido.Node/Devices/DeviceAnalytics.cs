@@ -29,6 +29,9 @@ internal sealed class LoadedProgram(StoredProgram stored, CompiledProgram compil
     /// <summary>A key bundle holding only the data owner's public key (what devices encrypt with).</summary>
     public byte[] PublicKey { get; } = publicKey;
 
+    /// <summary>The SHA-256 (hex) of <see cref="PublicKey"/>: every batch names the key it was encrypted under.</summary>
+    public string KeyId { get; } = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(publicKey));
+
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
     /// <summary>Adds two ciphertexts of this program (validated before) homomorphically.</summary>

@@ -32,6 +32,7 @@ internal static class DeviceApi
 {
     public const string SessionHeader = "X-Konfido-Device-Session";
     public const string CountHeader = "X-Konfido-Reading-Count";
+    public const string KeyHeader = "X-Konfido-Program-Key";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -169,8 +170,16 @@ internal static class DeviceApi
                 return Results.Json(new { uploadId, accepted = true, duplicate = true, readings = count });
             }
 
+            var keyId = context.Request.Headers[KeyHeader].ToString();
+            if (!string.Equals(keyId, program.KeyId, StringComparison.Ordinal))
+            {
+                // Encrypted under a key the program no longer has (re-registered): it cannot join this aggregate.
+                await EmitAsync(devices, "device-upload", EventOutcome.Failure, session.DeviceId, "stale program key", context, ("program", programId), ("upload", uploadId), ("failure", "StaleProgramKey")).ConfigureAwait(false);
+                return Refuse(HttpStatusCode.Conflict, "StaleProgramKey", $"the batch names program key '{keyId}', the program's key is now {program.KeyId}");
+            }
+
             var sealedBody = await HttpBodies.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
-            var ciphertext = session.Open(sealedBody, Encoding.UTF8.GetBytes($"konfido-upload v1|{programId}|{uploadId}|{count.ToString(CultureInfo.InvariantCulture)}"));
+            var ciphertext = session.Open(sealedBody, Encoding.UTF8.GetBytes($"konfido-upload v1|{programId}|{keyId}|{uploadId}|{count.ToString(CultureInfo.InvariantCulture)}"));
             if (ciphertext is null && session.Ended)
             {
                 return Refuse(HttpStatusCode.Unauthorized, "SessionUnknown", "the device session ended: authenticate again");
@@ -243,6 +252,7 @@ internal static class DeviceApi
         slots = program.Compiled.Program.Slots,
         input = program.Input.Name,
         maxValue = (long)Math.Floor(program.Input.High),
+        keyId = program.KeyId,
     };
 
     private static IResult Refuse(HttpStatusCode status, string failure, string detail) =>

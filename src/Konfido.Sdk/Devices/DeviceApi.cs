@@ -32,7 +32,8 @@ public sealed record UploadReceipt(string UploadId, bool Accepted, bool Duplicat
 /// <param name="Slots">Readings per encrypted batch.</param>
 /// <param name="Input">The program's secret input.</param>
 /// <param name="MaxValue">The largest encoded value one slot may hold.</param>
-public sealed record AnalyticsProgram(string Id, string Kind, string Unit, int Decimals, int Slots, string Input, long MaxValue);
+/// <param name="KeyId">The SHA-256 (hex) of the data owner's public key bundle: a batch is bound to the key it was encrypted under.</param>
+public sealed record AnalyticsProgram(string Id, string Kind, string Unit, int Decimals, int Slots, string Input, long MaxValue, string KeyId);
 
 /// <summary>A device's authenticated session with the node: its uploads are sealed under the PUF-derived session key. Dispose to zeroise the keys.</summary>
 public sealed class DeviceSession : IDisposable
@@ -86,12 +87,16 @@ public sealed class DeviceApi
 
     internal DeviceApi(KonfidoClient client) => _client = client;
 
-    /// <summary>The associated data that binds a sealed upload to its program, id and reading count.</summary>
+    /// <summary>The header naming the program key a batch was encrypted under.</summary>
+    public const string ProgramKeyHeader = "X-Konfido-Program-Key";
+
+    /// <summary>The associated data that binds a sealed upload to its program, program key, id and reading count.</summary>
     /// <param name="programId">The program.</param>
+    /// <param name="keyId">The program key id.</param>
     /// <param name="uploadId">The upload id.</param>
     /// <param name="readings">The reading count.</param>
-    public static byte[] UploadBinding(string programId, string uploadId, int readings) =>
-        Encoding.UTF8.GetBytes($"konfido-upload v1|{programId}|{uploadId}|{readings.ToString(CultureInfo.InvariantCulture)}");
+    public static byte[] UploadBinding(string programId, string keyId, string uploadId, int readings) =>
+        Encoding.UTF8.GetBytes($"konfido-upload v1|{programId}|{keyId}|{uploadId}|{readings.ToString(CultureInfo.InvariantCulture)}");
 
     /// <summary>
     /// Authenticates <paramref name="device"/> with its PUF (reverse fuzzy extractor, mutual): the node sends a
@@ -171,20 +176,23 @@ public sealed class DeviceApi
     }
 
     /// <summary>
-    /// Uploads one encrypted batch, sealed under the session key and bound to its program, upload id and count.
-    /// The node counts an upload id once: sending the same id again (a retry) is answered as a duplicate.
-    /// Throws <see cref="KonfidoApiException"/> when the node refuses the request itself (e.g. an expired session: 401).
+    /// Uploads one encrypted batch, sealed under the session key and bound to its program, program key, upload id and
+    /// count. The node counts an upload id once: sending the same id again (a retry) is answered as a duplicate; a batch
+    /// under a key the program no longer has is refused. Throws <see cref="KonfidoApiException"/> when the node refuses
+    /// the request itself (e.g. an expired session: 401).
     /// </summary>
     /// <param name="session">The device's session.</param>
     /// <param name="programId">The program.</param>
+    /// <param name="keyId">The program key the batch was encrypted under (<see cref="AnalyticsProgram.KeyId"/>).</param>
     /// <param name="uploadId">A client-chosen id, unique per device (1..64 of [A-Za-z0-9-_]).</param>
     /// <param name="readings">The readings in the batch (1..slots).</param>
     /// <param name="ciphertext">The serialised HE ciphertext.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public async Task<UploadReceipt> UploadAsync(DeviceSession session, string programId, string uploadId, int readings, byte[] ciphertext, CancellationToken cancellationToken = default)
+    public async Task<UploadReceipt> UploadAsync(DeviceSession session, string programId, string keyId, string uploadId, int readings, byte[] ciphertext, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentException.ThrowIfNullOrWhiteSpace(programId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(keyId);
         ArgumentNullException.ThrowIfNull(ciphertext);
         if (!IsValidUploadId(uploadId))
         {
@@ -194,13 +202,13 @@ public sealed class DeviceApi
         ArgumentOutOfRangeException.ThrowIfLessThan(readings, 1);
         return await session.SealedAsync(async seal =>
         {
-            using var content = new ByteArrayContent(seal(ciphertext, UploadBinding(programId, uploadId, readings)));
+            using var content = new ByteArrayContent(seal(ciphertext, UploadBinding(programId, keyId, uploadId, readings)));
             content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             string text;
             try
             {
                 text = await _client.SendAsync(HttpMethod.Post, $"devices/v1/programs/{Uri.EscapeDataString(programId)}/uploads/{uploadId}", content, null, cancellationToken,
-                    session.SessionId, [new("X-Konfido-Reading-Count", readings.ToString(CultureInfo.InvariantCulture))]).ConfigureAwait(false);
+                    session.SessionId, [new("X-Konfido-Reading-Count", readings.ToString(CultureInfo.InvariantCulture)), new(ProgramKeyHeader, keyId)]).ConfigureAwait(false);
             }
             catch (KonfidoApiException ex) when (ex.Status is HttpStatusCode.BadRequest or HttpStatusCode.Conflict or HttpStatusCode.UnprocessableEntity)
             {
@@ -218,5 +226,5 @@ public sealed class DeviceApi
         uploadId is { Length: > 0 and <= 64 } && uploadId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     internal static AnalyticsProgram ToProgram(ProgramInfoDto info) =>
-        new(info.Id, info.Kind, info.Unit, info.Decimals, info.Slots, info.Input, info.MaxValue);
+        new(info.Id, info.Kind, info.Unit, info.Decimals, info.Slots, info.Input, info.MaxValue, info.KeyId);
 }

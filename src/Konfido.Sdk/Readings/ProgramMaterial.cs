@@ -93,7 +93,8 @@ public sealed class ProgramMaterial
 
     /// <summary>
     /// Loads material (from the node or a device's cache). Throws <see cref="FormatException"/> if the program or key
-    /// does not load, or the program does not have exactly the one secret input <see cref="AnalyticsProgram.Input"/>.
+    /// does not load, the key is not the one <see cref="AnalyticsProgram.KeyId"/> names, or the program does not have
+    /// exactly the one secret input <see cref="AnalyticsProgram.Input"/>.
     /// </summary>
     /// <param name="info">The program's description.</param>
     /// <param name="program">The serialised compiled program.</param>
@@ -103,6 +104,11 @@ public sealed class ProgramMaterial
         ArgumentNullException.ThrowIfNull(info);
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(publicKey);
+        if (!string.Equals(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(publicKey)), info.KeyId, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new FormatException($"program '{info.Id}': the public key is not the key {info.KeyId} the program names");
+        }
+
         try
         {
             var compiled = CompiledProgram.Deserialize(program);

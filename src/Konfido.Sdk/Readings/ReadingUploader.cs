@@ -197,7 +197,7 @@ public sealed class ReadingUploader : IDisposable
                 continue; // no program for this kind yet: the readings wait
             }
 
-            if (!_materials.TryGetValue(program.Id, out var material))
+            if (!_materials.TryGetValue(program.Id, out var material) || material.Info.KeyId != program.KeyId)
             {
                 material = await RetryAsync(() => _client.Devices.GetProgramAsync(session, program.Id, cancellationToken), stats, cancellationToken).ConfigureAwait(false);
                 _materials[program.Id] = material;
@@ -207,7 +207,7 @@ public sealed class ReadingUploader : IDisposable
             foreach (var chunk in group.Chunk(size))
             {
                 var ciphertext = material.EncryptBatch([.. chunk.Select(c => c.Value.Value)]);
-                _journal.AddBatch(Guid.NewGuid().ToString("N"), program.Id, [.. chunk.Select(c => c.Key)], ciphertext);
+                _journal.AddBatch(Guid.NewGuid().ToString("N"), program.Id, material.Info.KeyId, [.. chunk.Select(c => c.Key)], ciphertext);
             }
         }
     }
@@ -220,7 +220,7 @@ public sealed class ReadingUploader : IDisposable
             var session = await SessionAsync(stats, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await _client.Devices.UploadAsync(session, batch.ProgramId, batch.UploadId, batch.Readings.Length, ciphertext, cancellationToken).ConfigureAwait(false);
+                return await _client.Devices.UploadAsync(session, batch.ProgramId, batch.KeyId, batch.UploadId, batch.Readings.Length, ciphertext, cancellationToken).ConfigureAwait(false);
             }
             catch (KonfidoApiException ex) when (ex.Status == HttpStatusCode.Unauthorized)
             {

@@ -18,6 +18,7 @@ internal sealed record JournalLine(
     [property: JsonPropertyName("t")] DateTimeOffset? At = null,
     [property: JsonPropertyName("b")] string? Batch = null,
     [property: JsonPropertyName("p")] string? Program = null,
+    [property: JsonPropertyName("f")] string? ProgramKey = null,
     [property: JsonPropertyName("s")] long[]? Readings = null,
     [property: JsonPropertyName("a")] string? Acknowledged = null,
     [property: JsonPropertyName("d")] bool? Duplicate = null,
@@ -28,8 +29,8 @@ internal sealed record JournalLine(
 [JsonSerializable(typeof(JournalLine))]
 internal sealed partial class JournalJson : JsonSerializerContext;
 
-/// <summary>A batch recorded in the journal: its id, program, readings and the file of its ciphertext.</summary>
-internal sealed record JournalBatch(string UploadId, string ProgramId, long[] Readings, string CiphertextFile);
+/// <summary>A batch recorded in the journal: its id, program, program key, readings and the file of its ciphertext.</summary>
+internal sealed record JournalBatch(string UploadId, string ProgramId, string KeyId, long[] Readings, string CiphertextFile);
 
 /// <summary>
 /// The uploader's durable state: an append-only JSON-lines journal in a folder, each line written
@@ -74,7 +75,7 @@ internal sealed class UploadJournal : IDisposable
         _pending[seq] = reading;
     }
 
-    public JournalBatch AddBatch(string uploadId, string programId, long[] readings, byte[] ciphertext)
+    public JournalBatch AddBatch(string uploadId, string programId, string keyId, long[] readings, byte[] ciphertext)
     {
         var file = Path.Combine(BatchDirectory, uploadId + ".ct");
         using (var stream = new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
@@ -83,13 +84,13 @@ internal sealed class UploadJournal : IDisposable
             stream.Flush(flushToDisk: true);
         }
 
-        Append(new JournalLine(Batch: uploadId, Program: programId, Readings: readings));
+        Append(new JournalLine(Batch: uploadId, Program: programId, ProgramKey: keyId, Readings: readings));
         foreach (var seq in readings)
         {
             _pending.Remove(seq);
         }
 
-        var batch = new JournalBatch(uploadId, programId, readings, file);
+        var batch = new JournalBatch(uploadId, programId, keyId, readings, file);
         _batches.Add(batch);
         return batch;
     }
@@ -170,9 +171,9 @@ internal sealed class UploadJournal : IDisposable
             _pending[seq] = new Reading(kind, value, at);
             _nextReading = Math.Max(_nextReading, seq + 1);
         }
-        else if (line.Batch is { } id && line.Program is { } program && line.Readings is { } readings)
+        else if (line.Batch is { } id && line.Program is { } program && line.ProgramKey is { } key && line.Readings is { } readings)
         {
-            var batch = new JournalBatch(id, program, readings, Path.Combine(BatchDirectory, id + ".ct"));
+            var batch = new JournalBatch(id, program, key, readings, Path.Combine(BatchDirectory, id + ".ct"));
             byId[id] = batch;
             _batches.Add(batch);
             foreach (var r in readings)
