@@ -51,8 +51,8 @@ public sealed class NodeDevices : IDisposable
 
     /// <summary>
     /// Opens the device records: <c>devices.db</c> under <paramref name="dataDirectory"/> (in memory when null) and the
-    /// reference key in <paramref name="custody"/> (an ephemeral in-memory key when null: enrolments then do not
-    /// survive a restart, and the node says so in an event).
+    /// reference key in <paramref name="custody"/>. Without a data folder or without custody the records live in memory
+    /// under an ephemeral key: enrolments, programs and aggregates then do not survive a restart.
     /// </summary>
     /// <param name="country">The node's country.</param>
     /// <param name="dataDirectory">The node's data folder, or null.</param>
