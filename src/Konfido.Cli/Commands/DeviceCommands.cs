@@ -275,13 +275,17 @@ internal static partial class CommandGroups
         });
         var sums = new Dictionary<string, (double Sum, long Count)>(StringComparer.Ordinal);
         var perFlush = s.Batch * SimulatedPhysiology.Kinds(physiology.Type).Count;
+        // The device keeps readings in its memory and syncs them (one durable journal write) every batch, then uploads.
+        var memory = new List<Reading>(perFlush);
         for (var i = 1; i <= s.Readings; i++)
         {
             var reading = physiology.Next();
             sums[reading.Kind] = sums.TryGetValue(reading.Kind, out var t) ? (t.Sum + reading.Value, t.Count + 1) : (reading.Value, 1);
-            await uploader.EnqueueAsync(reading, cancellationToken).ConfigureAwait(false);
+            memory.Add(reading);
             if (i % perFlush == 0 || i == s.Readings)
             {
+                await uploader.EnqueueAsync(memory, cancellationToken).ConfigureAwait(false);
+                memory.Clear();
                 progress.Add(await uploader.FlushAsync(cancellationToken).ConfigureAwait(false));
             }
         }

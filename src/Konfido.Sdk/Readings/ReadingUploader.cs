@@ -119,19 +119,35 @@ public sealed class ReadingUploader : IDisposable
     /// <summary>Queues a reading durably (on disk when this returns). Requires a known kind and a finite value.</summary>
     /// <param name="reading">The reading.</param>
     /// <param name="cancellationToken">Cancels the wait for the queue.</param>
-    public async Task EnqueueAsync(Reading reading, CancellationToken cancellationToken = default)
+    public Task EnqueueAsync(Reading reading, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reading);
-        _ = ReadingKinds.Unit(reading.Kind);
-        if (!double.IsFinite(reading.Value))
+        return EnqueueAsync([reading], cancellationToken);
+    }
+
+    /// <summary>
+    /// Queues several readings durably with one write to the disk (a meter syncing its memory to the phone).
+    /// Requires known kinds and finite values; nothing is queued if one is invalid.
+    /// </summary>
+    /// <param name="readings">The readings.</param>
+    /// <param name="cancellationToken">Cancels the wait for the queue.</param>
+    public async Task EnqueueAsync(IReadOnlyList<Reading> readings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(readings);
+        foreach (var reading in readings)
         {
-            throw new ArgumentException("a reading's value must be finite", nameof(reading));
+            ArgumentNullException.ThrowIfNull(reading, nameof(readings));
+            _ = ReadingKinds.Unit(reading.Kind);
+            if (!double.IsFinite(reading.Value))
+            {
+                throw new ArgumentException("a reading's value must be finite", nameof(readings));
+            }
         }
 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _journal.AddReading(reading);
+            _journal.AddReadings(readings);
         }
         finally
         {

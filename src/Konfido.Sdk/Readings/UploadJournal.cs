@@ -68,11 +68,26 @@ internal sealed class UploadJournal : IDisposable
 
     public static UploadJournal Open(string directory) => new(directory);
 
-    public void AddReading(Reading reading)
+    public void AddReading(Reading reading) => AddReadings([reading]);
+
+    /// <summary>Journals several readings with one write to the disk (a device syncing its memory).</summary>
+    public void AddReadings(IReadOnlyList<Reading> readings)
     {
-        var seq = _nextReading++;
-        Append(new JournalLine(Reading: seq, Kind: reading.Kind, Value: reading.Value, At: reading.MeasuredAt));
-        _pending[seq] = reading;
+        var text = new StringBuilder();
+        var first = _nextReading;
+        for (var i = 0; i < readings.Count; i++)
+        {
+            var r = readings[i];
+            text.Append(JsonSerializer.Serialize(new JournalLine(Reading: first + i, Kind: r.Kind, Value: r.Value, At: r.MeasuredAt), JournalJson.Default.JournalLine)).Append('\n');
+        }
+
+        Write(Encoding.UTF8.GetBytes(text.ToString()));
+        for (var i = 0; i < readings.Count; i++)
+        {
+            _pending[first + i] = readings[i];
+        }
+
+        _nextReading = first + readings.Count;
     }
 
     public JournalBatch AddBatch(string uploadId, string programId, string keyId, long[] readings, byte[] ciphertext)
@@ -121,9 +136,10 @@ internal sealed class UploadJournal : IDisposable
         }
     }
 
-    private void Append(JournalLine line)
+    private void Append(JournalLine line) => Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(line, JournalJson.Default.JournalLine) + "\n"));
+
+    private void Write(byte[] bytes)
     {
-        var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(line, JournalJson.Default.JournalLine) + "\n");
         _file.Write(bytes);
         _file.Flush(flushToDisk: true);
     }
