@@ -86,6 +86,9 @@ public sealed class KonfidoNode : IAsyncDisposable
     /// <summary>Homomorphic-encryption analytics: computes registered programs over uploaded ciphertexts without any secret key.</summary>
     public Konfido.He.Compiler.Service.HeAnalyticsService Analytics { get; private set; } = null!;
 
+    /// <summary>The node's mHealth devices: PUF enrolment and sessions, uploads to the HE analytics (Devices/).</summary>
+    public NodeDevices Devices { get; private set; } = null!;
+
     /// <summary>The node's SIEM, or null when not configured.</summary>
     public NodeSiem? Siem { get; private set; }
 
@@ -185,6 +188,8 @@ public sealed class KonfidoNode : IAsyncDisposable
             LedgerApi.Map(app, components, components.Ledger);
         }
 
+        node.Devices = NodeDevices.Open(components.Country, components.Policy?.DataDirectory ?? components.Siem?.DataDirectory, components.Custody, events, node.Analytics);
+        DeviceApi.Map(app, node.Eid, node.Devices, components.Backend);
         app.MapGet("/health", () => Results.Json(new { country = components.Country, status = "ok", coreDumps = Custody.ProcessHardening.IsDumpable ? "enabled" : "disabled" }));
         return node;
     }
@@ -255,6 +260,7 @@ public sealed class KonfidoNode : IAsyncDisposable
         }
 
         _federationClient.Dispose();
+        Devices.Dispose();
         Components.Custody?.Dispose();
     }
 
