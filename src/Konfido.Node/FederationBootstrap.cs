@@ -155,7 +155,7 @@ public static class FederationBootstrap
         NodeCredentials.WriteOwnerOnly(Path.Combine(nodeDirectory, $"{lower}-assertion.pfx"), assertion.Export(X509ContentType.Pkcs12, password));
         NodeCredentials.WriteOwnerOnly(Path.Combine(nodeDirectory, $"{lower}-eid-sp-signing.pfx"), spSigning.Export(X509ContentType.Pkcs12, password));
         NodeCredentials.WriteOwnerOnly(Path.Combine(nodeDirectory, $"{lower}-eid-sp-encryption.pfx"), spEncryption.Export(X509ContentType.Pkcs12, password));
-        ProfessionalRegistry.Save(Path.Combine(nodeDirectory, "professionals.json"), DemoProfessionals.For(country));
+        ProfessionalRegistry.Save(Path.Combine(nodeDirectory, "professionals.json"), DemoProfessionals.For(country), DemoProfessionals.Staff(country));
         var settings = new EidSettings
         {
             AssertionSigningPfx = Path.Combine(lower, $"{lower}-assertion.pfx"),

@@ -86,6 +86,9 @@ public sealed class KonfidoNode : IAsyncDisposable
     /// <summary>Homomorphic-encryption analytics: computes registered programs over uploaded ciphertexts without any secret key.</summary>
     public Konfido.He.Compiler.Service.HeAnalyticsService Analytics { get; private set; } = null!;
 
+    /// <summary>The operator web console (<c>/console/</c> on the local listener).</summary>
+    public NodeWebConsole WebConsole { get; private set; } = null!;
+
     /// <summary>The node's SIEM, or null when not configured.</summary>
     public NodeSiem? Siem { get; private set; }
 
@@ -147,7 +150,8 @@ public sealed class KonfidoNode : IAsyncDisposable
         node.Siem = components.Siem is { } siem
             ? new NodeSiem(components.Country, siem, components.Ledger?.Sink, federationClient, components.TrustList, new BreachAlertSink(() => node.Policy?.Breaches, components.Ledger))
             : null;
-        ISecurityEventSink[] path = [.. new ISecurityEventSink?[] { components.Ledger?.Sink, node.Siem?.Node, components.Events }.OfType<ISecurityEventSink>()];
+        node.WebConsole = new NodeWebConsole(components.Ledger is { } consoleLedger ? consoleLedger.Pseudonymiser.Pseudonymise : null);
+        ISecurityEventSink[] path = [.. new ISecurityEventSink?[] { components.Ledger?.Sink, node.Siem?.Node, components.Events, node.WebConsole.Activity }.OfType<ISecurityEventSink>()];
         ISecurityEventSink events = path.Length == 1 ? path[0] : new SecurityEventFanOut(path);
         components.Ledger?.AttachPublisher(federationClient, components.TrustList(), events);
         node.Events = events;
@@ -185,6 +189,7 @@ public sealed class KonfidoNode : IAsyncDisposable
             LedgerApi.Map(app, components, components.Ledger);
         }
 
+        node.WebConsole.Map(app, node);
         app.MapGet("/health", () => Results.Json(new { country = components.Country, status = "ok" }));
         return node;
     }
