@@ -188,7 +188,7 @@ function federation(main) {
 function eventRow(e) {
   return h('tr', { 'data-category': e.category, 'data-action': e.action },
     h('td', { class: 'nowrap' }, time(e.timestamp)),
-    h('td', {}, h('span', { class: 'dot', 'data-colour': e.category }), e.category),
+    h('td', { class: 'nowrap' }, h('span', { class: 'dot', 'data-colour': e.category }), e.category),
     h('td', {}, e.action),
     h('td', {}, badge(e.outcome, e.outcome === 'success' ? 'ok' : e.outcome === 'failure' ? 'danger' : 'grey')),
     h('td', {}, e.actor ?? '—', e.actorRole ? h('span', { class: 'muted small' }, ` (${e.actorRole})`) : null),
@@ -276,7 +276,7 @@ function alerts(main) {
       rows.push(h('tr', { class: `alert-row ${open ? 'open' : ''}`, 'data-alert': a.id, 'data-rule': a.ruleId, onclick: () => toggleAlert(a.id) },
         h('td', {}, badge(a.severity, a.severity === 'critical' || a.severity === 'high' ? 'danger' : a.severity === 'medium' ? 'warn' : 'grey')),
         h('td', {}, h('strong', {}, a.title), h('div', { class: 'muted small mono' }, a.ruleId)),
-        h('td', {}, a.receivedFrom ? `${a.node} (shared by ${a.receivedFrom})` : a.node),
+        h('td', {}, a.node, a.receivedFrom ? h('div', { class: 'muted small' }, a.receivedFrom === a.node ? 'shared with this node' : `shared by ${a.receivedFrom}`) : null),
         h('td', { class: 'num' }, a.count),
         h('td', { class: 'nowrap small' }, when(a.firstSeen), h('br'), when(a.lastSeen)),
         h('td', {}, ack)));
@@ -305,14 +305,15 @@ async function loadEvidence(id) {
     const d = await api(`alerts/${encodeURIComponent(id)}`);
     const a = d.alert;
     const kept = d.evidence.filter(x => x.kept);
-    box.replaceChildren(
+    box.replaceChildren(...[
       a.description ? h('p', {}, a.description) : null,
       h('div', { class: 'kv' }, Object.entries(a.group ?? {}).map(([k, v]) => h('span', {}, h('b', {}, k), ' ', v ?? '—'))),
       h('h3', {}, `Evidence: ${d.evidence.length} event(s)${kept.length < d.evidence.length ? `, ${kept.length} still held by the console` : ''}`),
       kept.length
         ? table(['Time', 'Category', 'Action', 'Outcome', 'Actor', 'Route', 'Patient (pseudonym)', 'Reason'], kept.map(x => eventRow({ seq: 0, ...x.event })))
         : h('ul', { class: 'mono small' }, d.evidence.slice(0, 50).map(x => h('li', {}, x.reference))),
-      a.acknowledged?.note ? h('p', { class: 'muted' }, `Note: ${a.acknowledged.note}`) : null);
+      a.acknowledged?.note ? h('p', { class: 'muted' }, `Note: ${a.acknowledged.note}`) : null,
+    ].filter(Boolean));
     paintSwatches(box, []);
   } catch (e) {
     box.replaceChildren(h('p', { class: 'error' }, e.message));

@@ -33,17 +33,18 @@ function niceMax(value) {
  * @param {{label: string, total: number, parts: Record<string, number>}[]} columns oldest first
  * @param {string[]} categories stacking order
  */
-export function stackedColumns(columns, categories, { width = 720, height = 220, title = '' } = {}) {
+export function stackedColumns(columns, categories, { width = 1000, height = 240, title = '' } = {}) {
   const pad = { left: 40, right: 12, top: 12, bottom: 28 };
   const innerW = width - pad.left - pad.right;
   const innerH = height - pad.top - pad.bottom;
   const max = niceMax(Math.max(1, ...columns.map(c => c.total)));
   const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', 'aria-label': title });
   svg.append(el('title', {}, title));
-  for (let i = 0; i <= 4; i++) {
-    const y = pad.top + innerH - (innerH * i) / 4;
+  // niceMax is 1, 2, 2.5 or 5 times a power of ten: five steps give round tick labels.
+  for (let i = 0; i <= 5; i++) {
+    const y = pad.top + innerH - (innerH * i) / 5;
     svg.append(el('line', { x1: pad.left, x2: width - pad.right, y1: y, y2: y, class: 'grid' }));
-    svg.append(el('text', { x: pad.left - 6, y: y + 4, 'text-anchor': 'end', class: 'tick' }, String(Math.round((max * i) / 4))));
+    svg.append(el('text', { x: pad.left - 6, y: y + 4, 'text-anchor': 'end', class: 'tick' }, String(Math.round((max * i) / 5))));
   }
   const slot = innerW / Math.max(1, columns.length);
   const barW = Math.max(2, slot * 0.7);
@@ -73,7 +74,7 @@ export function stackedColumns(columns, categories, { width = 720, height = 220,
  * Horizontal bars, one per row, longest first as given.
  * @param {{label: string, value: number, note?: string}[]} rows
  */
-export function horizontalBars(rows, { width = 720, title = '', colour = '#dc2626' } = {}) {
+export function horizontalBars(rows, { width = 1000, title = '', colour = '#dc2626' } = {}) {
   const rowH = 30;
   const labelW = Math.min(320, width * 0.45);
   const height = Math.max(1, rows.length) * rowH + 8;
