@@ -36,6 +36,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleDemo demo)
 
         await Expect(page.Locator("#members tr[data-country=DK] .badge").First).ToHaveTextAsync("this node");
         await demo.ScreenshotAsync(page, "1-federation");
+        demo.AssertNoPageErrors(page);
     }
 
     [Fact]
@@ -70,6 +71,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleDemo demo)
         await page.SelectOptionAsync("#event-filter", "");
         await Expect(page.Locator("#live-events tr[data-category=identity]").First).ToBeVisibleAsync();
         await demo.ScreenshotAsync(page, "2-exchanges");
+        demo.AssertNoPageErrors(page);
     }
 
     [Fact]
@@ -109,6 +111,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleDemo demo)
         Assert.Equal("session revoked, DPO informed", acknowledged.GetProperty("note").GetString());
         Assert.Contains(demo.Federation["ES"].WebConsole.Activity.Since(0, ConsoleActivity.Capacity),
             e => e.Event.Action == "alert-acknowledge" && e.Event.Actor == DemoProfessionals.Operator("ES") && e.Event.Attributes["alert.id"] == demo.MassLookupAlert);
+        demo.AssertNoPageErrors(page);
     }
 
     [Fact]
@@ -133,6 +136,11 @@ public sealed partial class ConsoleBrowserTests(ConsoleDemo demo)
         Assert.Equal(JsonValueKind.Null, detail.RootElement.GetProperty("alert").GetProperty("acknowledged").ValueKind);
         Assert.Contains(demo.Federation["ES"].WebConsole.Activity.Since(0, ConsoleActivity.Capacity),
             e => e.Event.Action == "console-action-refused" && e.Event.Actor == DemoProfessionals.Auditor("ES"));
+
+        // The Content-Security-Policy holds in the browser: an injected inline script does not run.
+        var ran = await page.EvaluateAsync<bool>(
+            "async () => { const s = document.createElement('script'); s.textContent = 'window.injected = true'; document.body.append(s); await new Promise(r => setTimeout(r, 100)); return window.injected === true; }");
+        Assert.False(ran);
     }
 
     [Fact]
@@ -155,6 +163,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleDemo demo)
         Assert.True(later < first, $"the clock went from {first} to {later}");
         await Expect(page.Locator("#count-breaches")).ToHaveTextAsync(cases.Count.ToString(CultureInfo.InvariantCulture));
         await demo.ScreenshotAsync(page, "8-breaches");
+        demo.AssertNoPageErrors(page);
     }
 
     [Fact]
@@ -181,6 +190,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleDemo demo)
         Assert.Equal(Konfido.Policy.Decisions.ReviewVerdict.Justified, decided.Verdict);
         Assert.Equal(DemoProfessionals.Operator("DK"), decided.Reviewer);
         Assert.Equal("unconscious patient in the ER, confirmed by the hospital", decided.Note);
+        demo.AssertNoPageErrors(page);
     }
 
     [Fact]
@@ -241,6 +251,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleDemo demo)
         await page.FillAsync("#proof-index", (checkpoint.Size + 1000).ToString(CultureInfo.InvariantCulture));
         await page.ClickAsync("#proof-form button[type=submit]");
         await Expect(page.Locator("#proof-error")).ToContainTextAsync("not in the latest published checkpoint");
+        demo.AssertNoPageErrors(page);
     }
 
     [Fact]
@@ -266,6 +277,8 @@ public sealed partial class ConsoleBrowserTests(ConsoleDemo demo)
         var spain = await demo.LoginAsync("ES", DemoProfessionals.Auditor("ES"));
         await spain.ClickAsync("#tabs a[data-tab=devices]");
         await Expect(spain.Locator("main .empty")).ToContainTextAsync("No PUF device");
+        demo.AssertNoPageErrors(page);
+        demo.AssertNoPageErrors(spain);
     }
 
     [Fact]

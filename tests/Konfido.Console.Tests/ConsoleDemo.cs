@@ -18,6 +18,7 @@ public sealed class ConsoleDemo : IAsyncLifetime
 {
     private readonly TemporaryDirectory _directory = new("konfido-console-test");
     private readonly List<IBrowserContext> _contexts = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, System.Collections.Concurrent.ConcurrentQueue<string>> _errors = new();
     private IPlaywright? _playwright;
 
     public LocalFederation Federation { get; private set; } = null!;
@@ -89,6 +90,16 @@ public sealed class ConsoleDemo : IAsyncLifetime
         var context = await Browser.NewContextAsync(new() { IgnoreHTTPSErrors = true, ViewportSize = new() { Width = 1360, Height = 900 } });
         _contexts.Add(context);
         var page = await context.NewPageAsync();
+        // Script errors and Content-Security-Policy violations (a refused HTTP status is the page's business, not an error).
+        var errors = _errors.GetOrAdd(page, _ => new());
+        page.PageError += (_, error) => errors.Enqueue("uncaught: " + error);
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error" && !message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal))
+            {
+                errors.Enqueue(message.Text);
+            }
+        };
         var console = new Uri(Federation[country].LocalUri, "console/").AbsoluteUri;
         await page.GotoAsync(console);
         await page.ClickAsync("#login-link");
@@ -99,6 +110,9 @@ public sealed class ConsoleDemo : IAsyncLifetime
         await Assertions.Expect(page.Locator("#who")).ToBeVisibleAsync();
         return page;
     }
+
+    /// <summary>Fails if the page had a script error or refused something under its Content-Security-Policy.</summary>
+    public void AssertNoPageErrors(IPage page) => Assert.Empty(_errors.GetValueOrDefault(page) ?? []);
 
     /// <summary>Saves a full-page screenshot named <paramref name="name"/>.</summary>
     public Task ScreenshotAsync(IPage page, string name) =>
