@@ -146,7 +146,8 @@ internal static class ConsoleApi
             {
                 await context.Response.WriteAsync(": konfido console\n\n", stop.Token).ConfigureAwait(false);
                 await context.Response.Body.FlushAsync(stop.Token).ConfigureAwait(false);
-                while (!stop.IsCancellationRequested)
+                // The stream ends with the session (logout, expiry): checked before every write.
+                while (!stop.IsCancellationRequested && EidApi.Find(context, node.Eid!) is not null)
                 {
                     using var heartbeat = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
                     heartbeat.CancelAfter(TimeSpan.FromSeconds(15));
