@@ -224,6 +224,8 @@ public sealed partial class ConsoleBrowserTests(ConsoleDemo demo)
         await Expect(page.Locator("#proof-verdict")).ToHaveAttributeAsync("data-valid", "true");
         await Expect(page.Locator("#proof-browser")).ToHaveAttributeAsync("data-valid", "true");
         await Expect(page.Locator("#proof-server")).ToHaveAttributeAsync("data-valid", "true");
+        await Expect(page.Locator("#proof-signatures")).ToHaveAttributeAsync("data-valid", "true");
+        await Expect(page.Locator("#proof-signatures")).ToContainTextAsync(NodeLedger.WitnessName("IT"));
         await Expect(page.Locator("#proof-result pre.entry")).ToContainTextAsync("ips-retrieve");
         await demo.ScreenshotAsync(page, "4-ledger");
 
@@ -240,12 +242,28 @@ public sealed partial class ConsoleBrowserTests(ConsoleDemo demo)
               const changed = entry.slice(); changed[changed.length - 2] ^= 1;
               const bad = await m.verifyInclusion(p.index, cp.size, changed, proof, cp.root);
               const moved = await m.verifyInclusion(p.index + 1, cp.size, entry, proof, cp.root);
-              return { good: good.valid, bad: bad.valid, moved: moved.valid };
+              const n = await import('/console/notes.js');
+              const signed = await n.verifyCheckpoint(p.checkpoint, p.keys.log, p.keys.witnesses, p.keys.threshold);
+              // A checkpoint with another tree size keeps its signature lines, which no longer verify.
+              const lines = p.checkpoint.split('\n');
+              lines[1] = String(Number(lines[1]) + 1);
+              const forged = await n.verifyCheckpoint(lines.join('\n'), p.keys.log, p.keys.witnesses, p.keys.threshold);
+              // A key with the log's name and key ID but other key bytes verifies nothing.
+              const [name, id, blob] = [p.keys.log.split('+')[0], p.keys.log.split('+')[1], m.fromBase64(p.keys.log.split('+').slice(2).join('+'))];
+              blob[7] ^= 0x10;
+              const wrongKeys = (await n.verifyCheckpoint(p.checkpoint, `${name}+${id}+${m.toBase64(blob)}`, p.keys.witnesses, p.keys.threshold)).logSigned;
+              return { good: good.valid, bad: bad.valid, moved: moved.valid, signed: signed.logSigned && signed.quorum, cosigners: signed.cosigners.length,
+                forgedLog: forged.logSigned, forgedCosigners: forged.cosigners.length, wrongKeys };
             }
             """, index);
         Assert.True(tampered.GetProperty("good").GetBoolean());
         Assert.False(tampered.GetProperty("bad").GetBoolean());
         Assert.False(tampered.GetProperty("moved").GetBoolean());
+        Assert.True(tampered.GetProperty("signed").GetBoolean());
+        Assert.Equal(latest.Quorum.Cosigners.Count, tampered.GetProperty("cosigners").GetInt32());
+        Assert.False(tampered.GetProperty("forgedLog").GetBoolean());
+        Assert.Equal(0, tampered.GetProperty("forgedCosigners").GetInt32());
+        Assert.False(tampered.GetProperty("wrongKeys").GetBoolean());
 
         // An entry beyond the published checkpoint cannot be proven yet: said so, not faked.
         await page.FillAsync("#proof-index", (checkpoint.Size + 1000).ToString(CultureInfo.InvariantCulture));

@@ -317,8 +317,17 @@ internal static class ConsoleApi
             var entry = await ledger.Log.ReadEntryAsync(i, context.RequestAborted).ConfigureAwait(false);
             var bundle = new ProofBundle(latest.Checkpoint.ToString(), i, entry, proof);
             var verification = BundleVerification.Verify(bundle, ledger.Signer.Verifier, ledger.Policy!);
+            var trust = components.TrustList();
             return Results.Json(new
             {
+                // The keys of the operator-signed trust list, for the browser's own signature checks.
+                keys = new
+                {
+                    log = trust.Find(components.Country)?.LedgerKey,
+                    witnesses = trust.Members.Where(m => !string.Equals(m.Country, components.Country, StringComparison.OrdinalIgnoreCase))
+                        .Select(m => m.WitnessKey).OfType<string>().ToArray(),
+                    threshold = ledger.Policy!.Threshold,
+                },
                 index = i,
                 size = published.Size,
                 entry = Cut(Encoding.UTF8.GetString(entry)),

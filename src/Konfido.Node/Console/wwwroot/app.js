@@ -2,6 +2,7 @@
 // Everything from the server is put into the page as text nodes, never as HTML.
 import { stackedColumns, horizontalBars, progress, colourOf } from './charts.js';
 import { verifyInclusion, parseCheckpoint, fromBase64, toBase64 } from './merkle.js';
+import { verifyCheckpoint } from './notes.js';
 
 const $ = id => document.getElementById(id);
 const state = { me: null, page: null, timers: [], stream: null, live: [], lastSeq: 0, expanded: new Set() };
@@ -381,13 +382,23 @@ async function prove() {
     const p = await api(`ledger/proof/${index}`);
     const checkpoint = parseCheckpoint(p.checkpoint);
     const local = await verifyInclusion(p.index, checkpoint.size, fromBase64(p.entryBase64), p.proof.map(fromBase64), checkpoint.root);
-    const ok = local.valid && p.server.valid;
+    let signed;
+    try {
+      signed = p.keys.log ? await verifyCheckpoint(p.checkpoint, p.keys.log, p.keys.witnesses, p.keys.threshold) : { logSigned: false, cosigners: [], quorum: false, error: 'the trust list names no log key' };
+    } catch (e) {
+      signed = { logSigned: false, cosigners: [], quorum: false, error: e.message };
+    }
+    const signaturesOk = signed.logSigned && signed.quorum;
+    const ok = local.valid && signaturesOk && p.server.valid;
     out.replaceChildren(h('div', { class: `verdict ${ok ? 'ok' : 'danger'}`, id: 'proof-verdict', 'data-valid': String(ok) },
       h('strong', {}, ok ? `Entry #${p.index} is in the published log` : `Entry #${p.index} could NOT be proven`),
       h('ul', {},
         h('li', { id: 'proof-browser', 'data-valid': String(local.valid) }, local.valid
           ? `Your browser recomputed the root from the entry and ${p.proof.length} proof hashes: it equals the root of checkpoint ${checkpoint.origin} size ${checkpoint.size} (${short(toBase64(checkpoint.root), 16)}).`
           : `Browser check failed: ${local.reason}`),
+        h('li', { id: 'proof-signatures', 'data-valid': String(signaturesOk) }, signaturesOk
+          ? `Your browser verified the log's Ed25519 signature on the checkpoint and ${signed.cosigners.length} witness cosignature(s) (${signed.cosigners.join(', ')}; ${p.keys.threshold} required), with the keys of the trust list.`
+          : `Browser signature check failed: ${signed.error ?? (!signed.logSigned ? 'no valid log signature' : `only ${signed.cosigners.length} of ${p.keys.threshold} required witness cosignatures`)}`),
         h('li', { id: 'proof-server', 'data-valid': String(p.server.valid) }, p.server.valid
           ? `The node verified the log's signature and the witness quorum (cosigned by ${(p.server.cosigners ?? []).join(', ')}).`
           : `Node check failed (${p.server.failure}): ${p.server.reason}`))),
