@@ -336,7 +336,7 @@ async function acknowledge(a) {
 // ---------- Ledger ----------
 function ledger(main) {
   const lookup = h('section', { class: 'panel' }, h('h2', {}, 'Proof lookup'),
-    h('p', { class: 'muted' }, 'Proves that an entry is in the published, cosigned log: the node sends the entry, the inclusion proof and the cosigned checkpoint; your browser recomputes the Merkle root (RFC 6962) and compares it with the checkpoint, and the node checks the signatures and the witness quorum.'),
+    h('p', { class: 'muted' }, 'Proves that an entry is in the published, cosigned log: the node sends the entry, the inclusion proof and the cosigned checkpoint; your browser recomputes the Merkle root (RFC 6962), compares it with the checkpoint and verifies the log\'s signature and the witnesses\' cosignatures with the trust list\'s keys; the node checks the same bundle.'),
     h('form', { id: 'proof-form', class: 'toolbar', onsubmit: ev => { ev.preventDefault(); prove(); } },
       h('label', { for: 'proof-index' }, 'Entry index'),
       h('input', { id: 'proof-index', type: 'number', min: 0, step: 1, required: true, inputmode: 'numeric' }),
