@@ -167,6 +167,25 @@ public sealed partial class ConsoleBrowserTests(ConsoleDemo demo)
     }
 
     [Fact]
+    public async Task The_operator_records_a_breach_notification_within_the_72_hours()
+    {
+        // Denmark's own mass-lookup alert (the home side of the same lookups) opened a case at DK.
+        var workflow = demo.Federation["DK"].Policy!.Breaches!;
+        var breach = Assert.Single(await workflow.OpenCasesAsync());
+        var page = await demo.LoginAsync("DK", DemoProfessionals.Operator("DK"));
+        await page.ClickAsync("#tabs a[data-tab=breaches]");
+        var card = page.Locator($"[data-breach='{breach.Id}']");
+        await Expect(card.Locator(".clock")).ToHaveTextAsync(ClockPattern());
+        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await card.Locator("button", new() { HasText = "Record notification sent" }).ClickAsync();
+        await Expect(page.Locator("main .empty")).ToContainTextAsync("No open breach case");
+        Assert.Empty(await workflow.OpenCasesAsync());
+        Assert.Contains(demo.Federation["DK"].WebConsole.Activity.Since(0, ConsoleActivity.Capacity),
+            e => e.Event.Action == "breach-notification-recorded" && e.Event.Actor == DemoProfessionals.Operator("DK") && e.Event.Attributes["breach.id"] == breach.Id);
+        demo.AssertNoPageErrors(page);
+    }
+
+    [Fact]
     public async Task The_operator_decides_the_break_the_glass_review_in_the_queue()
     {
         var reviews = demo.Federation["DK"].Policy!.Reviews;
