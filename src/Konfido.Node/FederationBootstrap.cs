@@ -62,7 +62,7 @@ public static class FederationBootstrap
             var nodeDirectory = Path.Combine(directory, lower);
             Directory.CreateDirectory(nodeDirectory);
             var policy = WritePolicy(nodeDirectory, lower, cc);
-            ProfessionalRegistry.Save(Path.Combine(nodeDirectory, "professionals.json"), DemoProfessionals.For(cc));
+            ProfessionalRegistry.Save(Path.Combine(nodeDirectory, "professionals.json"), DemoProfessionals.For(cc), DemoProfessionals.Staff(cc));
             // Every key of the node is generated inside its custody (or imported at once, for the certificates' keys
             // made by the platform) and never written to a file; the operator lists the public parts in the trust list.
             // A re-run finds them there: an existing ledger keeps its keys, or its history could no longer be verified.

@@ -89,6 +89,9 @@ public sealed class KonfidoNode : IAsyncDisposable
     /// <summary>The node's mHealth devices: PUF enrolment and sessions, uploads to the HE analytics (Devices/).</summary>
     public NodeDevices Devices { get; private set; } = null!;
 
+    /// <summary>The operator web console (<c>/console/</c> on the local listener).</summary>
+    public NodeWebConsole WebConsole { get; private set; } = null!;
+
     /// <summary>The node's SIEM, or null when not configured.</summary>
     public NodeSiem? Siem { get; private set; }
 
@@ -150,7 +153,8 @@ public sealed class KonfidoNode : IAsyncDisposable
         node.Siem = components.Siem is { } siem
             ? new NodeSiem(components.Country, siem, components.Ledger?.Sink, federationClient, components.TrustList, new BreachAlertSink(() => node.Policy?.Breaches, components.Ledger))
             : null;
-        ISecurityEventSink[] path = [.. new ISecurityEventSink?[] { components.Ledger?.Sink, node.Siem?.Node, components.Events }.OfType<ISecurityEventSink>()];
+        node.WebConsole = new NodeWebConsole(components.Ledger is { } consoleLedger ? consoleLedger.Pseudonymiser.Pseudonymise : null);
+        ISecurityEventSink[] path = [.. new ISecurityEventSink?[] { components.Ledger?.Sink, node.Siem?.Node, components.Events, node.WebConsole.Activity }.OfType<ISecurityEventSink>()];
         ISecurityEventSink events = path.Length == 1 ? path[0] : new SecurityEventFanOut(path);
         components.Ledger?.AttachPublisher(federationClient, components.TrustList(), events);
         node.Events = events;
@@ -190,6 +194,8 @@ public sealed class KonfidoNode : IAsyncDisposable
 
         node.Devices = NodeDevices.Open(components.Country, components.Policy?.DataDirectory ?? components.Siem?.DataDirectory, components.Custody, events, node.Analytics);
         DeviceApi.Map(app, node.Eid, node.Devices, components.Backend);
+        node.WebConsole.Devices = new RegisteredDeviceSource(node.Devices, node.WebConsole.Activity);
+        node.WebConsole.Map(app, node);
         app.MapGet("/health", () => Results.Json(new { country = components.Country, status = "ok", coreDumps = Custody.ProcessHardening.IsDumpable ? "enabled" : "disabled" }));
         return node;
     }

@@ -63,6 +63,9 @@ public sealed class NodeLedger : IAsyncDisposable
     /// <summary>Pseudonymises patient identifiers exactly as the ledger entries do (one key across the federation).</summary>
     internal PatientPseudonymiser Pseudonymiser => _pseudonymiser;
 
+    /// <summary>What this node's witness last cosigned, per log origin (the web console reads it).</summary>
+    internal IWitnessStateStore WitnessState => _witnessState;
+
     /// <summary>The publication quorum over the other countries' witnesses; null in a federation of one (nothing can be published).</summary>
     public WitnessQuorumPolicy? Policy { get; }
 

@@ -87,8 +87,7 @@ internal static partial class CommandGroups
             {
                 foreach (var (country, _) in DemoCountries)
                 {
-                    // The web console arrives with its issue; until then the node's local API root is served.
-                    await context.Err.WriteLineAsync($"node {country} {federation[country].LocalUri}").ConfigureAwait(false);
+                    await context.Err.WriteLineAsync($"console {country} {federation[country].LocalUri}console/").ConfigureAwait(false);
                 }
 
                 await context.Err.WriteLineAsync("federation running; Ctrl-C to stop").ConfigureAwait(false);

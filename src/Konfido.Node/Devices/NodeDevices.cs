@@ -72,6 +72,10 @@ public sealed class NodeDevices : IDisposable
         return new NodeDevices(country, database, protector, events, analytics);
     }
 
+    /// <summary>Every enrolled device (enrolment date and challenges; the references stay protected).</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public ValueTask<IReadOnlyList<DeviceEnrolment>> EnrolmentsAsync(CancellationToken cancellationToken = default) => _database.ListAsync(cancellationToken);
+
     /// <summary>Ends every device session (after an incident or a key rotation): devices authenticate again with their PUF.</summary>
     public void EndAllSessions() => Sessions.EndAll();
 

@@ -18,6 +18,24 @@ public static class DemoProfessionals
     public static string Identifier(string country, HcpRole role) =>
         For(country).First(p => p.Role == role).PersonIdentifier;
 
+    /// <summary>The person identifier of <paramref name="country"/>'s demo node operator (web console, may act).</summary>
+    public static string Operator(string country) => $"{country.ToUpperInvariant()}/{country.ToUpperInvariant()}/OPS0001";
+
+    /// <summary>The person identifier of <paramref name="country"/>'s demo auditor (web console, read-only).</summary>
+    public static string Auditor(string country) => $"{country.ToUpperInvariant()}/{country.ToUpperInvariant()}/AUD0001";
+
+    /// <summary>The node staff of <paramref name="country"/>: one operator and one auditor of the web console.</summary>
+    public static IReadOnlyList<NodeStaffMember> Staff(string country)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(country);
+        var cc = country.ToUpperInvariant();
+        return
+        [
+            new(Operator(cc), "Operator", "Olga", new DateOnly(1984, 5, 6), $"Olga Operator ({cc} NCP operations)", ConsoleRole.Operator),
+            new(Auditor(cc), "Auditor", "Arne", new DateOnly(1969, 8, 9), $"Arne Auditor ({cc} NCP audit)", ConsoleRole.Auditor),
+        ];
+    }
+
     /// <summary>The registered professionals of <paramref name="country"/>.</summary>
     public static IReadOnlyList<RegisteredProfessional> For(string country)
     {

@@ -54,7 +54,7 @@ internal static class EidApi
                     return Results.Content(ChooserPage(country, eid, samlRequest, relay), "text/html; charset=utf-8");
                 }
 
-                var person = eid.Material.Registry.Find(personId)?.Person
+                var person = eid.Material.Registry.Find(personId)?.Person ?? eid.Material.Registry.FindStaff(personId)?.Person
                     ?? await CitizenAsync(backend, country, personId, context.RequestAborted).ConfigureAwait(false)
                     ?? throw new ExchangeException(HttpStatusCode.Unauthorized, "login", $"the test eIDAS node of {country} has no identity '{personId}'");
                 if (!idp.TryRespond(samlRequest, eid.SpTrust, person, eid.ServiceProvider.EncryptionCertificate, relay, out var page, out var why))
@@ -90,6 +90,11 @@ internal static class EidApi
                     professional.OrganisationId, professional.FacilityType, professional.Locality, PurposeOfUse.Treatment, level: level);
                 var hcp = eid.Issuer.IssueHcp(identity);
                 session = new ProfessionalSession(person.PersonIdentifier, professional.DisplayName, level, hcp.NotOnOrAfter) { Identity = identity, HcpAssertion = hcp };
+            }
+            else if (eid.Material.Registry.FindStaff(person.PersonIdentifier) is { } staff)
+            {
+                // The node's own operator or auditor: the web console only, never patient data.
+                session = new ProfessionalSession(person.PersonIdentifier, staff.DisplayName, level, DateTimeOffset.UtcNow.AddHours(8)) { ConsoleRole = staff.Role };
             }
             else if (CitizenId(person.PersonIdentifier, country) is { } patientId)
             {
@@ -166,7 +171,8 @@ internal static class EidApi
             ?? throw new ExchangeException(HttpStatusCode.Forbidden, "forbidden", "this is a professional's session; patients manage their own data with their own eID");
     }
 
-    private static ProfessionalSession? Find(HttpContext context, NodeEid eid) => eid.Sessions.Find(Token(context));
+    /// <summary>The session the request carries (cookie or Bearer token), or null.</summary>
+    internal static ProfessionalSession? Find(HttpContext context, NodeEid eid) => eid.Sessions.Find(Token(context));
 
     /// <summary>The national identifier of a citizen of <paramref name="country"/> from an eIDAS PersonIdentifier <c>CC/XX/id</c>, or null.</summary>
     private static string? CitizenId(string personIdentifier, string country) =>
@@ -210,6 +216,7 @@ internal static class EidApi
         name = session.DisplayName,
         loa = session.Level.ToShortName(),
         patientId = session.PatientId,
+        consoleRole = session.ConsoleRole?.ToString().ToLowerInvariant(),
         professional = session.Identity is not { } identity ? null : new
         {
             id = identity.SubjectId,
@@ -265,6 +272,12 @@ internal static class EidApi
         {
             html.Append("<option value=\"").Append(WebUtility.HtmlEncode(p.PersonIdentifier)).Append("\">")
                 .Append(WebUtility.HtmlEncode($"{p.DisplayName} ({p.Role.ToString().ToLowerInvariant()}, {p.Organisation})")).Append("</option>\n");
+        }
+
+        foreach (var p in eid.Material.Registry.Staff.OrderBy(p => p.PersonIdentifier, StringComparer.Ordinal))
+        {
+            html.Append("<option value=\"").Append(WebUtility.HtmlEncode(p.PersonIdentifier)).Append("\">")
+                .Append(WebUtility.HtmlEncode($"{p.DisplayName} (node {p.Role.ToString().ToLowerInvariant()})")).Append("</option>\n");
         }
 
         html.Append("</select>\n<button type=\"submit\">Log in</button>\n</form>\n</body></html>\n");

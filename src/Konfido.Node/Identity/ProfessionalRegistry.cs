@@ -29,18 +29,30 @@ public sealed record RegisteredProfessional(string PersonIdentifier, string Fami
 /// registry says that this person is a doctor at a hospital. Loaded from a JSON file
 /// (<c>{"professionals":[{"personIdentifier", "familyName", "givenName", "dateOfBirth", "displayName",
 /// "role": doctor|nurse|pharmacist, "organisation", "organisationId", "facilityType": Hospital|ResidentPhysician|Pharmacy|Other,
-/// "locality"}]}</c>).
+/// "locality"}], "staff":[{"personIdentifier", "familyName", "givenName", "dateOfBirth", "displayName", "role": operator|auditor}]}</c>;
+/// <c>staff</c>, the node's own operators and auditors who use the web console, is optional).
 /// </summary>
 public sealed class ProfessionalRegistry
 {
     private readonly Dictionary<string, RegisteredProfessional> _byIdentifier;
+    private readonly Dictionary<string, NodeStaffMember> _staff;
 
     /// <summary>Creates the registry. Requires distinct person identifiers.</summary>
-    public ProfessionalRegistry(IEnumerable<RegisteredProfessional> professionals)
+    /// <param name="professionals">The health professionals.</param>
+    /// <param name="staff">The node's operators and auditors (web console), if any.</param>
+    public ProfessionalRegistry(IEnumerable<RegisteredProfessional> professionals, IEnumerable<NodeStaffMember>? staff = null)
     {
         ArgumentNullException.ThrowIfNull(professionals);
         _byIdentifier = professionals.ToDictionary(p => p.PersonIdentifier, StringComparer.Ordinal);
+        _staff = (staff ?? []).ToDictionary(p => p.PersonIdentifier, StringComparer.Ordinal);
     }
+
+    /// <summary>The node's operators and auditors.</summary>
+    public IReadOnlyCollection<NodeStaffMember> Staff => _staff.Values;
+
+    /// <summary>The operator or auditor with <paramref name="personIdentifier"/>, or null.</summary>
+    public NodeStaffMember? FindStaff(string? personIdentifier) =>
+        personIdentifier is not null && _staff.TryGetValue(personIdentifier, out var s) ? s : null;
 
     /// <summary>Everyone registered.</summary>
     public IReadOnlyCollection<RegisteredProfessional> All => _byIdentifier.Values;
@@ -107,11 +119,45 @@ public sealed class ProfessionalRegistry
             result.Add(new RegisteredProfessional(e.PersonIdentifier!, e.FamilyName!, e.GivenName!, birth, e.DisplayName!, role, e.Organisation!, e.OrganisationId!, facility, e.Locality!));
         }
 
-        return new ProfessionalRegistry(result);
+        var staff = new List<NodeStaffMember>();
+        for (var i = 0; i < (file.Staff?.Count ?? 0); i++)
+        {
+            var e = file.Staff![i];
+            string Where(string field) => $"eid.professionals {path}: staff[{i}].{field}";
+            if (!EidasPerson.IsValidPersonIdentifier(e.PersonIdentifier))
+            {
+                throw new NodeConfigurationException($"{Where("personIdentifier")}: '{e.PersonIdentifier}' is not an eIDAS identifier (XX/YY/id)");
+            }
+
+            if (!DateOnly.TryParseExact(e.DateOfBirth, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var birth))
+            {
+                throw new NodeConfigurationException($"{Where("dateOfBirth")}: '{e.DateOfBirth}' is not yyyy-MM-dd");
+            }
+
+            var role = e.Role?.ToLowerInvariant() switch
+            {
+                "operator" => ConsoleRole.Operator,
+                "auditor" => ConsoleRole.Auditor,
+                _ => throw new NodeConfigurationException($"{Where("role")}: '{e.Role}' is not operator or auditor"),
+            };
+            if (string.IsNullOrWhiteSpace(e.FamilyName) || string.IsNullOrWhiteSpace(e.GivenName) || string.IsNullOrWhiteSpace(e.DisplayName))
+            {
+                throw new NodeConfigurationException($"{Where("familyName/givenName/displayName")}: are required");
+            }
+
+            if (result.Any(p => p.PersonIdentifier == e.PersonIdentifier) || staff.Any(p => p.PersonIdentifier == e.PersonIdentifier))
+            {
+                throw new NodeConfigurationException($"{Where("personIdentifier")}: '{e.PersonIdentifier}' is registered twice");
+            }
+
+            staff.Add(new NodeStaffMember(e.PersonIdentifier!, e.FamilyName!, e.GivenName!, birth, e.DisplayName!, role));
+        }
+
+        return new ProfessionalRegistry(result, staff);
     }
 
     /// <summary>Writes <paramref name="professionals"/> in the file format <see cref="Load"/> reads.</summary>
-    public static void Save(string path, IEnumerable<RegisteredProfessional> professionals)
+    public static void Save(string path, IEnumerable<RegisteredProfessional> professionals, IEnumerable<NodeStaffMember>? staff = null)
     {
         ArgumentNullException.ThrowIfNull(professionals);
         var file = new RegistryFile
@@ -129,6 +175,15 @@ public sealed class ProfessionalRegistry
                 FacilityType = p.FacilityType.ToString(),
                 Locality = p.Locality,
             })],
+            Staff = staff is null ? null : [.. staff.Select(p => new RegistryEntry
+            {
+                PersonIdentifier = p.PersonIdentifier,
+                FamilyName = p.FamilyName,
+                GivenName = p.GivenName,
+                DateOfBirth = p.DateOfBirth.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                DisplayName = p.DisplayName,
+                Role = p.Role.ToString().ToLowerInvariant(),
+            })],
         };
         File.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(file, new JsonSerializerOptions { WriteIndented = true }));
     }
@@ -136,6 +191,7 @@ public sealed class ProfessionalRegistry
     private sealed class RegistryFile
     {
         [JsonPropertyName("professionals")] public List<RegistryEntry>? Professionals { get; set; }
+        [JsonPropertyName("staff")] public List<RegistryEntry>? Staff { get; set; }
     }
 
     private sealed class RegistryEntry

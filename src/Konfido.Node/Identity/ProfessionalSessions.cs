@@ -25,6 +25,9 @@ public sealed record ProfessionalSession(string PersonIdentifier, string Display
 
     /// <summary>For a citizen: their national identifier as this country's back end knows it; null for a professional.</summary>
     public string? PatientId { get; init; }
+
+    /// <summary>For the node's own staff: their web-console role; null for professionals and citizens.</summary>
+    public ConsoleRole? ConsoleRole { get; init; }
 }
 
 /// <summary>
