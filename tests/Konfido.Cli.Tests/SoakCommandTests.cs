@@ -2,6 +2,8 @@ using System.Text.Json;
 
 namespace Konfido.Cli.Tests;
 
+/// <summary>Runs alone: the soak measures the whole process's heap, which tests running beside it would inflate.</summary>
+[Collection(SoloCollection.Name)]
 public sealed class SoakCommandTests
 {
     [Fact]
@@ -37,4 +39,12 @@ public sealed class SoakCommandTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(option, result.Stderr, StringComparison.Ordinal);
     }
+}
+
+/// <summary>Tests that must not share the process with tests running in parallel.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SoloCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "solo";
 }
