@@ -7,8 +7,8 @@ using Konfido.Testing;
 
 namespace Konfido.Node.Tests;
 
-/// <summary>Issue 10: an HE data owner's secret key lives in key custody, never in the owner's process between decryptions.</summary>
-public sealed class HeCustodyTests
+/// <summary>Issue 10: the long-term secrets of the HE data owners and the per-patient data keys live in key custody.</summary>
+public sealed class ComponentKeysInCustodyTests
 {
     [Fact]
     public async Task An_authority_keeps_its_HE_secret_key_in_custody_decrypts_through_it_and_crypto_shreds_by_destroying_it()
@@ -38,5 +38,22 @@ public sealed class HeCustodyTests
         // Destroying the custody key crypto-shreds the owner's ability to decrypt anything computed for it.
         Assert.True(custody.DestroyKey(key.Id));
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await owner.DecryptAsync(computed.Result!, "dk-statistics"));
+    }
+
+    [Fact]
+    public async Task Patient_data_keys_are_wrapped_inside_custody_and_destroying_the_master_key_shreds_every_patient()
+    {
+        using var directory = new TemporaryDirectory();
+        using var custody = KeyCustody.OpenSoftware(new SoftwareCustodyOptions { Directory = directory.Path, Measurement = NodeMeasurement.FromDigest(new byte[NodeMeasurement.Size], "test") });
+        var keys = new Konfido.Policy.Gdpr.PatientDataKeys(new CustodyMasterKey(custody), new Konfido.Policy.Gdpr.InMemoryWrappedKeyStore());
+        var record = System.Text.Encoding.UTF8.GetBytes("{\"resourceType\":\"Condition\",\"code\":\"COPD\"}");
+        var sealedForAnna = await keys.EncryptAsync("anna", record);
+        var sealedForBo = await keys.EncryptAsync("bo", record);
+        Assert.Equal(record, (await keys.DecryptAsync("anna", sealedForAnna)).Plaintext);
+        Assert.False((await keys.DecryptAsync("bo", sealedForAnna)).Succeeded); // each patient has their own key
+
+        Assert.True(custody.DestroyKey(CustodyKeyId.Parse(CustodyMasterKey.DefaultKeyId)));
+        Assert.False((await keys.DecryptAsync("anna", sealedForAnna)).Succeeded);
+        Assert.False((await keys.DecryptAsync("bo", sealedForBo)).Succeeded);
     }
 }
