@@ -42,6 +42,23 @@ public sealed class JournalTests
     }
 
     [Fact]
+    public void Several_readings_are_journalled_in_one_write_and_replay_in_order()
+    {
+        using var directory = new TemporaryDirectory("konfido-journal");
+        using (var journal = UploadJournal.Open(directory.Path))
+        {
+            journal.AddReading(new Reading(ReadingKinds.Systolic, 120, DateTimeOffset.UnixEpoch));
+            journal.AddReadings([new Reading(ReadingKinds.Systolic, 121, DateTimeOffset.UnixEpoch), new Reading(ReadingKinds.Diastolic, 80, DateTimeOffset.UnixEpoch)]);
+        }
+
+        using (var journal = UploadJournal.Open(directory.Path))
+        {
+            Assert.Equal([0L, 1, 2], journal.PendingReadings.Select(p => p.Key));
+            Assert.Equal([120.0, 121, 80], journal.PendingReadings.Select(p => p.Value.Value));
+        }
+    }
+
+    [Fact]
     public void A_corrupt_line_inside_the_journal_is_an_error_not_a_silent_loss()
     {
         using var directory = new TemporaryDirectory("konfido-journal");
