@@ -43,6 +43,7 @@ public sealed class DeviceCommandTests
     [InlineData("--flaky", "0.9")]
     [InlineData("--node", "http://127.0.0.1:1/")]
     [InlineData("--pin", "abcd")]
+    [InlineData("--interval", "-1")]
     public async Task Bad_options_are_usage_errors(string option, string value)
     {
         var result = await CliRun.RunAsync("device", "simulate", option, value);

@@ -30,19 +30,20 @@ internal static partial class CommandGroups
         var operatorPerson = new Option<string>("--operator") { Description = "The professional who enrols the devices and runs the analytics (eIDAS PersonIdentifier at the node's test eIDAS node; default DK/DK/D0001).", DefaultValueFactory = _ => "DK/DK/D0001" };
         var flaky = new Option<double>("--flaky") { Description = "Probability that the node's answer to an upload is lost on the way (the devices retry; the node counts once). Default 0.", DefaultValueFactory = _ => 0 };
         var data = new Option<string?>("--data") { Description = "Folder for the devices' journals and the in-process federation (default: a fresh temporary folder)." };
+        var interval = new Option<int>("--interval") { Description = "Milliseconds each device waits between syncs, for a live demo (default 0: as fast as the node takes them).", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Seed of the simulated patients and media (default 1).", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print one JSON document with the summary." };
         var command = new Command("simulate", "Streams realistic readings (glucose, blood pressure, heart rate) from several PUF-authenticated devices, encrypted for the node's HE analytics; prints progress on stderr and a summary (uploads, retries, rate, encrypted vs clear means).")
         {
-            devices, readings, batch, node, pin, operatorPerson, flaky, data, seed, json,
+            devices, readings, batch, node, pin, operatorPerson, flaky, data, interval, seed, json,
         };
         command.SetAction((parse, cancellationToken) => RunDeviceSimulationAsync(context, new DeviceSimulation(
             parse.GetValue(devices), parse.GetValue(readings), parse.GetValue(batch), parse.GetValue(node), parse.GetValue(pin), parse.GetValue(operatorPerson)!,
-            parse.GetValue(flaky), parse.GetValue(data), parse.GetValue(seed), parse.GetValue(json)), cancellationToken));
+            parse.GetValue(flaky), parse.GetValue(data), parse.GetValue(interval), parse.GetValue(seed), parse.GetValue(json)), cancellationToken));
         return command;
     }
 
-    private sealed record DeviceSimulation(int Devices, int Readings, int Batch, string? Node, string? Pin, string Operator, double Flaky, string? Data, int Seed, bool Json);
+    private sealed record DeviceSimulation(int Devices, int Readings, int Batch, string? Node, string? Pin, string Operator, double Flaky, string? Data, int Interval, int Seed, bool Json);
 
     private static async Task<int> RunDeviceSimulationAsync(CliContext context, DeviceSimulation s, CancellationToken cancellationToken)
     {
@@ -64,6 +65,11 @@ internal static partial class CommandGroups
         if (!(s.Flaky >= 0 && s.Flaky <= 0.5))
         {
             throw new CliInputException($"--flaky must be between 0 and 0.5, got {s.Flaky.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (s.Interval is < 0 or > 600_000)
+        {
+            throw new CliInputException($"--interval must be between 0 and 600000 milliseconds, got {s.Interval}");
         }
 
         Uri? external = null;
@@ -287,6 +293,10 @@ internal static partial class CommandGroups
                 await uploader.EnqueueAsync(memory, cancellationToken).ConfigureAwait(false);
                 memory.Clear();
                 progress.Add(await uploader.FlushAsync(cancellationToken).ConfigureAwait(false));
+                if (s.Interval > 0 && i < s.Readings)
+                {
+                    await Task.Delay(s.Interval, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 
