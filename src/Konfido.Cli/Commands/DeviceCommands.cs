@@ -161,16 +161,36 @@ internal static partial class CommandGroups
                 })).ConfigureAwait(false);
             }
 
-            await context.Err.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"enrolled {identities.Length} devices with their PUFs in {setup.Elapsed.TotalSeconds:F1} s; streaming {s.Readings} readings each ...")).ConfigureAwait(false);
+            // Each device opens its offline queue (its storage key comes from its PUF through the fuzzy extractor).
+            var programIds = owners.Values.Select(o => o.ProgramId).ToArray();
+            var uploaders = await Task.WhenAll(identities.Select(d => Task.Run(() => ReadingUploader.Open(client, d.Identity, new ReadingUploaderOptions
+            {
+                JournalDirectory = Path.Combine(directory, "journals", d.Identity.DeviceId),
+                ProgramIds = programIds,
+                BatchSize = s.Batch,
+                InitialBackoff = TimeSpan.FromMilliseconds(50),
+                MaxAttempts = 10,
+            }), cancellationToken))).ConfigureAwait(false);
+            await context.Err.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"enrolled {identities.Length} devices with their PUFs and opened their queues in {setup.Elapsed.TotalSeconds:F1} s; streaming {s.Readings} readings each ...")).ConfigureAwait(false);
 
             // Streaming: every device on its own, sealed uploads under its PUF session.
             var progress = new SimulationProgress(context.Err, (long)s.Devices * s.Readings);
             var clear = new Dictionary<string, (double Sum, long Count)>(StringComparer.Ordinal);
-            var programIds = owners.Values.Select(o => o.ProgramId).ToArray();
             var start = DateTimeOffset.UtcNow.AddMinutes(-s.Readings * 30.0);
             var stream = Stopwatch.StartNew();
-            await Task.WhenAll(identities.Select((d, i) => StreamDeviceAsync(client, d.Identity, new SimulatedPhysiology(d.Type, (s.Seed * 7919) + i, start), s,
-                Path.Combine(directory, "journals", d.Identity.DeviceId), programIds, progress, clear, cancellationToken))).ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAll(identities.Select((d, i) => StreamDeviceAsync(uploaders[i], new SimulatedPhysiology(d.Type, (s.Seed * 7919) + i, start), s,
+                    progress, clear, cancellationToken))).ConfigureAwait(false);
+            }
+            finally
+            {
+                foreach (var uploader in uploaders)
+                {
+                    uploader.Dispose();
+                }
+            }
+
             stream.Stop();
             progress.Finish();
 
@@ -268,17 +288,9 @@ internal static partial class CommandGroups
         }
     }
 
-    private static async Task StreamDeviceAsync(KonfidoClient client, DeviceIdentity identity, SimulatedPhysiology physiology, DeviceSimulation s, string journal,
-        string[] programIds, SimulationProgress progress, Dictionary<string, (double Sum, long Count)> clear, CancellationToken cancellationToken)
+    private static async Task StreamDeviceAsync(ReadingUploader uploader, SimulatedPhysiology physiology, DeviceSimulation s,
+        SimulationProgress progress, Dictionary<string, (double Sum, long Count)> clear, CancellationToken cancellationToken)
     {
-        using var uploader = ReadingUploader.Open(client, identity, new ReadingUploaderOptions
-        {
-            JournalDirectory = journal,
-            ProgramIds = programIds,
-            BatchSize = s.Batch,
-            InitialBackoff = TimeSpan.FromMilliseconds(50),
-            MaxAttempts = 10,
-        });
         var sums = new Dictionary<string, (double Sum, long Count)>(StringComparer.Ordinal);
         var perFlush = s.Batch * SimulatedPhysiology.Kinds(physiology.Type).Count;
         // The device keeps readings in its memory and syncs them (one durable journal write) every batch, then uploads.
