@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Konfido.Core;
 using Konfido.He.Compiler.Service;
 using Konfido.Node;
@@ -129,6 +130,27 @@ public sealed class DeviceTests(SdkFederation federation)
             var result = await devices.Verifier.CompleteAuthenticationAsync(device.Respond(start.Challenge!).Proof!);
             Assert.Equal(PufFailure.ReferenceUnavailable, result.Failure);
         }
+    }
+
+    [Fact]
+    public async Task A_caller_cannot_burn_a_devices_challenges_by_naming_it()
+    {
+        using var client = federation.Client();
+        var operatorClient = client.Operator(await client.LoginWithTestEidasAsync(SdkFederation.OperatorPerson));
+        var meter = DeviceIdentity.Simulated(NewId("burn"), 0xB0B0UL);
+        Assert.True((await operatorClient.EnrolAsync(meter)).Enrolled);
+        using var raw = federation.Federation.LocalClient("DK");
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < NodeDevices.HellosPerWindow + 2; i++)
+        {
+            using var hello = await raw.PostAsync("devices/v1/sessions", JsonContent.Create(new { deviceId = meter.DeviceId, deviceNonce = new byte[32] }));
+            statuses.Add(hello.StatusCode);
+        }
+
+        Assert.Equal(NodeDevices.HellosPerWindow, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+        Assert.Contains(federation.Events.Events, e => e.Action == "puf-auth-throttled" && e.Actor == meter.DeviceId);
+        // 32 - 6 challenges are left for the real meter, once the window has passed.
     }
 
     private static async Task<bool> AuthenticateAsync(PufVerifier verifier, PufDevice device)

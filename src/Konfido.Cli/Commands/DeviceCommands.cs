@@ -30,19 +30,20 @@ internal static partial class CommandGroups
         var operatorPerson = new Option<string>("--operator") { Description = "The professional who enrols the devices and runs the analytics (eIDAS PersonIdentifier at the node's test eIDAS node; default DK/DK/D0001).", DefaultValueFactory = _ => "DK/DK/D0001" };
         var flaky = new Option<double>("--flaky") { Description = "Probability that the node's answer to an upload is lost on the way (the devices retry; the node counts once). Default 0.", DefaultValueFactory = _ => 0 };
         var data = new Option<string?>("--data") { Description = "Folder for the devices' journals and the in-process federation (default: a fresh temporary folder)." };
+        var interval = new Option<int>("--interval") { Description = "Milliseconds each device waits between syncs, for a live demo (default 0: as fast as the node takes them).", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Seed of the simulated patients and media (default 1).", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print one JSON document with the summary." };
         var command = new Command("simulate", "Streams realistic readings (glucose, blood pressure, heart rate) from several PUF-authenticated devices, encrypted for the node's HE analytics; prints progress on stderr and a summary (uploads, retries, rate, encrypted vs clear means).")
         {
-            devices, readings, batch, node, pin, operatorPerson, flaky, data, seed, json,
+            devices, readings, batch, node, pin, operatorPerson, flaky, data, interval, seed, json,
         };
         command.SetAction((parse, cancellationToken) => RunDeviceSimulationAsync(context, new DeviceSimulation(
             parse.GetValue(devices), parse.GetValue(readings), parse.GetValue(batch), parse.GetValue(node), parse.GetValue(pin), parse.GetValue(operatorPerson)!,
-            parse.GetValue(flaky), parse.GetValue(data), parse.GetValue(seed), parse.GetValue(json)), cancellationToken));
+            parse.GetValue(flaky), parse.GetValue(data), parse.GetValue(interval), parse.GetValue(seed), parse.GetValue(json)), cancellationToken));
         return command;
     }
 
-    private sealed record DeviceSimulation(int Devices, int Readings, int Batch, string? Node, string? Pin, string Operator, double Flaky, string? Data, int Seed, bool Json);
+    private sealed record DeviceSimulation(int Devices, int Readings, int Batch, string? Node, string? Pin, string Operator, double Flaky, string? Data, int Interval, int Seed, bool Json);
 
     private static async Task<int> RunDeviceSimulationAsync(CliContext context, DeviceSimulation s, CancellationToken cancellationToken)
     {
@@ -64,6 +65,11 @@ internal static partial class CommandGroups
         if (!(s.Flaky >= 0 && s.Flaky <= 0.5))
         {
             throw new CliInputException($"--flaky must be between 0 and 0.5, got {s.Flaky.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (s.Interval is < 0 or > 600_000)
+        {
+            throw new CliInputException($"--interval must be between 0 and 600000 milliseconds, got {s.Interval}");
         }
 
         Uri? external = null;
@@ -155,16 +161,36 @@ internal static partial class CommandGroups
                 })).ConfigureAwait(false);
             }
 
-            await context.Err.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"enrolled {identities.Length} devices with their PUFs in {setup.Elapsed.TotalSeconds:F1} s; streaming {s.Readings} readings each ...")).ConfigureAwait(false);
+            // Each device opens its offline queue (its storage key comes from its PUF through the fuzzy extractor).
+            var programIds = owners.Values.Select(o => o.ProgramId).ToArray();
+            var uploaders = await Task.WhenAll(identities.Select(d => Task.Run(() => ReadingUploader.Open(client, d.Identity, new ReadingUploaderOptions
+            {
+                JournalDirectory = Path.Combine(directory, "journals", d.Identity.DeviceId),
+                ProgramIds = programIds,
+                BatchSize = s.Batch,
+                InitialBackoff = TimeSpan.FromMilliseconds(50),
+                MaxAttempts = 10,
+            }), cancellationToken))).ConfigureAwait(false);
+            await context.Err.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"enrolled {identities.Length} devices with their PUFs and opened their queues in {setup.Elapsed.TotalSeconds:F1} s; streaming {s.Readings} readings each ...")).ConfigureAwait(false);
 
             // Streaming: every device on its own, sealed uploads under its PUF session.
             var progress = new SimulationProgress(context.Err, (long)s.Devices * s.Readings);
             var clear = new Dictionary<string, (double Sum, long Count)>(StringComparer.Ordinal);
-            var programIds = owners.Values.Select(o => o.ProgramId).ToArray();
             var start = DateTimeOffset.UtcNow.AddMinutes(-s.Readings * 30.0);
             var stream = Stopwatch.StartNew();
-            await Task.WhenAll(identities.Select((d, i) => StreamDeviceAsync(client, d.Identity, new SimulatedPhysiology(d.Type, (s.Seed * 7919) + i, start), s,
-                Path.Combine(directory, "journals", d.Identity.DeviceId), programIds, progress, clear, cancellationToken))).ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAll(identities.Select((d, i) => StreamDeviceAsync(uploaders[i], new SimulatedPhysiology(d.Type, (s.Seed * 7919) + i, start), s,
+                    progress, clear, cancellationToken))).ConfigureAwait(false);
+            }
+            finally
+            {
+                foreach (var uploader in uploaders)
+                {
+                    uploader.Dispose();
+                }
+            }
+
             stream.Stop();
             progress.Finish();
 
@@ -262,17 +288,9 @@ internal static partial class CommandGroups
         }
     }
 
-    private static async Task StreamDeviceAsync(KonfidoClient client, DeviceIdentity identity, SimulatedPhysiology physiology, DeviceSimulation s, string journal,
-        string[] programIds, SimulationProgress progress, Dictionary<string, (double Sum, long Count)> clear, CancellationToken cancellationToken)
+    private static async Task StreamDeviceAsync(ReadingUploader uploader, SimulatedPhysiology physiology, DeviceSimulation s,
+        SimulationProgress progress, Dictionary<string, (double Sum, long Count)> clear, CancellationToken cancellationToken)
     {
-        using var uploader = ReadingUploader.Open(client, identity, new ReadingUploaderOptions
-        {
-            JournalDirectory = journal,
-            ProgramIds = programIds,
-            BatchSize = s.Batch,
-            InitialBackoff = TimeSpan.FromMilliseconds(50),
-            MaxAttempts = 10,
-        });
         var sums = new Dictionary<string, (double Sum, long Count)>(StringComparer.Ordinal);
         var perFlush = s.Batch * SimulatedPhysiology.Kinds(physiology.Type).Count;
         // The device keeps readings in its memory and syncs them (one durable journal write) every batch, then uploads.
@@ -287,6 +305,10 @@ internal static partial class CommandGroups
                 await uploader.EnqueueAsync(memory, cancellationToken).ConfigureAwait(false);
                 memory.Clear();
                 progress.Add(await uploader.FlushAsync(cancellationToken).ConfigureAwait(false));
+                if (s.Interval > 0 && i < s.Readings)
+                {
+                    await Task.Delay(s.Interval, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 

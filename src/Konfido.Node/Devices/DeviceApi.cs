@@ -78,6 +78,12 @@ internal static class DeviceApi
                 return Refuse(HttpStatusCode.BadRequest, "UnknownOrReplayedSession", "a hello carries a device id and a 32-byte nonce");
             }
 
+            if (await devices.IsEnrolledAsync(body.DeviceId!, context.RequestAborted).ConfigureAwait(false) && !devices.AllowHello(body.DeviceId!))
+            {
+                await EmitAsync(devices, "puf-auth-throttled", EventOutcome.Failure, body.DeviceId, $"more than {NodeDevices.HellosPerWindow} authentications started in {NodeDevices.HelloWindow.TotalMinutes} minutes", context).ConfigureAwait(false);
+                return Refuse(HttpStatusCode.TooManyRequests, "Throttled", $"at most {NodeDevices.HellosPerWindow} authentications per device every {NodeDevices.HelloWindow.TotalMinutes} minutes (each uses a single-use challenge)");
+            }
+
             var start = await devices.Verifier.BeginAuthenticationAsync(new AuthenticationHello(body.DeviceId!, body.DeviceNonce), context.RequestAborted).ConfigureAwait(false);
             if (start.Challenge is not { } challenge)
             {
@@ -294,7 +300,7 @@ internal static class DeviceApi
             Action = action,
             Outcome = outcome,
             Actor = actor,
-            ActorRole = actor is null ? null : action.StartsWith("device-upload", StringComparison.Ordinal) || action == "device-session-refused" ? "device" : "operator",
+            ActorRole = actor is null ? null : action is "device-enrol-start" or "device-program-register" ? "operator" : "device",
             SourceIp = context.Connection.RemoteIpAddress?.ToString(),
             Reason = reason,
             Attributes = attributes.ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal),

@@ -18,6 +18,17 @@ public sealed class NodeDevices : IDisposable
     /// <summary>How long an operator has between starting and completing an enrolment.</summary>
     public static readonly TimeSpan EnrolmentWindow = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// The most authentications a device may start per <see cref="HelloWindow"/>. Every start consumes one of the device's
+    /// single-use challenges, so an unthrottled caller could exhaust a device's pool by naming it.
+    /// </summary>
+    public const int HellosPerWindow = 6;
+
+    /// <summary>The window of <see cref="HellosPerWindow"/>.</summary>
+    public static readonly TimeSpan HelloWindow = TimeSpan.FromMinutes(10);
+
+    private readonly ConcurrentDictionary<string, Queue<DateTimeOffset>> _hellos = new(StringComparer.Ordinal);
+
     private readonly DeviceDatabase _database;
     private readonly IDisposable? _protector;
     private readonly ConcurrentDictionary<string, (EnrolmentRequest Request, string Operator, DateTimeOffset Expires)> _enrolments = new(StringComparer.Ordinal);
@@ -85,6 +96,32 @@ public sealed class NodeDevices : IDisposable
         Sessions.Dispose();
         _database.Dispose();
         _protector?.Dispose();
+    }
+
+    /// <summary>Whether <paramref name="deviceId"/> is enrolled.</summary>
+    internal async Task<bool> IsEnrolledAsync(string deviceId, CancellationToken cancellationToken) =>
+        await _database.GetAsync(deviceId, cancellationToken).ConfigureAwait(false) is not null;
+
+    /// <summary>Whether <paramref name="deviceId"/> may start another authentication now (and counts it if so).</summary>
+    internal bool AllowHello(string deviceId)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var starts = _hellos.GetOrAdd(deviceId, _ => new Queue<DateTimeOffset>());
+        lock (starts)
+        {
+            while (starts.Count > 0 && starts.Peek() <= now - HelloWindow)
+            {
+                starts.Dequeue();
+            }
+
+            if (starts.Count >= HellosPerWindow)
+            {
+                return false;
+            }
+
+            starts.Enqueue(now);
+            return true;
+        }
     }
 
     internal EnrolmentRequest StartEnrolment(string deviceId, string operatorId)

@@ -1,3 +1,4 @@
+using Konfido.Puf.Keys;
 using Konfido.Puf.Protocol;
 using Konfido.Puf.Simulation;
 
@@ -10,16 +11,21 @@ namespace Konfido.Sdk;
 /// </summary>
 public sealed class DeviceIdentity
 {
-    private DeviceIdentity(string deviceId, PufDevice puf)
+    private static readonly byte[] StorageKeySeed = "konfido-sdk journal key v1"u8.ToArray();
+
+    private DeviceIdentity(string deviceId, PufDevice puf, PufProtocolSettings settings)
     {
         DeviceId = deviceId;
         Puf = puf;
+        Settings = settings;
     }
 
     /// <summary>The device's identity (e.g. a serial number).</summary>
     public string DeviceId { get; }
 
     internal PufDevice Puf { get; }
+
+    internal PufProtocolSettings Settings { get; }
 
     internal SemaphoreSlim Gate { get; } = new(1, 1);
 
@@ -35,7 +41,8 @@ public sealed class DeviceIdentity
         CheckId(deviceId);
         ArgumentNullException.ThrowIfNull(driver);
         var reader = new PufResponseReader(driver, new GaborResponseQuantizer(driver.FrameWidth));
-        return new DeviceIdentity(deviceId, new PufDevice(deviceId, reader, settings ?? DefaultSettings.Value));
+        var chosen = settings ?? DefaultSettings.Value;
+        return new DeviceIdentity(deviceId, new PufDevice(deviceId, reader, chosen), chosen);
     }
 
     /// <summary>
@@ -50,6 +57,39 @@ public sealed class DeviceIdentity
         CheckId(deviceId);
         var model = new PhotonicPufModel();
         return FromDriver(deviceId, PhotonicPufSimulator.Create(model, mediumSeed, noiseSeed ?? (mediumSeed * 0x9E3779B97F4A7C15UL) + 1));
+    }
+
+    /// <summary>
+    /// The device's storage key (256 bits) from its PUF through the fuzzy extractor: created on first use with its public
+    /// helper data written to <paramref name="helperPath"/>, reproduced from a fresh read afterwards. The key is never
+    /// stored; another device (or a copy of the folder) cannot reproduce it. Throws <see cref="InvalidDataException"/>
+    /// if the helper data does not reproduce a key (another device's folder, or altered).
+    /// </summary>
+    internal byte[] StorageKey(string helperPath)
+    {
+        var extractor = new FuzzyExtractor(Settings.Code);
+        Gate.Wait();
+        try
+        {
+            if (File.Exists(helperPath))
+            {
+                var reproduced = Puf.ReproduceLocalKey(StorageKeySeed, extractor, File.ReadAllBytes(helperPath));
+                return reproduced.Key ?? throw new InvalidDataException($"{helperPath}: this device's PUF does not reproduce the journal key ({reproduced.Failure}): another device's folder, or altered");
+            }
+
+            var generated = Puf.CreateLocalKey(StorageKeySeed, extractor);
+            using (var stream = new FileStream(helperPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
+            {
+                stream.Write(generated.HelperData);
+                stream.Flush(flushToDisk: true);
+            }
+
+            return generated.Key;
+        }
+        finally
+        {
+            Gate.Release();
+        }
     }
 
     private static void CheckId(string deviceId)

@@ -71,8 +71,9 @@ public sealed class ReadingUploader : IDisposable
     public int PendingBatches => _journal.Batches.Count;
 
     /// <summary>
-    /// Opens the uploader of <paramref name="device"/> over its journal, replaying what a previous run left.
-    /// Throws <see cref="ArgumentException"/> naming every invalid option, <see cref="InvalidDataException"/> if the journal is corrupt.
+    /// Opens the uploader of <paramref name="device"/> over its journal, replaying what a previous run left. The journal's
+    /// readings are sealed under a key the device's PUF reproduces (a few PUF reads). Throws <see cref="ArgumentException"/>
+    /// naming every invalid option, <see cref="InvalidDataException"/> if the journal is corrupt or another device's.
     /// </summary>
     /// <param name="client">The node.</param>
     /// <param name="device">The device (enrolled at the node).</param>
@@ -113,7 +114,16 @@ public sealed class ReadingUploader : IDisposable
             throw new ArgumentException("invalid uploader options: " + string.Join("; ", problems), nameof(options));
         }
 
-        return new ReadingUploader(client, device, options, UploadJournal.Open(options.JournalDirectory!));
+        Directory.CreateDirectory(options.JournalDirectory!);
+        var key = device.StorageKey(Path.Combine(options.JournalDirectory!, "puf-helper.bin"));
+        try
+        {
+            return new ReadingUploader(client, device, options, UploadJournal.Open(options.JournalDirectory!, key));
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
+        }
     }
 
     /// <summary>Queues a reading durably (on disk when this returns). Requires a known kind and a finite value.</summary>

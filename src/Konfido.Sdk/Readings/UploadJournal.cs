@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -13,9 +15,7 @@ public sealed record Reading(string Kind, double Value, DateTimeOffset MeasuredA
 /// <summary>One line of the journal: a reading (<c>r</c>), a sealed batch (<c>b</c>), an acknowledgement (<c>a</c>) or a refusal (<c>x</c>).</summary>
 internal sealed record JournalLine(
     [property: JsonPropertyName("r")] long? Reading = null,
-    [property: JsonPropertyName("k")] string? Kind = null,
-    [property: JsonPropertyName("v")] double? Value = null,
-    [property: JsonPropertyName("t")] DateTimeOffset? At = null,
+    [property: JsonPropertyName("e")] byte[]? Sealed = null,
     [property: JsonPropertyName("b")] string? Batch = null,
     [property: JsonPropertyName("p")] string? Program = null,
     [property: JsonPropertyName("f")] string? ProgramKey = null,
@@ -25,8 +25,15 @@ internal sealed record JournalLine(
     [property: JsonPropertyName("x")] string? Refused = null,
     [property: JsonPropertyName("why")] string? Reason = null);
 
+/// <summary>A reading as sealed in the journal.</summary>
+internal sealed record SealedReading(
+    [property: JsonPropertyName("k")] string Kind,
+    [property: JsonPropertyName("v")] double Value,
+    [property: JsonPropertyName("t")] DateTimeOffset At);
+
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(JournalLine))]
+[JsonSerializable(typeof(SealedReading))]
 internal sealed partial class JournalJson : JsonSerializerContext;
 
 /// <summary>A batch recorded in the journal: its id, program, program key, readings and the file of its ciphertext.</summary>
@@ -38,19 +45,23 @@ internal sealed record JournalBatch(string UploadId, string ProgramId, string Ke
 /// ciphertext file first, then its line) before it is first sent; its acknowledgement after the node
 /// answered. Replaying the journal after a crash gives back the unsent readings and the unacknowledged
 /// batches with their upload ids, which the node deduplicates: nothing is lost, nothing counted twice.
-/// A torn last line (a crash mid-write) is dropped. Not thread-safe (the uploader serialises).
+/// A torn last line (a crash mid-write) is dropped. The readings are sealed at rest (AES-256-GCM under the
+/// device's PUF-derived storage key, nonce ‖ ciphertext ‖ tag, bound to their sequence number): the folder alone
+/// reveals no reading. Batches are HE ciphertexts already. Not thread-safe (the uploader serialises).
 /// </summary>
 internal sealed class UploadJournal : IDisposable
 {
     private const string FileName = "journal.jsonl";
+    private readonly AesGcm _aes;
     private readonly string _directory;
     private readonly SortedDictionary<long, Reading> _pending = [];
     private readonly List<JournalBatch> _batches = [];
     private FileStream _file;
     private long _nextReading;
 
-    private UploadJournal(string directory)
+    private UploadJournal(string directory, ReadOnlySpan<byte> key)
     {
+        _aes = new AesGcm(key, 16);
         _directory = directory;
         Directory.CreateDirectory(BatchDirectory);
         var path = Path.Combine(directory, FileName);
@@ -66,7 +77,12 @@ internal sealed class UploadJournal : IDisposable
 
     private string BatchDirectory => Path.Combine(_directory, "batches");
 
-    public static UploadJournal Open(string directory) => new(directory);
+    /// <summary>Opens the journal in <paramref name="directory"/> with the 32-byte storage key. Throws <see cref="InvalidDataException"/> if it is corrupt or sealed under another key.</summary>
+    public static UploadJournal Open(string directory, ReadOnlySpan<byte> key)
+    {
+        Directory.CreateDirectory(directory);
+        return new(directory, key);
+    }
 
     public void AddReading(Reading reading) => AddReadings([reading]);
 
@@ -78,7 +94,7 @@ internal sealed class UploadJournal : IDisposable
         for (var i = 0; i < readings.Count; i++)
         {
             var r = readings[i];
-            text.Append(JsonSerializer.Serialize(new JournalLine(Reading: first + i, Kind: r.Kind, Value: r.Value, At: r.MeasuredAt), JournalJson.Default.JournalLine)).Append('\n');
+            text.Append(JsonSerializer.Serialize(new JournalLine(Reading: first + i, Sealed: Seal(first + i, r)), JournalJson.Default.JournalLine)).Append('\n');
         }
 
         Write(Encoding.UTF8.GetBytes(text.ToString()));
@@ -119,7 +135,46 @@ internal sealed class UploadJournal : IDisposable
             ? File.ReadAllBytes(batch.CiphertextFile)
             : throw new InvalidDataException($"the journal names batch {batch.UploadId}, whose ciphertext file is gone: the journal folder was altered");
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        _file.Dispose();
+        _aes.Dispose();
+    }
+
+    private static byte[] Binding(long seq) => Encoding.ASCII.GetBytes("konfido-journal v1|" + seq.ToString(CultureInfo.InvariantCulture));
+
+    private byte[] Seal(long seq, Reading reading)
+    {
+        var plaintext = JsonSerializer.SerializeToUtf8Bytes(new SealedReading(reading.Kind, reading.Value, reading.MeasuredAt), JournalJson.Default.SealedReading);
+        var blob = new byte[12 + plaintext.Length + 16];
+        RandomNumberGenerator.Fill(blob.AsSpan(0, 12));
+        _aes.Encrypt(blob.AsSpan(0, 12), plaintext, blob.AsSpan(12, plaintext.Length), blob.AsSpan(12 + plaintext.Length), Binding(seq));
+        CryptographicOperations.ZeroMemory(plaintext);
+        return blob;
+    }
+
+    private Reading Open(long seq, byte[] blob)
+    {
+        if (blob.Length < 28)
+        {
+            throw new InvalidDataException($"journal reading {seq} is truncated");
+        }
+
+        var plaintext = new byte[blob.Length - 28];
+        try
+        {
+            _aes.Decrypt(blob.AsSpan(0, 12), blob.AsSpan(12, plaintext.Length), blob.AsSpan(blob.Length - 16), plaintext, Binding(seq));
+        }
+        catch (AuthenticationTagMismatchException ex)
+        {
+            throw new InvalidDataException($"journal reading {seq} does not open under this device's storage key (another device's journal, or altered)", ex);
+        }
+
+        var sealedReading = JsonSerializer.Deserialize(plaintext, JournalJson.Default.SealedReading)
+            ?? throw new InvalidDataException($"journal reading {seq} is empty");
+        CryptographicOperations.ZeroMemory(plaintext);
+        return new Reading(sealedReading.Kind, sealedReading.Value, sealedReading.At);
+    }
 
     private void Close(JournalBatch batch, JournalLine line)
     {
@@ -182,9 +237,9 @@ internal sealed class UploadJournal : IDisposable
 
     private void Apply(JournalLine line, Dictionary<string, JournalBatch> byId)
     {
-        if (line.Reading is { } seq && line.Kind is { } kind && line.Value is { } value && line.At is { } at)
+        if (line.Reading is { } seq && line.Sealed is { } blob)
         {
-            _pending[seq] = new Reading(kind, value, at);
+            _pending[seq] = Open(seq, blob);
             _nextReading = Math.Max(_nextReading, seq + 1);
         }
         else if (line.Batch is { } id && line.Program is { } program && line.ProgramKey is { } key && line.Readings is { } readings)
