@@ -61,6 +61,19 @@ public sealed class ProfessionalRegistry
     public RegisteredProfessional? Find(string? personIdentifier) =>
         personIdentifier is not null && _byIdentifier.TryGetValue(personIdentifier, out var p) ? p : null;
 
+    /// <summary>Checks the identifier and date of birth every registered person has; returns the date.</summary>
+    private static DateOnly PersonFields(string? personIdentifier, string? dateOfBirth, Func<string, string> where)
+    {
+        if (!EidasPerson.IsValidPersonIdentifier(personIdentifier))
+        {
+            throw new NodeConfigurationException($"{where("personIdentifier")}: '{personIdentifier}' is not an eIDAS identifier (XX/YY/id)");
+        }
+
+        return DateOnly.TryParseExact(dateOfBirth, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var birth)
+            ? birth
+            : throw new NodeConfigurationException($"{where("dateOfBirth")}: '{dateOfBirth}' is not yyyy-MM-dd");
+    }
+
     /// <summary>Loads <paramref name="path"/>.</summary>
     /// <exception cref="NodeConfigurationException">Unreadable file or an invalid entry (named by position and field).</exception>
     public static ProfessionalRegistry Load(string path)
@@ -81,15 +94,7 @@ public sealed class ProfessionalRegistry
         {
             var e = entries[i];
             string Where(string field) => $"eid.professionals {path}: professionals[{i}].{field}";
-            if (!EidasPerson.IsValidPersonIdentifier(e.PersonIdentifier))
-            {
-                throw new NodeConfigurationException($"{Where("personIdentifier")}: '{e.PersonIdentifier}' is not an eIDAS identifier (XX/YY/id)");
-            }
-
-            if (!DateOnly.TryParseExact(e.DateOfBirth, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var birth))
-            {
-                throw new NodeConfigurationException($"{Where("dateOfBirth")}: '{e.DateOfBirth}' is not yyyy-MM-dd");
-            }
+            var birth = PersonFields(e.PersonIdentifier, e.DateOfBirth, Where);
 
             var role = e.Role?.ToLowerInvariant() switch
             {
@@ -124,15 +129,7 @@ public sealed class ProfessionalRegistry
         {
             var e = file.Staff![i];
             string Where(string field) => $"eid.professionals {path}: staff[{i}].{field}";
-            if (!EidasPerson.IsValidPersonIdentifier(e.PersonIdentifier))
-            {
-                throw new NodeConfigurationException($"{Where("personIdentifier")}: '{e.PersonIdentifier}' is not an eIDAS identifier (XX/YY/id)");
-            }
-
-            if (!DateOnly.TryParseExact(e.DateOfBirth, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var birth))
-            {
-                throw new NodeConfigurationException($"{Where("dateOfBirth")}: '{e.DateOfBirth}' is not yyyy-MM-dd");
-            }
+            var birth = PersonFields(e.PersonIdentifier, e.DateOfBirth, Where);
 
             var role = e.Role?.ToLowerInvariant() switch
             {
