@@ -34,6 +34,13 @@ public sealed record FederationMember(
     [JsonPropertyName("assertionCertificate")]
     public string? AssertionCertificate { get; init; }
 
+    /// <summary>
+    /// The protocol the node speaks for clinical transactions: null (Konfido's FHIR REST), or <c>ihe</c>
+    /// for the IHE SOAP profiles (an OpenNCP node, or a Konfido node in OpenNCP mode).
+    /// </summary>
+    [JsonPropertyName("protocol")]
+    public string? Protocol { get; init; }
+
     /// <summary>The public key (base64 SubjectPublicKeyInfo DER) that signs this node's attestation quotes, or null.</summary>
     [JsonPropertyName("attestationKey")]
     public string? AttestationKey { get; init; }

@@ -109,7 +109,7 @@ internal sealed class CdaReader(CodeMaps maps)
         var data = new Hl7Data(maps, report);
         var root = Root(document, IheDocumentClass.EPrescription);
         var patient = ReadPatient(root, data);
-        var subject = new ResourceReference { Identifier = patient.Identifier.First(), Display = Hl7Data.Display(patient.Name.FirstOrDefault()) };
+        var subject = new ResourceReference { Identifier = patient.Identifier.First(), Display = Hl7Data.Display(patient.Name.FirstOrDefault()) is { Length: > 0 } shown ? shown : null };
         var author = root.Element(V3 + "author");
         var prescriber = Hl7Data.Display(Hl7Data.Name(author?.Element(V3 + "assignedAuthor")?.Element(V3 + "assignedPerson")?.Element(V3 + "name")));
         var authored = Hl7Data.FhirTime(author?.Element(V3 + "time").Attr("value"));
@@ -182,7 +182,7 @@ internal sealed class CdaReader(CodeMaps maps)
             Id = NewId(),
             Status = MedicationDispense.MedicationDispenseStatusCodes.Completed,
             AuthorizingPrescription = [new ResourceReference("MedicationRequest/" + prescription)],
-            Subject = new ResourceReference { Identifier = patient.Identifier.First(), Display = Hl7Data.Display(patient.Name.FirstOrDefault()) },
+            Subject = new ResourceReference { Identifier = patient.Identifier.First(), Display = Hl7Data.Display(patient.Name.FirstOrDefault()) is { Length: > 0 } shown ? shown : null },
         };
         var product = supply.Element(V3 + "product")?.Element(V3 + "manufacturedProduct");
         var medication = ReadProduct(product, section, dispense, data);

@@ -43,6 +43,12 @@ public sealed class TransformationReport
     internal void Info(string location, string message) => _issues.Add(new(TransformationIssueKind.Info, location, message));
 
     internal void Mapped() => MappedEntries++;
+
+    internal void Merge(TransformationReport other)
+    {
+        _issues.AddRange(other._issues);
+        MappedEntries += other.MappedEntries;
+    }
 }
 
 /// <summary>A transformed document with its report.</summary>
