@@ -54,17 +54,18 @@ public static class Xcpd
             throw new ArgumentException("An XCPD query needs an identifier or demographics.", nameof(query));
         }
 
+        // HL7 V3 PRPA_MT201306UV02.ParameterList order: ... livingSubjectBirthTime, ..., livingSubjectId, livingSubjectName, ...
         var parameters = new XElement(V3 + "parameterList");
-        if (!string.IsNullOrWhiteSpace(query.IdExtension))
-        {
-            parameters.Add(new XElement(V3 + "livingSubjectId", Id("value", query.IdRoot, query.IdExtension), new XElement(V3 + "semanticsText", "LivingSubject.id")));
-        }
-
         if (query.BirthDate is { } birth)
         {
             parameters.Add(new XElement(V3 + "livingSubjectBirthTime",
                 new XElement(V3 + "value", new XAttribute("value", birth.ToString("yyyyMMdd", CultureInfo.InvariantCulture))),
                 new XElement(V3 + "semanticsText", "LivingSubject.birthTime")));
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.IdExtension))
+        {
+            parameters.Add(new XElement(V3 + "livingSubjectId", Id("value", query.IdRoot, query.IdExtension), new XElement(V3 + "semanticsText", "LivingSubject.id")));
         }
 
         if (!string.IsNullOrWhiteSpace(query.Family) || !string.IsNullOrWhiteSpace(query.Given))
@@ -132,16 +133,6 @@ public static class Xcpd
         ArgumentNullException.ThrowIfNull(result);
         var control = new XElement(V3 + "controlActProcess", new XAttribute("classCode", "CACT"), new XAttribute("moodCode", "EVN"),
             new XElement(V3 + "code", new XAttribute("code", "PRPA_TE201306UV02"), new XAttribute("codeSystem", "2.16.840.1.113883.1.6")));
-        if (result.Code == "AE" && result.Reason is not null)
-        {
-            control.Add(new XElement(V3 + "reasonOf", new XAttribute("typeCode", "RSON"),
-                new XElement(V3 + "detectedIssueEvent", new XAttribute("classCode", "ALRT"), new XAttribute("moodCode", "EVN"),
-                    new XElement(V3 + "code", new XAttribute("code", "ActAdministrativeDetectedIssueCode"), new XAttribute("codeSystem", "2.16.840.1.113883.5.4")),
-                    new XElement(V3 + "triggerFor", new XAttribute("typeCode", "TRIG"),
-                        new XElement(V3 + "actOrderRequired", new XAttribute("classCode", "ACT"), new XAttribute("moodCode", "RQO"),
-                            new XElement(V3 + "code", new XAttribute("code", result.ErrorCode ?? "ERROR_GENERIC"), new XAttribute("displayName", result.Reason)))))));
-        }
-
         foreach (var patient in result.Patients)
         {
             var person = new XElement(V3 + "patientPerson", new XAttribute("classCode", "PSN"), new XAttribute("determinerCode", "INSTANCE"));
@@ -184,6 +175,17 @@ public static class Xcpd
                         new XElement(V3 + "assignedEntity", new XAttribute("classCode", "ASSIGNED"), Id("id", senderOid, null))))));
         }
 
+        // MFMI_MT700711UV02.ControlActProcess order: code, subject*, reasonOf*, queryAck, queryByParameter.
+        if (result.Code == "AE" && result.Reason is not null)
+        {
+            control.Add(new XElement(V3 + "reasonOf", new XAttribute("typeCode", "RSON"),
+                new XElement(V3 + "detectedIssueEvent", new XAttribute("classCode", "ALRT"), new XAttribute("moodCode", "EVN"),
+                    new XElement(V3 + "code", new XAttribute("code", "ActAdministrativeDetectedIssueCode"), new XAttribute("codeSystem", "2.16.840.1.113883.5.4")),
+                    new XElement(V3 + "triggerFor", new XAttribute("typeCode", "TRIG"),
+                        new XElement(V3 + "actOrderRequired", new XAttribute("classCode", "ACT"), new XAttribute("moodCode", "RQO"),
+                            new XElement(V3 + "code", new XAttribute("code", result.ErrorCode ?? "ERROR_GENERIC"), new XAttribute("displayName", result.Reason)))))));
+        }
+
         var parameters = new XElement(V3 + "parameterList");
         if (query?.IdExtension is not null)
         {
@@ -203,7 +205,8 @@ public static class Xcpd
             new XElement(V3 + "responsePriorityCode", new XAttribute("code", "I")),
             parameters));
         var message = Message("PRPA_IN201306UV02", senderOid, receiverOid, control);
-        message.Element(V3 + "acceptAckCode")!.AddAfterSelf(new XElement(V3 + "acknowledgement",
+        // MCCI_MT000300UV01.Message order: ..., receiver, sender, acknowledgement*, controlActProcess.
+        message.Element(V3 + "sender")!.AddAfterSelf(new XElement(V3 + "acknowledgement",
             new XElement(V3 + "typeCode", new XAttribute("code", result.Code == "AE" ? "AE" : "AA"))));
         return message;
     }
