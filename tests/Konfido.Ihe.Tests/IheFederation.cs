@@ -92,7 +92,7 @@ internal sealed class IheFederation : IAsyncDisposable
         test.Federation = await LocalFederation.StartAsync(test._directory.Path, [("DK", "DK NCP"), ("ES", "ES NCP"), ("IT", "IT NCP")],
             (_, country) => test.Backends[country] = new IheTestBackend(country),
             _ => test.Events,
-            configure: c => c with { TrustList = Flag(c.TrustList, iheCountries) });
+            configure: c => c with { TrustList = Konfido.Node.Ihe.OpenNcpMode.Apply(c.TrustList, iheCountries) });
         foreach (var node in test.Federation.Nodes.Values)
         {
             if (node.Policy is { } policy)
@@ -103,26 +103,6 @@ internal sealed class IheFederation : IAsyncDisposable
         }
 
         return test;
-    }
-
-    private static Func<TrustList> Flag(Func<TrustList> inner, string[] countries)
-    {
-        TrustList source = null, flagged = null;
-        var gate = new Lock();
-        return () =>
-        {
-            var current = inner();
-            lock (gate)
-            {
-                if (!ReferenceEquals(current, source))
-                {
-                    source = current;
-                    flagged = current with { Members = current.Members.Select(m => countries.Contains(m.Country, StringComparer.OrdinalIgnoreCase) ? m with { Protocol = IheEndpoints.Protocol } : m).ToList() };
-                }
-
-                return flagged;
-            }
-        };
     }
 
     public Task<HttpClient> DoctorAsync(string country) => Federation.LoginAsync(country, DemoProfessionals.Identifier(country, HcpRole.Doctor));
