@@ -198,7 +198,17 @@ public sealed class IheRespondingGateway
             return (payload, IheNames.XcaRetrieveResponseAction, attachments, new Outcome(false, none.Errors[0].CodeContext, null, []));
         }
 
-        var cx = RegistryObjects.PatientCx(patient, "unknown");
+        string oid;
+        try
+        {
+            oid = IheCommunity.PatientOid(null, _country);
+        }
+        catch (ExchangeException)
+        {
+            oid = IheCommunity.CommunityOid(_country);
+        }
+
+        var cx = RegistryObjects.PatientCx(patient, oid);
         var documents = new List<RetrievedDocument>();
         var errors = new List<RegistryError>();
         var fetched = new Dictionary<IheDocumentClass, (HttpStatusCode Status, byte[] Body)>();
