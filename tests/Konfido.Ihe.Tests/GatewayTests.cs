@@ -65,6 +65,19 @@ public sealed class GatewayTests
     }
 
     [Fact]
+    public async Task A_peer_flagged_openncp_is_called_on_the_openncp_service_paths()
+    {
+        await using var federation = await IheFederation.StartAsync(IheEndpoints.OpenNcpProtocol, ["DK"]);
+        using var doctor = await federation.DoctorAsync("ES");
+        using var response = await doctor.GetAsync("api/DK/Patient/$summary?identifier=" + Uri.EscapeDataString(Identifier));
+        var ips = await ReadAsync<Bundle>(response, HttpStatusCode.OK);
+        Assert.NotEmpty(ips.Entry.Select(e => e.Resource).OfType<Condition>());
+        // Query and retrieve both went to OpenNCP's single XCA service and were told apart by their actions.
+        Assert.Contains("services/XCA_Service", Assert.Single(federation.EventsOf("DK", "atna-iti-38")).Attributes["atna.xml"], StringComparison.Ordinal);
+        Assert.Contains("services/XCA_Service", Assert.Single(federation.EventsOf("DK", "atna-iti-39")).Attributes["atna.xml"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Eprescriptions_are_listed_and_dispensed_over_xca_and_xdr()
     {
         await using var federation = await IheFederation.StartAsync("DK");

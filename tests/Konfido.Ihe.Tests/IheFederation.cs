@@ -86,13 +86,15 @@ internal sealed class IheFederation : IAsyncDisposable
 
     public KonfidoNode this[string country] => Federation[country];
 
-    public static async Task<IheFederation> StartAsync(params string[] iheCountries)
+    public static Task<IheFederation> StartAsync(params string[] iheCountries) => StartAsync(IheEndpoints.Protocol, iheCountries);
+
+    public static async Task<IheFederation> StartAsync(string protocol, string[] iheCountries)
     {
         var test = new IheFederation();
         test.Federation = await LocalFederation.StartAsync(test._directory.Path, [("DK", "DK NCP"), ("ES", "ES NCP"), ("IT", "IT NCP")],
             (_, country) => test.Backends[country] = new IheTestBackend(country),
             _ => test.Events,
-            configure: c => c with { TrustList = Konfido.Node.Ihe.OpenNcpMode.Apply(c.TrustList, iheCountries) });
+            configure: c => c with { TrustList = Konfido.Node.Ihe.OpenNcpMode.Apply(c.TrustList, protocol, iheCountries) });
         foreach (var node in test.Federation.Nodes.Values)
         {
             if (node.Policy is { } policy)

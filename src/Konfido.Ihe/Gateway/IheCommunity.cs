@@ -19,8 +19,41 @@ public static class IheEndpoints
     /// <summary>ITI-41 document recipient (XDR).</summary>
     public const string Xdr = "ihe/xdr";
 
-    /// <summary>The trust-list protocol value of a country that speaks the IHE profiles (OpenNCP mode).</summary>
+    /// <summary>The OpenNCP server's ITI-55 service (relative to the member's endpoint base).</summary>
+    public const string OpenNcpXcpd = "openncp-ws-server/services/XCPD_Service";
+
+    /// <summary>The OpenNCP server's ITI-38/39 service (one service for query and retrieve, told apart by the action).</summary>
+    public const string OpenNcpXca = "openncp-ws-server/services/XCA_Service";
+
+    /// <summary>The OpenNCP server's ITI-41 service.</summary>
+    public const string OpenNcpXdr = "openncp-ws-server/services/XDR_Service";
+
+    /// <summary>The trust-list protocol value of a Konfido node in OpenNCP mode (Konfido's <c>ihe/...</c> paths).</summary>
     public const string Protocol = "ihe";
+
+    /// <summary>The trust-list protocol value of an OpenNCP node (its <c>openncp-ws-server/services/...</c> paths).</summary>
+    public const string OpenNcpProtocol = "openncp";
+
+    /// <summary>True if <paramref name="protocol"/> names an IHE-speaking node (<c>ihe</c> or <c>openncp</c>).</summary>
+    /// <param name="protocol">The trust-list protocol value, or null.</param>
+    public static bool IsIhe(string? protocol) =>
+        string.Equals(protocol, Protocol, StringComparison.OrdinalIgnoreCase) || string.Equals(protocol, OpenNcpProtocol, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The path of the service for <paramref name="action"/> at a node speaking <paramref name="protocol"/>.</summary>
+    /// <param name="protocol">The member's trust-list protocol.</param>
+    /// <param name="action">The request's SOAP action.</param>
+    public static string PathFor(string? protocol, string action)
+    {
+        var openNcp = string.Equals(protocol, OpenNcpProtocol, StringComparison.OrdinalIgnoreCase);
+        return action switch
+        {
+            IheNames.XcpdAction => openNcp ? OpenNcpXcpd + "/" : Xcpd,
+            IheNames.XcaQueryAction => openNcp ? OpenNcpXca + "/" : XcaQuery,
+            IheNames.XcaRetrieveAction => openNcp ? OpenNcpXca + "/" : XcaRetrieve,
+            IheNames.XdrAction => openNcp ? OpenNcpXdr + "/" : Xdr,
+            _ => throw new ArgumentOutOfRangeException(nameof(action), action, "not an IHE request action"),
+        };
+    }
 }
 
 /// <summary>

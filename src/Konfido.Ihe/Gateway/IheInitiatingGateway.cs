@@ -59,7 +59,7 @@ public sealed class IheInitiatingGateway
 
     /// <summary>True if <paramref name="member"/> speaks the IHE profiles.</summary>
     /// <param name="member">A trust-list member, or null.</param>
-    public static bool IsIhe(FederationMember? member) => string.Equals(member?.Protocol, IheEndpoints.Protocol, StringComparison.OrdinalIgnoreCase);
+    public static bool IsIhe(FederationMember? member) => IheEndpoints.IsIhe(member?.Protocol);
 
     /// <summary>XCPD patient discovery; the answer is a FHIR searchset Bundle of Patients.</summary>
     /// <param name="homeCountry">The patient's country.</param>
@@ -81,7 +81,7 @@ public sealed class IheInitiatingGateway
         var payload = Xcpd.CreateRequest(xcpd, IheCommunity.CommunityOid(_credentials.Country), IheCommunity.CommunityOid(member.Country));
         return await RunAsync(member, IheTransaction.CrossGatewayPatientDiscovery, "patient-discovery", query.IdentifierValue, cx, requester, async () =>
         {
-            var (_, message) = await SendAsync(member, IheEndpoints.Xcpd, IheNames.XcpdAction, payload, [], query.IdentifierValue, requester, cancellationToken).ConfigureAwait(false);
+            var (_, message) = await SendAsync(member, IheNames.XcpdAction, payload, [], query.IdentifierValue, requester, cancellationToken).ConfigureAwait(false);
             var result = Xcpd.ReadResponse(message.Payload);
             if (result.Code == "AE")
             {
@@ -149,7 +149,7 @@ public sealed class IheInitiatingGateway
         var (payload, attachments) = Xdr.CreateRequest(entry, content, IheCommunity.CommunityOid(_credentials.Country));
         return await RunAsync(member, IheTransaction.ProvideAndRegister, "edispensation", patient, cx, requester, async () =>
         {
-            var (_, message) = await SendAsync(member, IheEndpoints.Xdr, IheNames.XdrAction, payload, attachments, patient, requester, cancellationToken).ConfigureAwait(false);
+            var (_, message) = await SendAsync(member, IheNames.XdrAction, payload, attachments, patient, requester, cancellationToken).ConfigureAwait(false);
             if (message.Payload.Name != IheNames.Rs + "RegistryResponse")
             {
                 throw new ExchangeException(HttpStatusCode.BadGateway, "structure", $"the {member.Country} node answered XDR with {message.Payload.Name.LocalName}");
@@ -176,7 +176,7 @@ public sealed class IheInitiatingGateway
         var cx = RegistryObjects.PatientCx(nationalId, oid);
         return await RunAsync(member, IheTransaction.CrossGatewayRetrieve, action, nationalId, cx, requester, async () =>
         {
-            var (_, queried) = await SendAsync(member, IheEndpoints.XcaQuery, IheNames.XcaQueryAction, Xca.CreateQuery(nationalId, oid, documentClass), [], nationalId, requester, cancellationToken).ConfigureAwait(false);
+            var (_, queried) = await SendAsync(member, IheNames.XcaQueryAction, Xca.CreateQuery(nationalId, oid, documentClass), [], nationalId, requester, cancellationToken).ConfigureAwait(false);
             var (queryResult, entries) = Xca.ReadQueryResponse(queried.Payload);
             await _auditor.RecordAsync(Audit(member, IheTransaction.CrossGatewayQuery, queryResult.Success, queryResult.Success ? null : Reason(queryResult), cx, requester, queried.RelatesTo, []),
                 _credentials.Country, member.Country, cancellationToken).ConfigureAwait(false);
@@ -199,7 +199,7 @@ public sealed class IheInitiatingGateway
             }
 
             var requests = wanted.Select(e => new DocumentRequest(e.HomeCommunityId, e.RepositoryUniqueId, e.UniqueId)).ToList();
-            var (package, retrieved) = await SendAsync(member, IheEndpoints.XcaRetrieve, IheNames.XcaRetrieveAction, Xca.CreateRetrieve(requests), [], nationalId, requester, cancellationToken).ConfigureAwait(false);
+            var (package, retrieved) = await SendAsync(member, IheNames.XcaRetrieveAction, Xca.CreateRetrieve(requests), [], nationalId, requester, cancellationToken).ConfigureAwait(false);
             var (result, documents) = Xca.ReadRetrieveResponse(retrieved.Payload, package);
             if (documents.Count == 0)
             {
@@ -258,7 +258,7 @@ public sealed class IheInitiatingGateway
         return _trustList().Find(code.Value) ?? throw new ExchangeException(HttpStatusCode.NotFound, "not-found", $"country '{code.Value}' is not in the federation trust list");
     }
 
-    private async Task<(SoapPackage, SoapMessage)> SendAsync(FederationMember member, string path, string action, XElement payload, IReadOnlyList<MtomAttachment> attachments,
+    private async Task<(SoapPackage, SoapMessage)> SendAsync(FederationMember member, string action, XElement payload, IReadOnlyList<MtomAttachment> attachments,
         string? patientId, IRequester? requester, CancellationToken cancellationToken)
     {
         XElement? security = null;
@@ -269,6 +269,7 @@ public sealed class IheInitiatingGateway
             security = SecurityHeader.Create(hcp, headers.FirstOrDefault(h => h.Key == FederationProtocol.TrcAssertionHeader).Value);
         }
 
+        var path = IheEndpoints.PathFor(member.Protocol, action);
         var to = new Uri(member.Endpoint, path).AbsoluteUri;
         return await _client.SendAsync(member, path, SoapEnvelope.Create(action, payload, to: to, security: security), attachments, action, cancellationToken).ConfigureAwait(false);
     }
@@ -335,13 +336,13 @@ public sealed class IheInitiatingGateway
         Success = ok,
         FailureReason = reason,
         Source = _credentials.Country,
-        Destination = new Uri(member.Endpoint, transaction switch
+        Destination = new Uri(member.Endpoint, IheEndpoints.PathFor(member.Protocol, transaction switch
         {
-            IheTransaction.CrossGatewayPatientDiscovery => IheEndpoints.Xcpd,
-            IheTransaction.CrossGatewayQuery => IheEndpoints.XcaQuery,
-            IheTransaction.CrossGatewayRetrieve => IheEndpoints.XcaRetrieve,
-            _ => IheEndpoints.Xdr,
-        }).AbsoluteUri,
+            IheTransaction.CrossGatewayPatientDiscovery => IheNames.XcpdAction,
+            IheTransaction.CrossGatewayQuery => IheNames.XcaQueryAction,
+            IheTransaction.CrossGatewayRetrieve => IheNames.XcaRetrieveAction,
+            _ => IheNames.XdrAction,
+        })).AbsoluteUri,
         HumanRequestor = requester?.Actor,
         HumanRole = requester?.ActorRole,
         PurposeOfUse = requester?.PurposeOfUse,

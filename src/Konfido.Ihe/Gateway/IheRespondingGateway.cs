@@ -46,7 +46,7 @@ public sealed class IheRespondingGateway
         _auditor = auditor;
     }
 
-    /// <summary>Serves one request to <paramref name="endpoint"/> (an <see cref="IheEndpoints"/> path). Never throws for bad input: faults are responses.</summary>
+    /// <summary>Serves one request to <paramref name="endpoint"/> (an <see cref="IheEndpoints"/> path, Konfido's or OpenNCP's). Never throws for bad input: faults are responses.</summary>
     /// <param name="endpoint">The endpoint path.</param>
     /// <param name="caller">The verified mutual-TLS caller (assertions are read from the SOAP header).</param>
     /// <param name="body">The HTTP body.</param>
@@ -59,10 +59,10 @@ public sealed class IheRespondingGateway
         ArgumentNullException.ThrowIfNull(body);
         var transaction = endpoint switch
         {
-            IheEndpoints.Xcpd => IheTransaction.CrossGatewayPatientDiscovery,
-            IheEndpoints.XcaQuery => IheTransaction.CrossGatewayQuery,
+            IheEndpoints.Xcpd or IheEndpoints.OpenNcpXcpd => IheTransaction.CrossGatewayPatientDiscovery,
+            IheEndpoints.XcaQuery or IheEndpoints.OpenNcpXca => IheTransaction.CrossGatewayQuery,
             IheEndpoints.XcaRetrieve => IheTransaction.CrossGatewayRetrieve,
-            IheEndpoints.Xdr => IheTransaction.ProvideAndRegister,
+            IheEndpoints.Xdr or IheEndpoints.OpenNcpXdr => IheTransaction.ProvideAndRegister,
             _ => throw new ArgumentOutOfRangeException(nameof(endpoint), endpoint, "not an IHE endpoint"),
         };
         SoapMessage? message = null;
@@ -80,6 +80,13 @@ public sealed class IheRespondingGateway
         {
             var package = Mtom.Read(body, contentType);
             message = SoapEnvelope.Read(package.Envelope);
+            if (endpoint == IheEndpoints.OpenNcpXca && message.Action == IheNames.XcaRetrieveAction)
+            {
+                // OpenNCP serves query and retrieve on one XCA service; the action tells them apart.
+                transaction = IheTransaction.CrossGatewayRetrieve;
+                audit = audit with { Transaction = transaction };
+            }
+
             var expected = transaction switch
             {
                 IheTransaction.CrossGatewayPatientDiscovery => IheNames.XcpdAction,

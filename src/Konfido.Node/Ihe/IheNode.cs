@@ -16,16 +16,17 @@ namespace Konfido.Node.Ihe;
 /// <summary>
 /// The node's IHE gateway (issue 12, peering with OpenNCP nodes):
 /// <list type="bullet">
-/// <item>responding gateway: <c>POST /ihe/xcpd</c>, <c>/ihe/xca/query</c>, <c>/ihe/xca/retrieve</c>, <c>/ihe/xdr</c>, for callers
+/// <item>responding gateway: <c>POST /ihe/xcpd</c>, <c>/ihe/xca/query</c>, <c>/ihe/xca/retrieve</c>, <c>/ihe/xdr</c> and the OpenNCP service paths
+/// <c>/openncp-ws-server/services/XCPD_Service</c>, <c>XCA_Service</c>, <c>XDR_Service</c>, for callers
 /// whose TLS client certificate the trust list pins (as <c>/fhir</c>), served by the same <see cref="HomeCountryService"/>;</item>
-/// <item>initiating gateway: the local API's requests for a country flagged <c>protocol: "ihe"</c> in the trust list (or all
+/// <item>initiating gateway: the local API's requests for a country flagged <c>protocol: "ihe"</c> (Konfido paths) or <c>"openncp"</c> (OpenNCP paths) in the trust list (or all
 /// requests when this node is so flagged) go over SOAP instead of FHIR REST;</item>
 /// <item>OpenNCP mode: when this node's own trust-list entry says <c>ihe</c>, its <c>/fhir</c> clinical endpoints answer 404.</item>
 /// </list>
 /// </summary>
 internal static partial class IheNode
 {
-    private static readonly string[] Endpoints = [IheEndpoints.Xcpd, IheEndpoints.XcaQuery, IheEndpoints.XcaRetrieve, IheEndpoints.Xdr];
+    private static readonly string[] Endpoints = [IheEndpoints.Xcpd, IheEndpoints.XcaQuery, IheEndpoints.XcaRetrieve, IheEndpoints.Xdr, IheEndpoints.OpenNcpXcpd, IheEndpoints.OpenNcpXca, IheEndpoints.OpenNcpXdr];
 
     /// <summary>Maps the gateway. Call after the error responder is installed.</summary>
     public static void Map(WebApplication app, NodeComponents components, HomeCountryService home, ISecurityEventSink events, NodeEid? eid)
@@ -37,6 +38,7 @@ internal static partial class IheNode
         var initiating = new IheInitiatingGateway(components.Credentials, components.TrustList, events, transformer, client);
         foreach (var endpoint in Endpoints)
         {
+            // Routing ignores a trailing slash, so OpenNCP clients' ".../XCA_Service/" reaches this too.
             app.MapPost("/" + endpoint, (HttpContext context) => ServeAsync(context, endpoint, components, responding));
         }
 

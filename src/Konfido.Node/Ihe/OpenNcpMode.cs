@@ -14,8 +14,15 @@ public static class OpenNcpMode
     /// <summary>A trust-list source that flags <paramref name="countries"/> as IHE-speaking (the same instance until the source changes).</summary>
     /// <param name="source">The node's trust-list source.</param>
     /// <param name="countries">ISO 3166-1 alpha-2 codes.</param>
-    public static Func<TrustList> Apply(Func<TrustList> source, params string[] countries)
+    public static Func<TrustList> Apply(Func<TrustList> source, params string[] countries) => Apply(source, IheEndpoints.Protocol, countries);
+
+    /// <summary>As <see cref="Apply(Func{TrustList}, string[])"/> with an explicit protocol value (<c>ihe</c> or <c>openncp</c>: OpenNCP's service paths).</summary>
+    /// <param name="source">The node's trust-list source.</param>
+    /// <param name="protocol">The protocol value.</param>
+    /// <param name="countries">ISO 3166-1 alpha-2 codes.</param>
+    public static Func<TrustList> Apply(Func<TrustList> source, string protocol, params string[] countries)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(protocol);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(countries);
         TrustList? seen = null, flagged = null;
@@ -30,7 +37,7 @@ public static class OpenNcpMode
                     seen = current;
                     flagged = current with
                     {
-                        Members = [.. current.Members.Select(m => countries.Contains(m.Country, StringComparer.OrdinalIgnoreCase) ? m with { Protocol = IheEndpoints.Protocol } : m)],
+                        Members = [.. current.Members.Select(m => countries.Contains(m.Country, StringComparer.OrdinalIgnoreCase) ? m with { Protocol = protocol } : m)],
                     };
                 }
 
