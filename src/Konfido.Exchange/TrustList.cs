@@ -35,8 +35,9 @@ public sealed record FederationMember(
     public string? AssertionCertificate { get; init; }
 
     /// <summary>
-    /// The protocol the node speaks for clinical transactions: null (Konfido's FHIR REST), or <c>ihe</c>
-    /// for the IHE SOAP profiles (an OpenNCP node, or a Konfido node in OpenNCP mode).
+    /// The protocol the node speaks for clinical transactions: null (Konfido's FHIR REST), <c>ihe</c> (the
+    /// IHE SOAP profiles on Konfido's paths: a Konfido node in OpenNCP mode) or <c>openncp</c> (the IHE SOAP
+    /// profiles on OpenNCP's service paths: an OpenNCP node).
     /// </summary>
     [JsonPropertyName("protocol")]
     public string? Protocol { get; init; }
