@@ -34,6 +34,14 @@ public sealed record FederationMember(
     [JsonPropertyName("assertionCertificate")]
     public string? AssertionCertificate { get; init; }
 
+    /// <summary>
+    /// The protocol the node speaks for clinical transactions: null (Konfido's FHIR REST), <c>ihe</c> (the
+    /// IHE SOAP profiles on Konfido's paths: a Konfido node in OpenNCP mode) or <c>openncp</c> (the IHE SOAP
+    /// profiles on OpenNCP's service paths: an OpenNCP node).
+    /// </summary>
+    [JsonPropertyName("protocol")]
+    public string? Protocol { get; init; }
+
     /// <summary>The public key (base64 SubjectPublicKeyInfo DER) that signs this node's attestation quotes, or null.</summary>
     [JsonPropertyName("attestationKey")]
     public string? AttestationKey { get; init; }

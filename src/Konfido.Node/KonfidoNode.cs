@@ -169,6 +169,7 @@ public sealed class KonfidoNode : IAsyncDisposable
         var errors = new NodeErrorResponder(components.Credentials, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Konfido.Node"));
         app.Use(errors.HandleAsync);
         FederationApi.Map(app, components, home);
+        Ihe.IheNode.Map(app, components, home, events, node.Eid);
         LocalApi.Map(app, node.Eid, gateway, attestation);
         AttestationApi.Map(app, components);
         if (node.Eid is not null)
