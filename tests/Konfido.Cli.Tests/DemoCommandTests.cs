@@ -25,6 +25,8 @@ public sealed class DemoCommandTests
         Assert.Contains("ips-retrieve", names);
         Assert.Contains("eprescription-dispense", names);
         Assert.All(steps, s => Assert.True(s!["ok"]!.GetValue<bool>(), s["detail"]!.GetValue<string>()));
+        // Italy runs in OpenNCP mode: the Italian pharmacy's list and dispensation went over the IHE SOAP profiles.
+        Assert.Contains("over IHE SOAP", steps.Single(s => s!["name"]!.GetValue<string>() == "eprescription-dispense")!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("[1] eid-login", result.Stderr); // progress goes to stderr
     }
 

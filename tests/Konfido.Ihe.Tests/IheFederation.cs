@@ -94,7 +94,7 @@ internal sealed class IheFederation : IAsyncDisposable
         test.Federation = await LocalFederation.StartAsync(test._directory.Path, [("DK", "DK NCP"), ("ES", "ES NCP"), ("IT", "IT NCP")],
             (_, country) => test.Backends[country] = new IheTestBackend(country),
             _ => test.Events,
-            configure: c => c with { TrustList = Konfido.Node.Ihe.OpenNcpMode.Apply(c.TrustList, protocol, iheCountries) });
+            configure: c => c with { TrustList = Konfido.Node.Ihe.OpenNcpMode.ApplyProtocol(c.TrustList, protocol, iheCountries) });
         foreach (var node in test.Federation.Nodes.Values)
         {
             if (node.Policy is { } policy)

@@ -9,6 +9,9 @@ namespace Konfido.Cli;
 internal static partial class CommandGroups
 {
     /// <summary>The federation of the demo: Denmark (the patient's home), Spain and Italy.</summary>
+    /// <summary>The demo country whose node runs in OpenNCP mode (IHE SOAP only).</summary>
+    internal const string OpenNcpCountry = "IT";
+
     internal static readonly (string Country, string Name)[] DemoCountries =
         [("DK", "Denmark NCP"), ("ES", "Spain NCP"), ("IT", "Italy NCP")];
 
@@ -52,7 +55,10 @@ internal static partial class CommandGroups
         LocalFederation? federation = null;
         try
         {
+            // Italy runs in OpenNCP mode, as most national contact points in production do: its node speaks
+            // only the IHE SOAP profiles (XCPD, XCA, XDR with eHDSI CDA), and the others talk to it that way.
             federation = await LocalFederation.StartAsync(directory, DemoCountries, NodeBackends.Open, c => events[c], portBase,
+                configure: c => c with { TrustList = Konfido.Node.Ihe.OpenNcpMode.Apply(c.TrustList, OpenNcpCountry) },
                 cancellationToken: cancellationToken).ConfigureAwait(false);
             foreach (var (country, _) in DemoCountries)
             {

@@ -392,7 +392,10 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
         }
 
         return second.Status == HttpStatusCode.Conflict
-            ? (true, $"IT pharmacy dispensed {drug} on {patient.HomeCountry} prescription {prescription.Id}; a second submission was refused (409), dispensed exactly once")
+            ? (true, $"IT pharmacy dispensed {drug} on {patient.HomeCountry} prescription {prescription.Id}; a second submission was refused (409), dispensed exactly once" +
+                (federation["IT"].Components.TrustList().Find("IT") is { } it && Konfido.Ihe.Gateway.IheInitiatingGateway.IsIhe(it)
+                    ? "; over IHE SOAP (XCA query and retrieve, XDR, eHDSI CDA transformed to and from FHIR): IT runs in OpenNCP mode"
+                    : string.Empty))
             : (false, $"a second dispensation of {prescription.Id} answered {(int)second.Status} instead of 409");
     }
 

@@ -118,7 +118,8 @@ internal sealed class AccessReportService(string country, NodeLedger ledger, Fed
         }
 
         string? Text(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-        if (Text("category") != Core.EventCategories.Exchange)
+        // IHE ATNA records (atna-iti-NN) audit the same transaction as its exchange event: one access, reported once.
+        if (Text("category") != Core.EventCategories.Exchange || Text("action")?.StartsWith("atna-", StringComparison.Ordinal) == true)
         {
             return null;
         }
