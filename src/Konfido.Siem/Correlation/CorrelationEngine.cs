@@ -142,10 +142,11 @@ public sealed class CorrelationEngine
     /// The entries of one group-by key in time order, with the distinct values and rule slots they
     /// hold counted incrementally (so that value_count and temporal aggregate in constant time).
     /// </summary>
-    private sealed class Group(IReadOnlyDictionary<string, string?> values, int slots)
+    private sealed class Group(IReadOnlyDictionary<string, string?> values, int slots, bool latestPerValue)
     {
         private readonly LinkedList<Entry> _entries = new();
         private readonly Dictionary<string, int> _valueCounts = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, LinkedListNode<Entry>>? _latest = latestPerValue ? new(StringComparer.Ordinal) : null;
         private readonly int[] _slotCounts = new int[slots];
 
         public IReadOnlyDictionary<string, string?> Values { get; } = values;
@@ -164,12 +165,26 @@ public sealed class CorrelationEngine
 
         public DateTimeOffset WindowStart { get; set; }
 
+        /// <summary>
+        /// Appends <paramref name="entry"/>. For value_count a group keeps only the latest entry of each value:
+        /// a value is in the window exactly when its latest entry is, so the distinct count is unchanged and the
+        /// memory is bounded by the distinct values (not by the events) in the window.
+        /// </summary>
         public void Add(Entry entry)
         {
-            _entries.AddLast(entry);
+            if (_latest is not null && entry.Value is { } repeated && _latest.TryGetValue(repeated, out var older))
+            {
+                Remove(older);
+            }
+
+            var node = _entries.AddLast(entry);
             if (entry.Value is { } v)
             {
                 _valueCounts[v] = _valueCounts.GetValueOrDefault(v) + 1;
+                if (_latest is not null)
+                {
+                    _latest[v] = node;
+                }
             }
 
             if (_slotCounts[entry.Slot]++ == 0)
@@ -178,10 +193,21 @@ public sealed class CorrelationEngine
             }
         }
 
-        public void RemoveFirst()
+        public void RemoveFirst() => Remove(_entries.First!);
+
+        public void Clear()
         {
-            var entry = _entries.First!.Value;
-            _entries.RemoveFirst();
+            _entries.Clear();
+            _valueCounts.Clear();
+            _latest?.Clear();
+            Array.Clear(_slotCounts);
+            DistinctSlots = 0;
+        }
+
+        private void Remove(LinkedListNode<Entry> node)
+        {
+            var entry = node.Value;
+            _entries.Remove(node);
             if (entry.Value is { } v)
             {
                 if (_valueCounts[v] == 1)
@@ -192,20 +218,17 @@ public sealed class CorrelationEngine
                 {
                     _valueCounts[v]--;
                 }
+
+                if (_latest is not null && _latest.TryGetValue(v, out var current) && ReferenceEquals(current, node))
+                {
+                    _latest.Remove(v);
+                }
             }
 
             if (--_slotCounts[entry.Slot] == 0)
             {
                 DistinctSlots--;
             }
-        }
-
-        public void Clear()
-        {
-            _entries.Clear();
-            _valueCounts.Clear();
-            Array.Clear(_slotCounts);
-            DistinctSlots = 0;
         }
     }
 
@@ -232,7 +255,7 @@ public sealed class CorrelationEngine
             var key = string.Join('\u001f', rule.GroupBy.Select(g => values[g] ?? "\u0000"));
             if (!_groups.TryGetValue(key, out var group))
             {
-                _groups[key] = group = new Group(values, rule.Rules.Count) { WindowStart = time };
+                _groups[key] = group = new Group(values, rule.Rules.Count, rule.Type == CorrelationType.ValueCount) { WindowStart = time };
             }
 
             string? value = rule.ValueField is null ? null : e.GetString(rule.ValueField);

@@ -113,6 +113,28 @@ public sealed class CorrelationTests
     }
 
     [Fact]
+    public void Value_count_keeps_one_entry_per_value_however_often_it_repeats()
+    {
+        const string rule = """
+            title: spraying
+            correlation:
+              type: value_count
+              rules: [failed_login]
+              group-by: [src]
+              timespan: 10m
+              condition:
+                field: user
+                gte: 3
+            """;
+        // 600 failures for two accounts (the same two values again and again), then a third account.
+        var lines = Enumerable.Range(0, 600).Select(i => Login(i % 2 == 0 ? "a" : "b", "failure", i / 100)).Append(Login("c", "failure", 6)).ToArray();
+        var (_, fired, _) = Run(rule, lines);
+        var match = Assert.Single(fired);
+        Assert.Equal(3, match.Value);
+        Assert.Equal([598L, 599, 600], match.EventIndexes); // the group held three entries, not 601
+    }
+
+    [Fact]
     public void Value_count_counts_distinct_values()
     {
         const string rule = """
@@ -132,7 +154,8 @@ public sealed class CorrelationTests
         var match = Assert.Single(fired);
         Assert.Equal("1.1.1.1", match.Group["src"]);
         Assert.Equal(3, match.Value);
-        Assert.Equal([0L, 1, 2, 4], match.EventIndexes);
+        // The evidence is the latest event of each distinct value (a group keeps one entry per value: memory bounded by the values, not the events).
+        Assert.Equal([1L, 2, 4], match.EventIndexes);
     }
 
     [Fact]
