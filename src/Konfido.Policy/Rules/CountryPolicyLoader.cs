@@ -125,6 +125,11 @@ public static class CountryPolicyLoader
                 : $"YAML syntax error: {first}";
             return new PolicyLoadResult(null, [new PolicyFileError(source, ToInt(ex.Start.Line), ToInt(ex.Start.Column), message)]);
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner throws this (not a YamlException) on some malformed input, e.g. "...\nn" (found by konfido fuzz).
+            return new PolicyLoadResult(null, [new PolicyFileError(source, 1, 1, $"YAML syntax error: {FirstLine(ex.Message)}")]);
+        }
 
         var policy = reader.ReadPolicy(root);
         return reader.Errors.Count > 0 || policy is null

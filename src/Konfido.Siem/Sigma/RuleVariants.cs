@@ -24,8 +24,9 @@ public static class RuleVariants
         {
             stream.Load(new StringReader(yaml));
         }
-        catch (YamlDotNet.Core.YamlException ex)
+        catch (Exception ex) when (ex is YamlDotNet.Core.YamlException or InvalidOperationException)
         {
+            // InvalidOperationException: YamlDotNet's scanner on some malformed input (found by konfido fuzz).
             throw new FormatException($"not valid YAML: {ex.Message}", ex);
         }
         var renames = new Dictionary<string, string>(StringComparer.Ordinal);

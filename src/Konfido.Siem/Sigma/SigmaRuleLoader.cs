@@ -67,8 +67,9 @@ public sealed partial class SigmaRuleLoader
         {
             stream.Load(new StringReader(yaml));
         }
-        catch (YamlException ex)
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException)
         {
+            // YamlDotNet's scanner throws InvalidOperationException on some malformed input, e.g. "...\n:" (found by konfido fuzz).
             _report.Add(new RuleLoadResult(file, null, null, false, $"bad YAML: {OneLine(ex.Message)}"));
             return this;
         }

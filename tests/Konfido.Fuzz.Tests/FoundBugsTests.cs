@@ -1,0 +1,89 @@
+using Konfido.Fuzzing;
+using Konfido.Fuzzing.Targets;
+using Konfido.Policy.Rules;
+using Konfido.Siem.Events;
+using Konfido.Siem.Parsing;
+using Konfido.Siem.Sigma;
+
+namespace Konfido.Fuzz.Tests;
+
+/// <summary>
+/// Regression tests for the bugs the fuzzer found, each with its minimised reproducer: they failed before the fix.
+/// </summary>
+public sealed class FoundBugsTests
+{
+    // YamlDotNet throws InvalidOperationException (not YamlException) from its scanner/parser on these inputs; the
+    // Sigma loader and the policy loader let it escape instead of reporting a bad file.
+    public static TheoryData<string> YamlScannerCrashes => ["...\n:", "...\nn", ": [\ns"];
+
+    [Theory]
+    [MemberData(nameof(YamlScannerCrashes))]
+    public void Sigma_loader_reports_yaml_that_crashes_the_yaml_scanner(string yaml)
+    {
+        var set = new SigmaRuleLoader().AddText(yaml, "bad.yml").Build();
+        Assert.Equal(0, set.LoadedCount);
+        var report = Assert.Single(set.Report);
+        Assert.False(report.Loaded);
+        Assert.StartsWith("bad YAML", report.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(YamlScannerCrashes))]
+    public void Policy_loader_reports_yaml_that_crashes_the_yaml_scanner(string yaml)
+    {
+        var result = CountryPolicyLoader.Load(yaml, "bad.yaml");
+        Assert.False(result.Succeeded);
+        Assert.Contains("YAML syntax error", Assert.Single(result.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(YamlScannerCrashes))]
+    public void Rule_variants_refuse_yaml_that_crashes_the_yaml_scanner(string yaml) =>
+        Assert.Throws<FormatException>(() => RuleVariants.Generate(yaml, 1));
+
+    // EventObject read every JSON integer as a double (the conditional "TryGetInt64(out l) ? l : GetDouble()" has
+    // type double), so integers above 2^53 changed value: found as an event whose JSON did not parse back the same.
+    [Theory]
+    [InlineData(9223372036854775L)]
+    [InlineData(9007199254740993L)]
+    [InlineData(long.MaxValue)]
+    public void Event_json_keeps_integers_exact(long value)
+    {
+        var json = $"{{\"source\":{{\"port\":{value}}},\"list\":[{value}]}}";
+        var parsed = EventObject.ParseJson(json);
+        Assert.Equal(value, parsed.TryGet("source.port", out var port) ? port : null);
+        Assert.IsType<long>(port);
+        Assert.Equal(json, parsed.ToJson());
+    }
+
+    [Fact]
+    public void Syslog_line_with_a_large_port_round_trips_through_event_json()
+    {
+        var target = new LogLineTarget(LogFormat.Auto);
+        Assert.Equal(FuzzOutcome.Accepted, target.Run("Mar  2 08:00:00 sshd: Failed password for port 9223372036854775"u8.ToArray()).Outcome);
+    }
+}
+
+/// <summary>Attestation quotes with a PCR value but no PCR index parsed, and lost the value when written again.</summary>
+public sealed class FoundQuoteBugsTests
+{
+    [Theory]
+    [InlineData("{\"format\":\"\",\"measurement\":\"BQU=\",\"nonce\":\"\",\"evidence\":\"BwcH\",\"signature\":\"CAgI\",\"pcr_value\":\"CQkJ\"}")]
+    [InlineData("{\"format\":\"tpm2-quote-v1\",\"measurement\":\"\",\"nonce\":\"\",\"evidence\":\"\",\"signature\":\"\",\"pcr\":-3,\"pcr_value\":\"CQkJ\"}")]
+    [InlineData("{\"format\":\"tpm2-quote-v1\",\"measurement\":\"\",\"nonce\":\"\",\"evidence\":\"\",\"signature\":\"\",\"pcr\":16}")]
+    public void Quotes_with_half_a_pcr_are_refused(string json)
+    {
+        Assert.False(Konfido.Custody.Attestation.AttestationQuote.TryParseJson(json, out var quote, out var reason));
+        Assert.Null(quote);
+        Assert.Contains("pcr", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_tpm_quote_with_its_pcr_still_parses()
+    {
+        var json = "{\"format\":\"tpm2-quote-v1\",\"measurement\":\"AA==\",\"nonce\":\"AQ==\",\"evidence\":\"Ag==\",\"signature\":\"Aw==\",\"pcr\":16,\"pcr_value\":\"BA==\"}";
+        Assert.True(Konfido.Custody.Attestation.AttestationQuote.TryParseJson(json, out var quote, out _));
+        Assert.Equal(16, quote!.Pcr);
+        Assert.Equal(json, quote.ToJson());
+    }
+}
