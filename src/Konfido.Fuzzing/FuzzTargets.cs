@@ -13,6 +13,7 @@ public static class FuzzTargets
         new FhirMedicationTarget(),
         new SamlResponseTarget(),
         new SamlAuthnRequestTarget(),
+        new CrossBorderAssertionTarget(),
         new LogLineTarget(LogFormat.Syslog),
         new LogLineTarget(LogFormat.Atna),
         new LogLineTarget(LogFormat.Cef),

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Konfido.Core;
 using Konfido.Eid;
+using Konfido.Eid.CrossBorder;
 using Konfido.Eid.Saml;
 using Konfido.Eid.Xml;
 
@@ -139,5 +140,84 @@ public sealed class SamlAuthnRequestTarget : TextFuzzTarget
         }
 
         return FuzzResult.Accept;
+    }
+}
+
+/// <summary>
+/// The HCP identity assertion and treatment-relationship confirmation that country B sends with every request, as
+/// country A verifies them (<see cref="CrossBorderAssertionVerifier.Verify"/>: never throws for bad input). Input: the
+/// HCP assertion, a line <c>--TRC--</c>, the TRC. Invariant: a pair that verifies names the signed professional,
+/// purpose and assertion IDs.
+/// </summary>
+public sealed class CrossBorderAssertionTarget : TextFuzzTarget
+{
+    private const string Separator = "\n--TRC--\n";
+    private const string Patient = "DK/120356-1237";
+    private static readonly DateTimeOffset IssuedAt = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+    private readonly Lazy<Setup> _setup = new(() => new Setup());
+
+    /// <inheritdoc />
+    public override string Name => "crossborder-assertions";
+
+    /// <inheritdoc />
+    public override string Description => "cross-border HCP identity assertion and TRC pair verified at country A (CrossBorderAssertionVerifier.Verify); invariant: a verified pair names the signed professional";
+
+    /// <inheritdoc />
+    public override InputShape Shape => InputShape.Xml;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> Dictionary => ["--TRC--", "<saml2:Assertion", "<ds:Signature", "ID=\"", "urn:oasis:names:tc:xspa:1.0:subject:purposeofuse", "EMERGENCY", "TREATMENT", "urn:konfido:ncp:ES"];
+
+    /// <inheritdoc />
+    protected override IEnumerable<string> CreateTextSeeds()
+    {
+        var setup = _setup.Value;
+        yield return setup.Hcp.Xml + Separator + setup.Trc.Xml;
+        yield return setup.Hcp.ToHeaderValue() + Separator + setup.Trc.ToHeaderValue();
+    }
+
+    /// <inheritdoc />
+    protected override FuzzResult Run(string text)
+    {
+        var setup = _setup.Value;
+        var cut = text.IndexOf(Separator, StringComparison.Ordinal);
+        var hcp = cut < 0 ? text : text[..cut];
+        var trc = cut < 0 ? null : text[(cut + Separator.Length)..];
+        var result = setup.Verifier.Verify(hcp, trc, new CrossBorderRequest(CountryCode.Parse("ES"), Patient, CrossBorderPermission.PatientSummary), IssuedAt.AddMinutes(1));
+        if (!result.IsValid)
+        {
+            return FuzzResult.Reject(result.Reasons.Count > 0 ? result.Reasons[0] : "invalid");
+        }
+
+        if (result.Professional?.SubjectId != setup.Identity.SubjectId || result.PurposeOfUse != setup.Identity.PurposeOfUse
+            || result.HcpAssertionId != setup.Hcp.Id || result.TrcAssertionId != setup.Trc.Id)
+        {
+            throw new FuzzInvariantException("crossborder-signed-content", $"a verified pair names {result.Professional?.SubjectId} ({result.PurposeOfUse}), not the signed professional");
+        }
+
+        return FuzzResult.Accept;
+    }
+
+    private sealed class Setup
+    {
+        public Setup()
+        {
+            var certificate = DemoCertificates.CreateEcdsaP256("Fuzz NCP ES assertions");
+            var issuer = new CrossBorderAssertionIssuer(CountryCode.Parse("ES"), XmlSigningKey.Create(certificate));
+            Identity = HcpIdentity.Create("urn:konfido:es:hcp:4711", "Dra. Ana García", HcpRole.Doctor, "Hospital Clínic de Barcelona", "urn:oid:2.16.724.4.1",
+                HealthcareFacilityType.Hospital, "Barcelona", PurposeOfUse.Treatment);
+            Hcp = issuer.IssueHcp(Identity, now: IssuedAt);
+            Trc = issuer.IssueTrc(Hcp, Identity, Patient, PurposeOfUse.Treatment, now: IssuedAt);
+            Verifier = new CrossBorderAssertionVerifier(CountryCode.Parse("DK"),
+                new StaticTrustedSigners(new Dictionary<CountryCode, IReadOnlyList<X509Certificate2>> { [CountryCode.Parse("ES")] = [certificate] }));
+        }
+
+        public HcpIdentity Identity { get; }
+
+        public IssuedAssertion Hcp { get; }
+
+        public IssuedAssertion Trc { get; }
+
+        public CrossBorderAssertionVerifier Verifier { get; }
     }
 }
