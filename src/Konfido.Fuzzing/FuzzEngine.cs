@@ -21,7 +21,7 @@ public sealed record FuzzOptions
     public TimeSpan InputTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The largest input made by mutation.</summary>
-    public int MaxInputLength { get; init; } = 512 * 1024;
+    public int MaxInputLength { get; init; } = 256 * 1024;
 
     /// <summary>The most inputs kept in the corpus (seeds and inputs with new behaviour).</summary>
     public int CorpusLimit { get; init; } = 512;
@@ -68,6 +68,7 @@ public readonly record struct FuzzProgress(string Target, long InputsTried, long
 /// </summary>
 public sealed class FuzzEngine
 {
+    private const int MaxCorpusEntry = 64 * 1024;
     private readonly FuzzOptions _options;
 
     /// <summary>Creates the engine. Throws <see cref="ArgumentException"/> for invalid options.</summary>
@@ -159,7 +160,9 @@ public sealed class FuzzEngine
                     break;
                 }
 
-                if (verdict.Outcome != FuzzOutcome.Crash && behaviours.Add(BehaviourKey(verdict)) && tried > seeds.Count && corpus.Count < _options.CorpusLimit)
+                // Huge inputs are tried, but not kept: every mutation of them would be slow.
+                if (verdict.Outcome != FuzzOutcome.Crash && tried > seeds.Count && input.Length <= MaxCorpusEntry && corpus.Count < _options.CorpusLimit
+                    && behaviours.Add(BehaviourKey(verdict)))
                 {
                     corpus.Add(input);
                 }

@@ -272,7 +272,7 @@ public sealed class Mutator
             }
 
             case 1: // huge string
-                return InsertAt(text, new string(_random.Pick("A\"\\<&%=|-[{ 9é".ToCharArray()), _random.SmallLength(200_000)));
+                return InsertAt(text, new string(_random.Pick("A\"\\<&%=|-[{ 9é".ToCharArray()), _random.OneIn(8) ? _random.SmallLength(200_000) : _random.SmallLength(2_000)));
             case 2: // a token somewhere
                 return InsertAt(text, _random.Pick(_tokens));
             case 3: // repeat a short substring many times (pathological repetition)
@@ -440,7 +440,7 @@ public sealed class Mutator
                 var replacement = _random.Next(8) switch
                 {
                     0 => (JsonNode?)JsonValue.Create(_random.Pick(InterestingIntegers)),
-                    1 => JsonValue.Create(new string('A', _random.SmallLength(200_000))),
+                    1 => JsonValue.Create(new string('A', _random.OneIn(8) ? _random.SmallLength(200_000) : _random.SmallLength(2_000))),
                     2 => null,
                     3 => JsonValue.Create(_random.OneIn(2)),
                     4 => new JsonObject(),
