@@ -87,3 +87,32 @@ public sealed class FoundQuoteBugsTests
         Assert.Equal(json, quote.ToJson());
     }
 }
+
+/// <summary>
+/// ATNA messages went to XDocument.Load, whose time grows with the square of the nesting depth: a 256 KB line of
+/// nested elements (found as a hang in siem-auto) took 9 s. Such documents are now refused before loading.
+/// </summary>
+public sealed class FoundAtnaBugsTests
+{
+    [Fact]
+    public void Deeply_nested_atna_is_refused_without_building_the_tree()
+    {
+        var parser = new LogParser(LogFormat.Auto, new PatientPseudonymiser(new byte[32]));
+        var deep = string.Concat(Enumerable.Repeat("<a>", 20_000)) + string.Concat(Enumerable.Repeat("</a>", 20_000));
+        var e = parser.Parse(deep);
+        Assert.True(LogParser.IsError(e));
+        Assert.Contains("nested deeper", e.GetString("error.message"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_normal_atna_message_with_many_elements_still_parses()
+    {
+        var parser = new LogParser(LogFormat.Atna, new PatientPseudonymiser(new byte[32]));
+        var participants = string.Concat(Enumerable.Range(0, 60).Select(i => $"<ActiveParticipant UserID=\"u{i}\" UserIsRequestor=\"false\"/>"));
+        var xml = "<AuditMessage><EventIdentification EventActionCode=\"R\" EventDateTime=\"2026-03-02T09:00:00Z\" EventOutcomeIndicator=\"0\"><EventID csd-code=\"110110\" codeSystemName=\"DCM\"/></EventIdentification>"
+            + participants + "<AuditSourceIdentification AuditSourceID=\"NCP-DK\"/></AuditMessage>";
+        var e = parser.Parse(xml);
+        Assert.False(LogParser.IsError(e), e.GetString("error.message"));
+        Assert.Equal("atna", e.GetString("event.module"));
+    }
+}

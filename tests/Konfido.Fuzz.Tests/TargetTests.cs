@@ -1,10 +1,11 @@
 using System.Text;
 using Konfido.Fuzzing;
+using Xunit.Abstractions;
 
 namespace Konfido.Fuzz.Tests;
 
 /// <summary>Every registered parser, fuzzed for a bounded number of inputs with a fixed seed: no crash.</summary>
-public sealed class TargetTests
+public sealed class TargetTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Names => [.. FuzzTargets.CreateAll().Select(t => t.Name)];
 
@@ -15,6 +16,7 @@ public sealed class TargetTests
         var target = FuzzTargets.Find(name)!;
         var report = new FuzzEngine(new FuzzOptions { Seed = 1, MaxInputs = 2_000, Duration = TimeSpan.FromSeconds(2) }).Run(target);
 
+        output.WriteLine($"{name}: {report.InputsTried} inputs ({report.InputsPerSecond:0}/s), {report.Accepted} accepted, {report.Rejected} rejected, {report.Crashes} crashes, corpus {report.CorpusSize}");
         Assert.True(report.InputsTried >= 50, $"{name}: only {report.InputsTried} inputs");
         Assert.Equal(report.InputsTried, report.Accepted + report.Rejected + report.Crashes);
         Assert.True(report.Crashes == 0, $"{name}: {report.Crashes} crashes:\n" + string.Join("\n", report.UniqueCrashes.Select(c =>
