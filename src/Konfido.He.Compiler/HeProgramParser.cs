@@ -701,6 +701,13 @@ public static class HeProgramParser
                         i++;
                     }
 
+                    // The builder's limit (HeProgramBuilder identifiers: 64 characters); a longer name escaped as an
+                    // ArgumentException instead of a syntax error (found by konfido fuzz).
+                    if (i - start > 64)
+                    {
+                        throw new HeSyntaxException(lineNumber, start + 1, $"an identifier has at most 64 characters, this one has {i - start}");
+                    }
+
                     tokens.Add(new Token(TokenKind.Identifier, line[start..i], lineNumber, start + 1));
                 }
                 else if (char.IsAsciiDigit(c) || (c == '.' && i + 1 < line.Length && char.IsAsciiDigit(line[i + 1])))

@@ -14,7 +14,7 @@ public sealed class FoundBugsTests
 {
     // YamlDotNet throws InvalidOperationException (not YamlException) from its scanner/parser on these inputs; the
     // Sigma loader and the policy loader let it escape instead of reporting a bad file.
-    public static TheoryData<string> YamlScannerCrashes => ["...\n:", "...\nn", ": [\ns"];
+    public static TheoryData<string> YamlScannerCrashes => ["...\n:", "...\nn", ": [\ns", "\0: d"];
 
     [Theory]
     [MemberData(nameof(YamlScannerCrashes))]
@@ -114,5 +114,39 @@ public sealed class FoundAtnaBugsTests
         var e = parser.Parse(xml);
         Assert.False(LogParser.IsError(e), e.GetString("error.message"));
         Assert.Equal("atna", e.GetString("event.module"));
+    }
+}
+
+/// <summary>
+/// Checkpoints accepted a root hash in non-canonical base64 (unused trailing bits set), so one checkpoint had several
+/// texts: found as a checkpoint that re-serialised to a different text.
+/// </summary>
+public sealed class FoundCheckpointBugsTests
+{
+    [Fact]
+    public void A_root_in_non_canonical_base64_is_refused()
+    {
+        // Minimised reproducer: the last character before '=' is '6' where the canonical encoding has '4'.
+        Assert.False(Konfido.Ledger.Notes.Checkpoint.TryParse("e\n1\nqsurq6urq6urq6urq6urq6urq6urq6urq6urq6urq66=\n", out _, out var error));
+        Assert.Contains("canonical", error, StringComparison.Ordinal);
+        Assert.True(Konfido.Ledger.Notes.Checkpoint.TryParse("e\n1\nqsurq6urq6urq6urq6urq6urq6urq6urq6urq6urq64=\n", out var checkpoint, out _));
+        Assert.Equal("e\n1\nqsurq6urq6urq6urq6urq6urq6urq6urq6urq6urq64=\n", checkpoint.ToText());
+    }
+}
+
+/// <summary>
+/// An HE program with an identifier longer than 64 characters: the tokenizer accepted it and the program builder
+/// threw ArgumentException out of HeProgramParser.Parse, whose documented failure is HeSyntaxException.
+/// </summary>
+public sealed class FoundHeProgramBugsTests
+{
+    [Fact]
+    public void An_over_long_identifier_is_a_syntax_error_with_its_position()
+    {
+        var name = "dk" + new string('9', 70) + "int";
+        var ex = Assert.Throws<Konfido.He.Compiler.HeSyntaxException>(() => Konfido.He.Compiler.HeProgramParser.Parse($"slots 1\nsecret {name} in[0,1]\n"));
+        Assert.Equal(2, ex.Line);
+        Assert.Equal(8, ex.Column);
+        Assert.NotNull(Konfido.He.Compiler.HeProgramParser.Parse($"slots 1\nsecret {new string('x', 64)} in[0,1]\noutput y = {new string('x', 64)}\n"));
     }
 }

@@ -125,9 +125,9 @@ public static class CountryPolicyLoader
                 : $"YAML syntax error: {first}";
             return new PolicyLoadResult(null, [new PolicyFileError(source, ToInt(ex.Start.Line), ToInt(ex.Start.Column), message)]);
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
         {
-            // YamlDotNet's scanner throws this (not a YamlException) on some malformed input, e.g. "...\nn" (found by konfido fuzz).
+            // YamlDotNet throws these (not a YamlException) on some malformed input, e.g. "...\nn" and "\0: d" (found by konfido fuzz).
             return new PolicyLoadResult(null, [new PolicyFileError(source, 1, 1, $"YAML syntax error: {FirstLine(ex.Message)}")]);
         }
 

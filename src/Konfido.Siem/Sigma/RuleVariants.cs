@@ -24,9 +24,9 @@ public static class RuleVariants
         {
             stream.Load(new StringReader(yaml));
         }
-        catch (Exception ex) when (ex is YamlDotNet.Core.YamlException or InvalidOperationException)
+        catch (Exception ex) when (ex is YamlDotNet.Core.YamlException or InvalidOperationException or ArgumentException)
         {
-            // InvalidOperationException: YamlDotNet's scanner on some malformed input (found by konfido fuzz).
+            // InvalidOperationException, ArgumentException: YamlDotNet on some malformed input (found by konfido fuzz).
             throw new FormatException($"not valid YAML: {ex.Message}", ex);
         }
         var renames = new Dictionary<string, string>(StringComparer.Ordinal);

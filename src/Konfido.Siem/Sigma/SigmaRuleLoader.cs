@@ -67,9 +67,9 @@ public sealed partial class SigmaRuleLoader
         {
             stream.Load(new StringReader(yaml));
         }
-        catch (Exception ex) when (ex is YamlException or InvalidOperationException)
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException or ArgumentException)
         {
-            // YamlDotNet's scanner throws InvalidOperationException on some malformed input, e.g. "...\n:" (found by konfido fuzz).
+            // YamlDotNet throws InvalidOperationException or ArgumentException on some malformed input, e.g. "...\n:" or "\0: d" (found by konfido fuzz).
             _report.Add(new RuleLoadResult(file, null, null, false, $"bad YAML: {OneLine(ex.Message)}"));
             return this;
         }
