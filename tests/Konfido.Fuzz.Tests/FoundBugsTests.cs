@@ -150,3 +150,48 @@ public sealed class FoundHeProgramBugsTests
         Assert.NotNull(Konfido.He.Compiler.HeProgramParser.Parse($"slots 1\nsecret {new string('x', 64)} in[0,1]\noutput y = {new string('x', 64)}\n"));
     }
 }
+
+/// <summary>
+/// HE program expressions nested thousands deep (<c>sum(sum(...))</c>, found 6,092 deep) overflowed the parser's
+/// stack and killed the process. Nesting is now bounded; long flat expressions still parse and compile.
+/// </summary>
+public sealed class FoundHeNestingBugsTests
+{
+    [Theory]
+    [InlineData("sum(", ")")]
+    [InlineData("(", ")")]
+    [InlineData("-(", ")")]
+    [InlineData("- ", "")]
+    public void Deep_nesting_is_a_syntax_error(string open, string close)
+    {
+        var expression = string.Concat(Enumerable.Repeat(open, 10_000)) + "x" + string.Concat(Enumerable.Repeat(close, 10_000));
+        var ex = Assert.Throws<Konfido.He.Compiler.HeSyntaxException>(() => Konfido.He.Compiler.HeProgramParser.Parse($"slots 4\nsecret x in [0, 1]\noutput y = {expression}\n"));
+        Assert.Contains("nested deeper", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deep_trees_from_long_chains_and_chained_lets_are_syntax_errors()
+    {
+        // Found after the nesting bound: 60,000 terms overflowed the stack of the program printer.
+        var sum = string.Join("+", Enumerable.Repeat("x", 60_000));
+        Assert.Throws<Konfido.He.Compiler.HeSyntaxException>(() => Konfido.He.Compiler.HeProgramParser.Parse($"slots 4\nsecret x in [0, 1]\noutput y = {sum}\n"));
+        var lets = "slots 4\nsecret x in [0, 1]\nlet a0 = x\n" + string.Concat(Enumerable.Range(1, 5000).Select(i => $"let a{i} = a{i - 1} * 1 + x\n")) + "output y = a5000\n";
+        Assert.Throws<Konfido.He.Compiler.HeSyntaxException>(() => Konfido.He.Compiler.HeProgramParser.Parse(lets));
+    }
+
+    [Fact]
+    public void A_sum_of_nine_hundred_terms_still_parses_prints_and_compiles()
+    {
+        var sum = string.Join(" + ", Enumerable.Repeat("x", 900));
+        var program = Konfido.He.Compiler.HeProgramParser.Parse($"slots 4\nsecret x in [0, 1]\noutput y = {sum}\n");
+        Assert.Equal(program.ToSource(), Konfido.He.Compiler.HeProgramParser.Parse(program.ToSource()).ToSource());
+        Assert.NotNull(Konfido.He.Compiler.HeCompiler.Compile(program));
+    }
+
+    [Fact]
+    public void Nesting_within_the_bound_still_parses()
+    {
+        var expression = string.Concat(Enumerable.Repeat("(", 200)) + "x" + string.Concat(Enumerable.Repeat(")", 200));
+        Assert.NotNull(Konfido.He.Compiler.HeProgramParser.Parse($"slots 4\nsecret x in [0, 1]\noutput y = {expression}\n"));
+    }
+}
