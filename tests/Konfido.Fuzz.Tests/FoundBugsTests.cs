@@ -195,3 +195,45 @@ public sealed class FoundHeNestingBugsTests
         Assert.NotNull(Konfido.He.Compiler.HeProgramParser.Parse($"slots 4\nsecret x in [0, 1]\noutput y = {expression}\n"));
     }
 }
+
+/// <summary>Bugs found by the second run (seed 2, 15 s per target).</summary>
+public sealed class FoundSecondRunBugsTests
+{
+    // Firely's JSON deserialiser threw IndexOutOfRangeException out of FhirJson.Parse (documented: FhirFormatException).
+    [Fact]
+    public void Fhir_wire_parser_reports_a_firely_index_out_of_range_as_a_format_error()
+    {
+        var reproducer = "{\"resourceType\":\"\",\"\":\"it\":{\"ng\":\":\"},\"n\":\"20\",\"r\":{\"\":{"u8.ToArray();
+        Assert.Throws<Konfido.Exchange.FhirFormatException>(() => Konfido.Exchange.FhirJson.Parse<Hl7.Fhir.Model.MedicationRequest>(reproducer));
+        Assert.Equal(FuzzOutcome.Rejected, new FhirMedicationTarget().Run(reproducer).Outcome);
+    }
+
+    // YamlDotNet's representation model recursed once per nested collection: thousands of nested flow sequences
+    // overflowed the stack and killed the process (sigma-rules).
+    public static TheoryData<string> DeepYaml =>
+    [
+        "title: x\ndetection: " + new string('[', 20_000) + new string(']', 20_000) + "\n",
+        "x: " + string.Concat(Enumerable.Repeat("{a: ", 20_000)) + "1" + new string('}', 20_000) + "\n",
+    ];
+
+    [Theory]
+    [MemberData(nameof(DeepYaml))]
+    public void Sigma_loader_refuses_deeply_nested_yaml(string yaml)
+    {
+        var set = new SigmaRuleLoader().AddText(yaml, "deep.yml").Build();
+        Assert.Contains("nested deeper", Assert.Single(set.Report).Reason, StringComparison.Ordinal);
+        Assert.Throws<FormatException>(() => RuleVariants.Generate(yaml, 1));
+    }
+
+    [Theory]
+    [MemberData(nameof(DeepYaml))]
+    public void Policy_loader_refuses_deeply_nested_yaml(string yaml) =>
+        Assert.Contains("nested deeper", Assert.Single(CountryPolicyLoader.Load(yaml, "deep.yaml").Errors).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void Bundled_rules_and_policies_still_load()
+    {
+        Assert.All(Konfido.Siem.BundledRules.Load().Report, r => Assert.True(r.Loaded, r.Reason));
+        Assert.All(ExamplePolicies.Countries, c => Assert.True(CountryPolicyLoader.Load(ExamplePolicies.Text(c), "p.yaml").Succeeded));
+    }
+}

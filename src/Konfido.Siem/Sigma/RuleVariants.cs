@@ -19,6 +19,11 @@ public static class RuleVariants
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentOutOfRangeException.ThrowIfLessThan(variant, 1);
+        if (YamlNesting.TooDeep(yaml))
+        {
+            throw new FormatException($"not valid YAML: collections nested deeper than {YamlNesting.MaxDepth}");
+        }
+
         var stream = new YamlStream();
         try
         {

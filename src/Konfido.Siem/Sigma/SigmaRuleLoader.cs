@@ -62,6 +62,12 @@ public sealed partial class SigmaRuleLoader
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(file);
+        if (YamlNesting.TooDeep(yaml))
+        {
+            _report.Add(new RuleLoadResult(file, null, null, false, $"bad YAML: collections nested deeper than {YamlNesting.MaxDepth}"));
+            return this;
+        }
+
         var stream = new YamlStream();
         try
         {
