@@ -371,8 +371,8 @@ public static class HeProgramParser
         // unary := '-' unary | power
         // Every recursion of the expression grammar passes through Unary: bounding its depth bounds the parser's
         // stack (sum(sum(...)) 6,000 deep overflowed the stack and killed the process: found by konfido fuzz).
-        // 1,024 > MaxTreeDepth + 1: the printer parenthesises every operation, so a printed tree of the largest
-        // depth accepted must parse back.
+        // 1,024 > 2 x MaxTreeDepth + 1: the printer parenthesises every operation (up to two nesting levels per tree
+        // level, e.g. -(...)), so a printed tree of the largest depth accepted must parse back.
         private const int MaxNesting = 1024;
         private int _nesting;
 
@@ -397,7 +397,7 @@ public static class HeProgramParser
 
         // Long flat chains (x+x+...+x) and chains of lets build deep trees without deep parsing: the printer and the
         // compiler's passes recurse over the tree, and 60,000 terms overflowed their stack (found by konfido fuzz).
-        private const int MaxTreeDepth = 1000;
+        private const int MaxTreeDepth = 500;
 
         private static HeExpression Bounded(HeExpression expression, Token at) => expression.Depth <= MaxTreeDepth
             ? expression
