@@ -32,7 +32,10 @@ public static class FhirJson
         {
             resource = JsonSerializer.Deserialize<Resource>(utf8Json, Options);
         }
-        catch (Exception ex) when (ex is JsonException or DeserializationFailedException or NotSupportedException or InvalidOperationException or FormatException)
+        // IndexOutOfRangeException, ArgumentException, ...: Firely's deserialiser on some malformed input, e.g. an empty
+        // property name in a nested object (found by konfido fuzz); Konfido.Fhir's parser treats the same set as failures.
+        catch (Exception ex) when (ex is JsonException or DeserializationFailedException or NotSupportedException or InvalidOperationException or FormatException
+            or ArgumentException or IndexOutOfRangeException or InvalidCastException or OverflowException or KeyNotFoundException)
         {
             throw new FhirFormatException($"not a valid FHIR R4 JSON resource: {FirstLine(ex.Message)}", ex);
         }

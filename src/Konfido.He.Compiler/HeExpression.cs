@@ -73,7 +73,16 @@ public sealed class HeExpression
     {
         Op = op;
         _operands = operands;
+        foreach (var operand in operands)
+        {
+            Depth = Math.Max(Depth, operand.Depth);
+        }
+
+        Depth++;
     }
+
+    /// <summary>The height of the expression tree (1 for a leaf): the parser bounds it, since the printer and passes recurse.</summary>
+    internal int Depth { get; }
 
     /// <summary>The operation.</summary>
     public HeOp Op { get; }

@@ -329,9 +329,9 @@ public static class HeProgramParser
             var left = Term();
             while (Peek.Kind == TokenKind.Symbol && Peek.Text is "+" or "-")
             {
-                bool plus = Next().Text == "+";
+                var op = Next();
                 var right = Term();
-                left = plus ? left + right : left - right;
+                left = Bounded(op.Text == "+" ? left + right : left - right, op);
             }
 
             return left;
@@ -348,7 +348,7 @@ public static class HeProgramParser
                 var right = Unary();
                 if (op.Text == "*")
                 {
-                    left = left * right;
+                    left = Bounded(left * right, op);
                     continue;
                 }
 
@@ -362,14 +362,48 @@ public static class HeProgramParser
                     throw Error(rightToken, "division by zero");
                 }
 
-                left = left / divisor;
+                left = Bounded(left / divisor, op);
             }
 
             return left;
         }
 
         // unary := '-' unary | power
+        // Every recursion of the expression grammar passes through Unary: bounding its depth bounds the parser's
+        // stack (sum(sum(...)) 6,000 deep overflowed the stack and killed the process: found by konfido fuzz).
+        // 1,024 > 2 x MaxTreeDepth + 1: the printer parenthesises every operation (up to two nesting levels per tree
+        // level, e.g. -(...)), so a printed tree of the largest depth accepted must parse back.
+        private const int MaxNesting = 1024;
+        private int _nesting;
+
         private HeExpression Unary()
+        {
+            if (_nesting >= MaxNesting)
+            {
+                throw Error(Peek, $"the expression is nested deeper than {MaxNesting}");
+            }
+
+            _nesting++;
+            var at = Peek;
+            try
+            {
+                return Bounded(UnaryCore(), at);
+            }
+            finally
+            {
+                _nesting--;
+            }
+        }
+
+        // Long flat chains (x+x+...+x) and chains of lets build deep trees without deep parsing: the printer and the
+        // compiler's passes recurse over the tree, and 60,000 terms overflowed their stack (found by konfido fuzz).
+        private const int MaxTreeDepth = 500;
+
+        private static HeExpression Bounded(HeExpression expression, Token at) => expression.Depth <= MaxTreeDepth
+            ? expression
+            : throw Error(at, $"the expression is more than {MaxTreeDepth} operations deep");
+
+        private HeExpression UnaryCore()
         {
             if (Peek.Kind == TokenKind.Symbol && Peek.Text == "-")
             {
@@ -699,6 +733,13 @@ public static class HeProgramParser
                     while (i < line.Length && (char.IsAsciiLetterOrDigit(line[i]) || line[i] == '_'))
                     {
                         i++;
+                    }
+
+                    // The builder's limit (HeProgramBuilder identifiers: 64 characters); a longer name escaped as an
+                    // ArgumentException instead of a syntax error (found by konfido fuzz).
+                    if (i - start > 64)
+                    {
+                        throw new HeSyntaxException(lineNumber, start + 1, $"an identifier has at most 64 characters, this one has {i - start}");
                     }
 
                     tokens.Add(new Token(TokenKind.Identifier, line[start..i], lineNumber, start + 1));

@@ -79,6 +79,15 @@ public sealed record AttestationQuote
         {
             using var document = JsonDocument.Parse(json);
             var root = document.RootElement;
+            // A PCR index and its value come together (ToJson writes both or neither); a quote holding one without
+            // the other, or a negative index, would not survive a write and a re-read (found by konfido fuzz).
+            var hasPcr = root.TryGetProperty("pcr", out var pcr);
+            var hasPcrValue = root.TryGetProperty("pcr_value", out var value);
+            if (hasPcr != hasPcrValue || hasPcr && pcr.GetInt32() < 0)
+            {
+                throw new FormatException("pcr and pcr_value come together, with pcr >= 0");
+            }
+
             quote = new AttestationQuote
             {
                 Format = root.GetProperty("format").GetString() ?? throw new FormatException("format is null"),
@@ -86,8 +95,8 @@ public sealed record AttestationQuote
                 Nonce = root.GetProperty("nonce").GetBytesFromBase64(),
                 Evidence = root.GetProperty("evidence").GetBytesFromBase64(),
                 Signature = root.GetProperty("signature").GetBytesFromBase64(),
-                Pcr = root.TryGetProperty("pcr", out var pcr) ? pcr.GetInt32() : -1,
-                PcrValue = root.TryGetProperty("pcr_value", out var value) ? value.GetBytesFromBase64() : ReadOnlyMemory<byte>.Empty,
+                Pcr = hasPcr ? pcr.GetInt32() : -1,
+                PcrValue = hasPcrValue ? value.GetBytesFromBase64() : ReadOnlyMemory<byte>.Empty,
             };
             reason = null;
             return true;

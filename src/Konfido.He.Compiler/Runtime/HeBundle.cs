@@ -116,7 +116,9 @@ public sealed class HeBundle
 
         int length = BinaryPrimitives.ReadInt32LittleEndian(data[offset..]);
         offset += 4;
-        if (length < 0 || length > max || offset + length > data.Length)
+        // length > data.Length - offset, not offset + length > data.Length: the sum overflows for lengths near
+        // int.MaxValue and the slice threw ArgumentOutOfRangeException (found by konfido fuzz).
+        if (length < 0 || length > max || length > data.Length - offset)
         {
             throw new HeFormatException("HE bundle is truncated or has a bad length.");
         }

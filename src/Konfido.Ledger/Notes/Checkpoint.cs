@@ -96,9 +96,11 @@ public sealed record Checkpoint
             return false;
         }
 
-        if (!MerkleHash.TryParseBase64(lines[2], out var root))
+        // Canonical base64 only: an encoding whose unused trailing bits are set decodes to the same hash, and one
+        // checkpoint would have several texts (found by konfido fuzz).
+        if (!MerkleHash.TryParseBase64(lines[2], out var root) || root.ToBase64() != lines[2])
         {
-            error = "the root line is not the base64 of a 32-byte hash";
+            error = "the root line is not the canonical base64 of a 32-byte hash";
             return false;
         }
 

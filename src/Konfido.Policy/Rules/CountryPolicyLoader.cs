@@ -87,6 +87,42 @@ public static class CountryPolicyLoader
         return Load(text, Path.GetFileName(path));
     }
 
+    // YamlDotNet's representation model loads nested collections recursively: thousands of nested flow sequences
+    // overflowed the stack and killed the process (found by konfido fuzz). Its event parser is iterative, so one pass
+    // over the events measures the nesting first (a policy needs fewer than ten levels).
+    private const int MaxYamlDepth = 64;
+
+    private static bool TooDeep(string yaml)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        var depth = 0;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                switch (parser.Current)
+                {
+                    case YamlDotNet.Core.Events.SequenceStart or YamlDotNet.Core.Events.MappingStart:
+                        if (++depth > MaxYamlDepth)
+                        {
+                            return true;
+                        }
+
+                        break;
+                    case YamlDotNet.Core.Events.SequenceEnd or YamlDotNet.Core.Events.MappingEnd:
+                        depth--;
+                        break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException or ArgumentException)
+        {
+            return false;
+        }
+
+        return false;
+    }
+
     /// <summary>Loads a policy from YAML text. Requires non-null arguments.</summary>
     /// <param name="yaml">The policy text.</param>
     /// <param name="source">The name used in error messages (e.g. <c>dk.yaml</c>).</param>
@@ -96,6 +132,11 @@ public static class CountryPolicyLoader
         ArgumentNullException.ThrowIfNull(source);
         var reader = new Reader(source);
         YamlMappingNode? root;
+        if (TooDeep(yaml))
+        {
+            return new PolicyLoadResult(null, [new PolicyFileError(source, 1, 1, $"YAML syntax error: collections nested deeper than {MaxYamlDepth}")]);
+        }
+
         try
         {
             var stream = new YamlStream();
@@ -124,6 +165,11 @@ public static class CountryPolicyLoader
                 ? $"duplicate key{first["Duplicate key".Length..]}"
                 : $"YAML syntax error: {first}";
             return new PolicyLoadResult(null, [new PolicyFileError(source, ToInt(ex.Start.Line), ToInt(ex.Start.Column), message)]);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet throws these (not a YamlException) on some malformed input, e.g. "...\nn" and "\0: d" (found by konfido fuzz).
+            return new PolicyLoadResult(null, [new PolicyFileError(source, 1, 1, $"YAML syntax error: {FirstLine(ex.Message)}")]);
         }
 
         var policy = reader.ReadPolicy(root);

@@ -297,7 +297,7 @@ public sealed class EventObject
             case JsonTokenType.String:
                 return reader.GetString()!;
             case JsonTokenType.Number:
-                return reader.TryGetInt64(out var l) ? l : reader.GetDouble();
+                return reader.TryGetInt64(out var l) ? (object)l : reader.GetDouble(); // (object): else the conditional is a double
             case JsonTokenType.True:
                 return true;
             case JsonTokenType.False:
@@ -326,7 +326,7 @@ public sealed class EventObject
         JsonValueKind.Object => FromJson(element),
         JsonValueKind.Array => element.EnumerateArray().Select(FromJsonValue).ToList(),
         JsonValueKind.String => element.GetString(),
-        JsonValueKind.Number => element.TryGetInt64(out var l) ? l : element.GetDouble(),
+        JsonValueKind.Number => element.TryGetInt64(out var l) ? (object)l : element.GetDouble(), // (object): else the conditional is a double
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         _ => null,

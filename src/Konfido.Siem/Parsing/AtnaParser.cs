@@ -15,12 +15,22 @@ namespace Konfido.Siem.Parsing;
 /// <summary>Parses an ATNA AuditMessage into ECS-style fields plus <c>atna.*</c> detail; patient ids are pseudonymised.</summary>
 internal static class AtnaParser
 {
+    // An AuditMessage is four levels deep; XDocument.Load takes time quadratic in the nesting depth (a 128 KB
+    // line of nested elements took 3 s: found by konfido fuzz), so deeper documents are refused before loading.
+    private const int MaxDepth = 32;
+
     public static bool TryParse(string xml, EventObject e, ParseContext context, out string? error)
     {
         error = null;
         XDocument document;
         try
         {
+            if (xml.AsSpan().Count('<') > MaxDepth && DeeperThan(xml, MaxDepth))
+            {
+                error = $"ATNA: elements nested deeper than {MaxDepth}";
+                return false;
+            }
+
             using var reader = XmlReader.Create(new StringReader(xml), new XmlReaderSettings
             {
                 DtdProcessing = DtdProcessing.Prohibit,
@@ -224,4 +234,19 @@ internal static class AtnaParser
     private static string? Code(XElement coded) => Attr(coded, "csd-code") ?? Attr(coded, "code");
 
     private static string? Display(XElement coded) => Attr(coded, "displayName") ?? Attr(coded, "originalText");
+
+    // One forward pass of the reader (linear time), stopping at the first element deeper than maxDepth.
+    private static bool DeeperThan(string xml, int maxDepth)
+    {
+        using var reader = XmlReader.Create(new StringReader(xml), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = 1 << 20 });
+        while (reader.Read())
+        {
+            if (reader.Depth > maxDepth)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -19,13 +19,19 @@ public static class RuleVariants
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentOutOfRangeException.ThrowIfLessThan(variant, 1);
+        if (YamlNesting.TooDeep(yaml))
+        {
+            throw new FormatException($"not valid YAML: collections nested deeper than {YamlNesting.MaxDepth}");
+        }
+
         var stream = new YamlStream();
         try
         {
             stream.Load(new StringReader(yaml));
         }
-        catch (YamlDotNet.Core.YamlException ex)
+        catch (Exception ex) when (ex is YamlDotNet.Core.YamlException or InvalidOperationException or ArgumentException)
         {
+            // InvalidOperationException, ArgumentException: YamlDotNet on some malformed input (found by konfido fuzz).
             throw new FormatException($"not valid YAML: {ex.Message}", ex);
         }
         var renames = new Dictionary<string, string>(StringComparer.Ordinal);

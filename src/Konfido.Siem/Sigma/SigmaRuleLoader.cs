@@ -62,13 +62,20 @@ public sealed partial class SigmaRuleLoader
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(file);
+        if (YamlNesting.TooDeep(yaml))
+        {
+            _report.Add(new RuleLoadResult(file, null, null, false, $"bad YAML: collections nested deeper than {YamlNesting.MaxDepth}"));
+            return this;
+        }
+
         var stream = new YamlStream();
         try
         {
             stream.Load(new StringReader(yaml));
         }
-        catch (YamlException ex)
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException or ArgumentException)
         {
+            // YamlDotNet throws InvalidOperationException or ArgumentException on some malformed input, e.g. "...\n:" or "\0: d" (found by konfido fuzz).
             _report.Add(new RuleLoadResult(file, null, null, false, $"bad YAML: {OneLine(ex.Message)}"));
             return this;
         }
