@@ -43,6 +43,20 @@ public sealed class FailedCommitTests
         Assert.Equal(log.Head, reopened.Head);
     }
 
+    [Fact]
+    public async Task The_proof_cache_stays_within_its_capacity_however_much_is_written()
+    {
+        await using var log = await MerkleLog.OpenAsync(new InMemoryLogStorage(), new MerkleLogOptions { TileCacheCapacity = 64, MaxBatchSize = 256 });
+        var appends = Enumerable.Range(0, 40_000).Select(i => log.AppendAsync(BitConverter.GetBytes(i)).AsTask()).ToArray();
+        await Task.WhenAll(appends);
+
+        Assert.Equal(40_000, log.Head.Size); // 157 full tiles at level 0 alone were written
+        Assert.InRange(log.CachedTiles, 1, 64);
+        var proof = await log.ProveInclusionAsync(123, log.Head.Size); // evicted tiles come back from storage
+        Assert.True(MerkleProof.TryRootFromInclusion(123, log.Head.Size, Rfc6962.HashLeaf(BitConverter.GetBytes(123)), proof, out var root, out _));
+        Assert.Equal(log.Head.Root, root);
+    }
+
     private sealed class FlakyStorage(ILogStorage inner) : ILogStorage
     {
         public bool Fail { get; set; }

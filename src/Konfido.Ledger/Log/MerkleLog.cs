@@ -93,6 +93,9 @@ public sealed class MerkleLog : IAsyncDisposable
     /// <summary>The latest durable tree head.</summary>
     public TreeHead Head => _head;
 
+    /// <summary>How many tiles the proof cache holds (for tests).</summary>
+    internal int CachedTiles => _cache.Count;
+
     /// <summary>
     /// Opens the log held by <paramref name="storage"/>, checking that the stored node hashes reproduce
     /// the stored root. Throws <see cref="InvalidDataException"/> if they do not (corrupt storage).
@@ -299,10 +302,26 @@ public sealed class MerkleLog : IAsyncDisposable
         await _storage.CommitAsync(new LogCommit(previous, _range.Size, root, entries, writes)).ConfigureAwait(false);
 
         // Durable: publish the tiles to readers first, then the head that refers to them.
+        var added = 0;
         foreach (var write in writes)
         {
             var tile = write.Hashes.ToArray();
-            _cache.AddOrUpdate((write.Level, write.Index), tile, (_, old) => old.Length >= tile.Length ? old : tile);
+            var key = (write.Level, write.Index);
+            if (_cache.TryAdd(key, tile))
+            {
+                added++;
+            }
+            else
+            {
+                _cache.AddOrUpdate(key, tile, (_, old) => old.Length >= tile.Length ? old : tile);
+            }
+        }
+
+        // Written tiles count against the cache's capacity like fetched ones (they used not to: a log that was
+        // written much and read little kept every tile it ever wrote, found by the soak test).
+        if (Interlocked.Add(ref _cacheAdds, added) > _options.TileCacheCapacity)
+        {
+            TrimCache();
         }
 
         _head = new TreeHead(_range.Size, root);
