@@ -123,8 +123,9 @@ public sealed class NodeLedger : IAsyncDisposable
         var pseudonymiser = new PatientPseudonymiser(pseudonymKey);
         CryptographicOperations.ZeroMemory(pseudonymKey);
         var storage = await SqliteLogStorage.OpenAsync(Path.Combine(dataDirectory, "ledger.db"), cancellationToken).ConfigureAwait(false);
-        // 2,048 tiles (16 MiB) of proof cache per log: a node serves proofs mostly near the head; older tiles come from SQLite.
-        var log = await MerkleLog.OpenAsync(storage, new MerkleLogOptions { TileCacheCapacity = 2048 }, cancellationToken).ConfigureAwait(false);
+        // 512 tiles (4 MiB) of proof cache per log: a node's proofs are mostly near the head (publication, recent
+        // accesses); older tiles come from SQLite.
+        var log = await MerkleLog.OpenAsync(storage, new MerkleLogOptions { TileCacheCapacity = 512 }, cancellationToken).ConfigureAwait(false);
         var witnessState = SqliteWitnessStateStore.Open(Path.Combine(dataDirectory, "witness.db"));
         var trustedLogs = others.Select(m => m.LedgerKey).OfType<string>().Select(NoteVerifiers.Parse).ToArray();
         var witness = new CheckpointWitness(witnessKey, trustedLogs, witnessState, country, witnessEvents);
