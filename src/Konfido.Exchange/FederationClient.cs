@@ -210,32 +210,48 @@ public sealed class FederationClient : IDisposable
                 return existing;
             }
 
-            var pinned = member.TlsCertificateSha256;
-            var handler = new SocketsHttpHandler
-            {
-                PooledConnectionLifetime = TimeSpan.FromMinutes(10),
-                ConnectTimeout = TimeSpan.FromSeconds(3),
-                MaxConnectionsPerServer = 64,
-                MaxResponseHeadersLength = 64,
-                SslOptions = new SslClientAuthenticationOptions
-                {
-                    ClientCertificates = [_credentials.TlsCertificate],
-                    LocalCertificateSelectionCallback = (_, _, _, _, _) => _credentials.TlsCertificate,
-                    // Pinning replaces chain building: the peer must present exactly the listed certificate.
-                    RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                        certificate is X509Certificate2 peer && CertificateFingerprint.Equal(CertificateFingerprint.Sha256(peer), pinned)
-                        && DateTime.UtcNow >= peer.NotBefore.ToUniversalTime() && DateTime.UtcNow <= peer.NotAfter.ToUniversalTime(),
-                },
-            };
-            var client = new HttpClient(handler) { BaseAddress = EnsureTrailingSlash(member.Endpoint), Timeout = Timeout.InfiniteTimeSpan };
+            var client = CreatePinnedClient(_credentials, member, maxConnectionsPerServer: 64);
             client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue(FhirJson.MediaType));
             _clients[key] = client;
             return client;
         }
     }
 
-    private static Uri EnsureTrailingSlash(Uri uri) =>
-        uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+    /// <summary>
+    /// An HTTPS client for <paramref name="member"/>'s node over mutual TLS: it presents this node's
+    /// certificate and accepts only the peer certificate the trust list pins for the member, while it is
+    /// valid (pinning replaces chain building). Base address: the member's endpoint. The caller disposes it.
+    /// </summary>
+    /// <param name="credentials">This node's credentials.</param>
+    /// <param name="member">The peer.</param>
+    /// <param name="maxConnectionsPerServer">Connections kept to the peer, or null for the platform default.</param>
+    public static HttpClient CreatePinnedClient(NodeCredentials credentials, FederationMember member, int? maxConnectionsPerServer = null)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        ArgumentNullException.ThrowIfNull(member);
+        var pinned = member.TlsCertificateSha256;
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+            ConnectTimeout = TimeSpan.FromSeconds(3),
+            MaxResponseHeadersLength = 64,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificates = [credentials.TlsCertificate],
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => credentials.TlsCertificate,
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                    certificate is X509Certificate2 peer && CertificateFingerprint.Equal(CertificateFingerprint.Sha256(peer), pinned)
+                    && DateTime.UtcNow >= peer.NotBefore.ToUniversalTime() && DateTime.UtcNow <= peer.NotAfter.ToUniversalTime(),
+            },
+        };
+        if (maxConnectionsPerServer is int max)
+        {
+            handler.MaxConnectionsPerServer = max;
+        }
+
+        var endpoint = member.Endpoint.AbsoluteUri.EndsWith('/') ? member.Endpoint : new Uri(member.Endpoint.AbsoluteUri + "/");
+        return new HttpClient(handler) { BaseAddress = endpoint, Timeout = Timeout.InfiniteTimeSpan };
+    }
 
     /// <inheritdoc />
     public void Dispose()

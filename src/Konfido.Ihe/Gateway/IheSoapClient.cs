@@ -108,23 +108,7 @@ public sealed class IheSoapClient : IDisposable
                 return existing;
             }
 
-            var pinned = member.TlsCertificateSha256;
-            var handler = new SocketsHttpHandler
-            {
-                PooledConnectionLifetime = TimeSpan.FromMinutes(10),
-                ConnectTimeout = TimeSpan.FromSeconds(3),
-                SslOptions = new SslClientAuthenticationOptions
-                {
-                    ClientCertificates = [_credentials.TlsCertificate],
-                    LocalCertificateSelectionCallback = (_, _, _, _, _) => _credentials.TlsCertificate,
-                    // The peer must present exactly the certificate the trust list pins for it.
-                    RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                        certificate is X509Certificate2 peer && CertificateFingerprint.Equal(CertificateFingerprint.Sha256(peer), pinned)
-                        && DateTime.UtcNow >= peer.NotBefore.ToUniversalTime() && DateTime.UtcNow <= peer.NotAfter.ToUniversalTime(),
-                },
-            };
-            var baseAddress = member.Endpoint.AbsoluteUri.EndsWith('/') ? member.Endpoint : new Uri(member.Endpoint.AbsoluteUri + "/");
-            var client = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
+            var client = FederationClient.CreatePinnedClient(_credentials, member);
             _clients[key] = client;
             return client;
         }
