@@ -88,63 +88,27 @@ public sealed class NodeCredentials : IDisposable
         return certificate;
     }
 
-    /// <summary>
-    /// Saves the credentials under <paramref name="directory"/> as <c>&lt;cc&gt;-tls.pfx</c> (protected
-    /// by <paramref name="password"/>) and <c>&lt;cc&gt;-signing.pem</c> (PKCS#8), owner-only permissions.
-    /// </summary>
-    /// <param name="directory">The folder.</param>
-    /// <param name="password">Protects the PKCS#12 file.</param>
-    /// <param name="includeSigningKey">False when the signing key lives in key custody (then no PEM is written and the path is null).</param>
-    public (string TlsPath, string? SigningKeyPath) Save(string directory, string password, bool includeSigningKey = true)
+    /// <summary>Reads a PKCS#8 PEM ECDSA P-256 private key (a payload-signing key an operator brings). The caller owns the key.</summary>
+    /// <param name="pemPath">The PEM file.</param>
+    /// <exception cref="CryptographicException">The key is not ECDSA P-256.</exception>
+    public static ECDsa ReadSigningKey(string pemPath)
     {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        ArgumentNullException.ThrowIfNull(password);
-        Directory.CreateDirectory(directory);
-        var cc = Country.ToLowerInvariant();
-        var tlsPath = Path.Combine(directory, $"{cc}-tls.pfx");
-        var keyPath = Path.Combine(directory, $"{cc}-signing.pem");
-        var pfx = TlsCertificate.Export(X509ContentType.Pkcs12, password);
-        WriteOwnerOnly(tlsPath, pfx);
-        CryptographicOperations.ZeroMemory(pfx);
-        if (!includeSigningKey)
-        {
-            return (tlsPath, null);
-        }
-
-        var pem = SigningKey.ExportPkcs8PrivateKeyPem();
-        WriteOwnerOnly(keyPath, System.Text.Encoding.ASCII.GetBytes(pem));
-        return (tlsPath, keyPath);
-    }
-
-    /// <summary>
-    /// Loads the TLS certificate saved by <see cref="Save"/> and pairs it with <paramref name="signingKey"/>, a
-    /// P-256 key held elsewhere (in key custody: the private key never enters this process). The credentials own the key.
-    /// </summary>
-    public static NodeCredentials Load(string country, string tlsPfxPath, string password, ECDsa signingKey)
-    {
-        ArgumentNullException.ThrowIfNull(signingKey);
-        if (signingKey.KeySize != 256)
-        {
-            throw new CryptographicException("the signing key must be ECDSA P-256.");
-        }
-
-        return new NodeCredentials(country, X509CertificateLoader.LoadPkcs12FromFile(tlsPfxPath, password, X509KeyStorageFlags.Exportable), signingKey);
-    }
-
-    /// <summary>Loads credentials saved by <see cref="Save"/> (or provided by an operator in the same formats).</summary>
-    public static NodeCredentials Load(string country, string tlsPfxPath, string password, string signingKeyPemPath)
-    {
-        var certificate = X509CertificateLoader.LoadPkcs12FromFile(tlsPfxPath, password, X509KeyStorageFlags.Exportable);
         var key = ECDsa.Create();
-        key.ImportFromPem(File.ReadAllText(signingKeyPemPath));
-        if (key.KeySize != 256)
+        try
+        {
+            key.ImportFromPem(File.ReadAllText(pemPath));
+            if (key.KeySize != 256)
+            {
+                throw new CryptographicException($"{pemPath}: the signing key must be ECDSA P-256.");
+            }
+
+            return key;
+        }
+        catch
         {
             key.Dispose();
-            certificate.Dispose();
-            throw new CryptographicException($"{signingKeyPemPath}: the signing key must be ECDSA P-256.");
+            throw;
         }
-
-        return new NodeCredentials(country, certificate, key);
     }
 
     /// <summary>Writes a file readable only by its owner (where the platform has Unix permissions), flushed to disk.</summary>

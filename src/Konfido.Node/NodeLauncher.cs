@@ -33,7 +33,7 @@ public static class NodeLauncher
         {
             credentials = new NodeCredentials(country, tlsCertificate, CustodyReferences.IsReference(settings.SigningKey)
                 ? CustodySigningKey(custody, settings.SigningKey)
-                : ReadSigningKey(settings.Resolve(settings.SigningKey)));
+                : NodeCredentials.ReadSigningKey(settings.Resolve(settings.SigningKey)));
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
@@ -103,26 +103,6 @@ public static class NodeLauncher
 
     /// <summary>The custody key id of the node's payload-signing key, as the bootstrap creates it.</summary>
     public const string CustodySigningKeyId = "konfido.node/signing";
-
-    private static ECDsa ReadSigningKey(string path)
-    {
-        var key = ECDsa.Create();
-        try
-        {
-            key.ImportFromPem(File.ReadAllText(path));
-            if (key.KeySize != 256)
-            {
-                throw new CryptographicException($"{path}: the signing key must be ECDSA P-256.");
-            }
-
-            return key;
-        }
-        catch
-        {
-            key.Dispose();
-            throw;
-        }
-    }
 
     private static Konfido.Custody.CustodyECDsa CustodySigningKey(Custody.IKeyCustody? custody, string setting)
     {

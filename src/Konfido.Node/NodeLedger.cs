@@ -230,14 +230,6 @@ public sealed class NodeLedger : IAsyncDisposable
         }
     }
 
-    /// <summary>Generates a log key and a witness key for <paramref name="country"/> in C2SP signer-key form.</summary>
-    public static (string LogSignerKey, string LogVerifierKey, string WitnessSignerKey, string WitnessVerifierKey) GenerateKeys(string country)
-    {
-        using var log = Ed25519NoteSigner.Generate(Origin(country));
-        using var witness = Ed25519NoteSigner.Generate(WitnessName(country));
-        return (log.ExportSignerKey(), log.VerifierKey, witness.ExportSignerKey(), witness.CosignatureVerifierKey);
-    }
-
     /// <summary>Reads a C2SP signer key file; a configuration error names the field and file.</summary>
     internal static Ed25519NoteSigner ReadSigner(string path, string field)
     {

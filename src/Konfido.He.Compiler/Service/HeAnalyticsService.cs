@@ -233,16 +233,7 @@ public sealed class HeAnalyticsService
 
     private ValueTask PublishAsync(string action, EventOutcome outcome, string actor, string? reason, CancellationToken cancellationToken,
         params (string Key, string Value)[] attributes) =>
-        _events.PublishAsync(new SecurityEvent
-        {
-            Node = _node,
-            Category = EventCategories.HomomorphicEncryption,
-            Action = action,
-            Outcome = outcome,
-            Actor = actor,
-            Reason = reason,
-            Attributes = attributes.ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal),
-        }, cancellationToken);
+        HeEvents.PublishAsync(_events, _node, action, outcome, actor, reason, cancellationToken, attributes);
 
     private sealed class Registration(CompiledProgram program, HeProgramServer server, string owner)
     {
@@ -354,9 +345,17 @@ public sealed class HeDataOwner : IDisposable
 
     private ValueTask PublishAsync(string action, EventOutcome outcome, string actor, string? reason, CancellationToken cancellationToken,
         params (string Key, string Value)[] attributes) =>
-        _events.PublishAsync(new SecurityEvent
+        HeEvents.PublishAsync(_events, _node, action, outcome, actor, reason, cancellationToken, attributes);
+}
+
+/// <summary>The HE services' security events (category <c>he</c>), one shape for the analytics service and the data owner.</summary>
+internal static class HeEvents
+{
+    public static ValueTask PublishAsync(ISecurityEventSink events, string node, string action, EventOutcome outcome, string actor, string? reason,
+        CancellationToken cancellationToken, (string Key, string Value)[] attributes) =>
+        events.PublishAsync(new SecurityEvent
         {
-            Node = _node,
+            Node = node,
             Category = EventCategories.HomomorphicEncryption,
             Action = action,
             Outcome = outcome,
