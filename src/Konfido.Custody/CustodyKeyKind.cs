@@ -20,6 +20,10 @@ public enum CustodyKeyKind
     /// <summary>An opaque secret (an HE secret key, a PUF verification record, a TLS private key):
     /// usable only inside <see cref="IKeyCustody.UseSecret{TState, TResult}"/>.</summary>
     Secret = 5,
+
+    /// <summary>An ECDH P-256 key-agreement key (NIST SP 800-56A): payload envelopes addressed to it are opened
+    /// only inside custody, by <see cref="IKeyCustody.OpenEnvelope"/> (see <see cref="PayloadEnvelope"/>).</summary>
+    EcdhP256KeyAgreement = 6,
 }
 
 /// <summary>Names of <see cref="CustodyKeyKind"/> values as they appear in files and JSON.</summary>
@@ -34,6 +38,7 @@ public static class CustodyKeyKinds
         CustodyKeyKind.Aes256Gcm => "aes-256-gcm",
         CustodyKeyKind.HmacSha256 => "hmac-sha256",
         CustodyKeyKind.Secret => "secret",
+        CustodyKeyKind.EcdhP256KeyAgreement => "ecdh-p256",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown key kind."),
     };
 

@@ -114,6 +114,16 @@ public interface IKeyCustody : IDisposable
     /// <returns>The number of bytes written, or why it failed.</returns>
     CustodyResult<int> Decrypt(CustodyKeyId id, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> associatedData, Span<byte> plaintext);
 
+    /// <summary>Opens a <see cref="PayloadEnvelope"/> addressed to key <paramref name="id"/> into a caller buffer: the key
+    /// agreement happens inside custody and only the payload comes out. A failure result if the key is gone or the envelope
+    /// is malformed, altered or for another key. Requires a key of kind <see cref="CustodyKeyKind.EcdhP256KeyAgreement"/> if it
+    /// exists, and <paramref name="plaintext"/> of at least <see cref="PayloadEnvelope.PlaintextLength"/> bytes.</summary>
+    /// <param name="id">The recipient's key-agreement key.</param>
+    /// <param name="envelope">The compact JWE.</param>
+    /// <param name="plaintext">Receives the payload.</param>
+    /// <returns>The number of bytes written, or why it failed.</returns>
+    CustodyResult<int> OpenEnvelope(CustodyKeyId id, string envelope, Span<byte> plaintext);
+
     /// <summary>Runs <paramref name="use"/> over the clear secret (any kind except ECDSA keys held in a
     /// TPM), then zeroises it. Requires a live key.</summary>
     /// <typeparam name="TState">Caller state.</typeparam>

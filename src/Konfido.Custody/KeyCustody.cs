@@ -295,6 +295,43 @@ public sealed class KeyCustody : IKeyCustody
     }
 
     /// <inheritdoc />
+    public CustodyResult<int> OpenEnvelope(CustodyKeyId id, string envelope, Span<byte> plaintext)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        RequireId(id);
+        var record = _store.Find(id);
+        CustodyResult<int> result;
+        if (record is null)
+        {
+            result = CustodyResult<int>.Fail(CustodyFailure.KeyNotFound);
+        }
+        else if (record.DestroyedAt is not null)
+        {
+            result = CustodyResult<int>.Fail(CustodyFailure.KeyDestroyed);
+        }
+        else
+        {
+            RequireKind(record, CustodyKeyKind.EcdhP256KeyAgreement);
+            var length = PayloadEnvelope.PlaintextLength(envelope);
+            if (length >= 0 && plaintext.Length < length)
+            {
+                throw new ArgumentException($"The plaintext buffer needs {length} bytes.", nameof(plaintext));
+            }
+
+            using var material = Unprotect(record);
+            result = PayloadEnvelope.Open(envelope, material.Span, plaintext);
+        }
+
+        if (!result.Succeeded)
+        {
+            Report("open-envelope", EventOutcome.Failure, id, CustodyKeyKind.EcdhP256KeyAgreement, $"envelope refused: {result.Failure}");
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
     public TResult UseSecret<TState, TResult>(CustodyKeyId id, TState state, SecretFunc<TState, TResult> use)
     {
         ArgumentNullException.ThrowIfNull(use);

@@ -37,6 +37,16 @@ public readonly record struct TransformResult(TransformFailure Failure, CustodyF
     public bool Succeeded => Failure == TransformFailure.None;
 }
 
+/// <summary>The outcome of <see cref="TrustedTransform.Reseal{TState}"/> and <see cref="TrustedTransform.RevealAsync{TState}"/>.</summary>
+/// <param name="Failure">Why it failed, or <see cref="TransformFailure.None"/>.</param>
+/// <param name="DecryptFailure">For <see cref="TransformFailure.DecryptFailed"/>: the custody's reason.</param>
+/// <param name="Envelope">For <see cref="TrustedTransform.Reseal{TState}"/>: the output sealed for the target when it succeeded.</param>
+public readonly record struct EnvelopeTransformResult(TransformFailure Failure, CustodyFailure DecryptFailure, string? Envelope)
+{
+    /// <summary>True if the transformation ran and its output was sealed or delivered.</summary>
+    public bool Succeeded => Failure == TransformFailure.None;
+}
+
 /// <summary>
 /// The gateway's transformation boundary: decrypt with a custody key → transform (a delegate that sees
 /// only spans of clear data) → re-encrypt with a custody key. The clear data lives only in pinned
@@ -110,8 +120,133 @@ public sealed class TrustedTransform
         }
     }
 
-    private void Release(SecretBuffer buffer)
+    /// <summary>
+    /// Opens <paramref name="envelope"/> (a <see cref="PayloadEnvelope"/> addressed to custody key <paramref name="recipientKey"/>),
+    /// transforms the payload, and seals the result for the holder of <paramref name="targetPublicKey"/>: end-to-end encryption
+    /// through the gateway, whose general-purpose code only ever holds the two envelopes. Requires a live ECDH P-256 key,
+    /// a P-256 target key and <paramref name="maxOutputLength"/> from 0 to <see cref="KeyCustody.MaxPayload"/>.
+    /// </summary>
+    /// <typeparam name="TState">Caller state.</typeparam>
+    /// <param name="recipientKey">The custody key the input is addressed to.</param>
+    /// <param name="envelope">The input envelope (compact JWE).</param>
+    /// <param name="targetPublicKey">The next recipient's P-256 public key (SubjectPublicKeyInfo DER).</param>
+    /// <param name="targetKeyId">The <c>kid</c> for the output envelope.</param>
+    /// <param name="targetContentType">The output's <c>cty</c>, or null.</param>
+    /// <param name="maxOutputLength">The size of the output buffer given to <paramref name="transform"/>.</param>
+    /// <param name="state">Passed to <paramref name="transform"/>.</param>
+    /// <param name="transform">The transformation.</param>
+    public EnvelopeTransformResult Reseal<TState>(CustodyKeyId recipientKey, string envelope, ReadOnlySpan<byte> targetPublicKey, string targetKeyId,
+        string? targetContentType, int maxOutputLength, TState state, ClearTransform<TState> transform)
     {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(transform);
+        ArgumentException.ThrowIfNullOrEmpty(targetKeyId);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxOutputLength);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxOutputLength, KeyCustody.MaxPayload);
+        var (input, output, failure) = OpenAndTransform(recipientKey, envelope, maxOutputLength, state, transform, out var written);
+        try
+        {
+            return failure.Succeeded
+                ? new(TransformFailure.None, CustodyFailure.None, PayloadEnvelope.Seal(output!.Span[..written], targetPublicKey, targetKeyId, targetContentType))
+                : failure;
+        }
+        finally
+        {
+            Release(input);
+            Release(output);
+        }
+    }
+
+    /// <summary>
+    /// Opens <paramref name="envelope"/> inside custody, transforms the payload and hands the clear output to
+    /// <paramref name="deliver"/> (e.g. a TLS stream to a local client that brought no key of its own), then zeroises
+    /// every clear buffer. <paramref name="deliver"/> must not keep, copy, log or store the memory it gets. Requires as
+    /// <see cref="Reseal{TState}"/>.
+    /// </summary>
+    /// <typeparam name="TState">Caller state.</typeparam>
+    /// <param name="recipientKey">The custody key the input is addressed to.</param>
+    /// <param name="envelope">The input envelope (compact JWE).</param>
+    /// <param name="maxOutputLength">The size of the output buffer given to <paramref name="transform"/>.</param>
+    /// <param name="state">Passed to <paramref name="transform"/>.</param>
+    /// <param name="transform">The transformation.</param>
+    /// <param name="deliver">Writes the output where it goes.</param>
+    /// <param name="cancellationToken">Cancels the delivery.</param>
+    public async Task<EnvelopeTransformResult> RevealAsync<TState>(CustodyKeyId recipientKey, string envelope, int maxOutputLength, TState state,
+        ClearTransform<TState> transform, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> deliver, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(transform);
+        ArgumentNullException.ThrowIfNull(deliver);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxOutputLength);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxOutputLength, KeyCustody.MaxPayload);
+        var (input, output, failure) = OpenAndTransform(recipientKey, envelope, maxOutputLength, state, transform, out var written);
+        try
+        {
+            Release(input);
+            input = null;
+            if (failure.Succeeded)
+            {
+                await deliver(output!.Array.AsMemory(0, written), cancellationToken).ConfigureAwait(false);
+            }
+
+            return failure;
+        }
+        finally
+        {
+            Release(input);
+            Release(output);
+        }
+    }
+
+    private (SecretBuffer? Input, SecretBuffer? Output, EnvelopeTransformResult Failure) OpenAndTransform<TState>(CustodyKeyId recipientKey, string envelope,
+        int maxOutputLength, TState state, ClearTransform<TState> transform, out int written)
+    {
+        written = 0;
+        var length = PayloadEnvelope.PlaintextLength(envelope);
+        if (length < 0 || length > KeyCustody.MaxPayload)
+        {
+            return (null, null, new(TransformFailure.DecryptFailed, CustodyFailure.Tampered, null));
+        }
+
+        var input = new SecretBuffer(length);
+        SecretBuffer? output = null;
+        try
+        {
+            var opened = _custody.OpenEnvelope(recipientKey, envelope, input.Span);
+            if (!opened.Succeeded)
+            {
+                return (input, null, new(TransformFailure.DecryptFailed, opened.Failure, null));
+            }
+
+            output = new SecretBuffer(maxOutputLength);
+            written = transform(input.Span[..opened.Value], output.Span, state);
+            if (written < 0)
+            {
+                return (input, output, new(TransformFailure.Refused, CustodyFailure.None, null));
+            }
+
+            if (written > maxOutputLength)
+            {
+                throw new InvalidOperationException($"The transformation reported {written} bytes written into a {maxOutputLength}-byte buffer.");
+            }
+
+            return (input, output, new(TransformFailure.None, CustodyFailure.None, null));
+        }
+        catch
+        {
+            Release(input);
+            Release(output);
+            throw;
+        }
+    }
+
+    private void Release(SecretBuffer? buffer)
+    {
+        if (buffer is null || buffer.IsDisposed)
+        {
+            return;
+        }
+
         var array = buffer.Array;
         buffer.Dispose();
         BufferReleased?.Invoke(array);

@@ -29,7 +29,9 @@ internal static class KeyAlgorithms
                 }
 
             case CustodyKeyKind.EcdsaP256Signing:
+            case CustodyKeyKind.EcdhP256KeyAgreement:
                 {
+                    // The same P-256 key pair serves ECDSA or ECDH; the kind decides which operations custody allows.
                     using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
                     var parameters = ecdsa.ExportParameters(includePrivateParameters: true);
                     try
@@ -98,6 +100,28 @@ internal static class KeyAlgorithms
         {
             using var ecdsa = ECDsa.Create(parameters);
             return ecdsa.SignHash(sha256Digest, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(parameters.D);
+        }
+    }
+
+    /// <summary>The raw ECDH shared secret Z (the x-coordinate, 32 bytes) of clear material (d ‖ Qx ‖ Qy) and a peer's public point.
+    /// The caller zeroises the result.</summary>
+    public static byte[] AgreeP256(ReadOnlySpan<byte> material, ECParameters peerPublic)
+    {
+        var parameters = new ECParameters
+        {
+            Curve = ECCurve.NamedCurves.nistP256,
+            D = material[..P256ScalarSize].ToArray(),
+            Q = new ECPoint { X = material.Slice(P256ScalarSize, P256ScalarSize).ToArray(), Y = material.Slice(2 * P256ScalarSize, P256ScalarSize).ToArray() },
+        };
+        try
+        {
+            using var mine = ECDiffieHellman.Create(parameters);
+            using var peer = ECDiffieHellman.Create(peerPublic); // the platform refuses points off the curve
+            return mine.DeriveRawSecretAgreement(peer.PublicKey);
         }
         finally
         {

@@ -35,6 +35,9 @@ internal sealed class SecretBuffer : IDisposable
 
     public int Length => _bytes.Length;
 
+    /// <summary>True once the buffer was zeroised.</summary>
+    public bool IsDisposed => _disposed;
+
     public Span<byte> Span
     {
         get
