@@ -22,7 +22,12 @@ public sealed record PeerCallPolicy(TimeSpan AttemptTimeout, int MaxAttempts, Ti
 /// <param name="Body">The body, whose signature has been verified.</param>
 /// <param name="Signer">The country whose key signed the body.</param>
 /// <param name="Signature">The signer's detached JWS over <paramref name="Body"/>, for end-to-end checks.</param>
-public sealed record PeerResponse(HttpStatusCode Status, byte[] Body, string Signer, string Signature);
+public sealed record PeerResponse(HttpStatusCode Status, byte[] Body, string Signer, string Signature)
+{
+    /// <summary>True if <see cref="Body"/> is a payload envelope sealed for this node (<see cref="SealedPayloads"/>):
+    /// only the node's custody boundary (<see cref="PayloadGateway"/>) can read it.</summary>
+    public bool IsSealed { get; init; }
+}
 
 /// <summary>
 /// Calls other countries' national contact points: HTTPS with mutual TLS where both certificates
@@ -197,7 +202,8 @@ public sealed class FederationClient : IDisposable
             throw new ExchangeException(HttpStatusCode.BadGateway, "security", $"the {member.Country} node's response signature is invalid: {check.Reason}");
         }
 
-        return new PeerResponse(response.StatusCode, body, member.Country, jws);
+        var sealedAnswer = string.Equals(response.Content.Headers.ContentType?.MediaType, Custody.PayloadEnvelope.MediaType, StringComparison.OrdinalIgnoreCase);
+        return new PeerResponse(response.StatusCode, body, member.Country, jws) { IsSealed = sealedAnswer };
     }
 
     private HttpClient ClientFor(FederationMember member)
@@ -212,6 +218,7 @@ public sealed class FederationClient : IDisposable
 
             var client = CreatePinnedClient(_credentials, member, maxConnectionsPerServer: 64);
             client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue(FhirJson.MediaType));
+            client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue(Custody.PayloadEnvelope.MediaType));
             _clients[key] = client;
             return client;
         }

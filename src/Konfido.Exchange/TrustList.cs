@@ -50,6 +50,14 @@ public sealed record FederationMember(
     [JsonPropertyName("measurements")]
     public IReadOnlyList<string>? Measurements { get; init; }
 
+    /// <summary>
+    /// The node's payload key (base64 SubjectPublicKeyInfo DER, ECDH P-256, held in its key custody), or null: clinical
+    /// answers to this node are sealed end to end for this key (<see cref="SealedPayloads"/>), so only the custody boundary
+    /// of the node opens them.
+    /// </summary>
+    [JsonPropertyName("payloadKey")]
+    public string? PayloadKey { get; init; }
+
     /// <summary>Imports <see cref="SigningKey"/> as a P-256 public key (the caller disposes it).</summary>
     public ECDsa ImportSigningKey()
     {

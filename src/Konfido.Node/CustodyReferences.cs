@@ -34,6 +34,9 @@ public static class CustodyReferences
     /// <summary>Custody key id of the eIDAS service provider's RSA decryption certificate and key (PKCS#12 secret).</summary>
     public const string SpEncryptionKeyId = "konfido.node/eid-sp-encryption";
 
+    /// <summary>Custody key id of the node's payload key (ECDH P-256): peers seal clinical answers for it.</summary>
+    public const string PayloadKeyId = "konfido.node/payload";
+
     /// <summary>Custody key id of the federation's patient-pseudonymisation key (a secret shared by every member, imported).</summary>
     public const string PseudonymKeyId = "konfido.federation/pseudonym";
 
@@ -169,6 +172,25 @@ public static class CustodyReferences
         var key = custody.FindKey(keyId) is { IsDestroyed: false } found ? found : custody.CreateKey(keyId, CustodyKeyKind.Ed25519Signing);
         using var signer = Ed25519NoteSigner.FromExternal(name, key.PublicKey.Span, message => custody.Sign(keyId, message));
         return cosignature ? signer.CosignatureVerifierKey : signer.VerifierKey;
+    }
+
+    /// <summary>Resolves the <c>payloadKey</c> setting: null if unset; otherwise the ECDH key it names in custody (a
+    /// <see cref="NodeConfigurationException"/> if it is not a custody reference to a live ECDH P-256 key).</summary>
+    /// <param name="setting">The setting.</param>
+    /// <param name="custody">The node's custody.</param>
+    public static CustodyKeyInfo? PayloadKey(string? setting, IKeyCustody? custody)
+    {
+        if (string.IsNullOrWhiteSpace(setting))
+        {
+            return null;
+        }
+
+        if (!IsReference(setting))
+        {
+            throw new NodeConfigurationException($"'payloadKey' {setting}: the payload key can only live in custody ({Prefix}<key id>)");
+        }
+
+        return custody!.FindKey(Find(custody, setting, "payloadKey", CustodyKeyKind.EcdhP256KeyAgreement));
     }
 
     private static CustodyKeyId Find(IKeyCustody? custody, string setting, string field, CustodyKeyKind kind)

@@ -32,6 +32,16 @@ internal static class FederationApi
             var call = new FederationCall(caller, Header(context, FederationProtocol.HcpAssertionHeader), Header(context, FederationProtocol.TrcAssertionHeader),
                 context.Connection.RemoteIpAddress?.ToString());
             var response = await handler(context, home, call).ConfigureAwait(false);
+            if (caller.PayloadKey is not null && (int)response.Status is >= 200 and < 300)
+            {
+                // Sign, then encrypt: the clinical answer leaves sealed for the caller's custody; the transport signature covers the envelope.
+                var envelope = SealedPayloads.Seal(response.Body, response.Signature, caller);
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(response.Body);
+                await HttpBodies.WriteSignedAsync(context, response.Status, envelope,
+                    DetachedJws.Sign(envelope, components.Credentials.SigningKey, components.Credentials.Country), Custody.PayloadEnvelope.MediaType).ConfigureAwait(false);
+                return;
+            }
+
             await HttpBodies.WriteSignedAsync(context, response.Status, response.Body, response.Signature).ConfigureAwait(false);
         };
 
@@ -113,10 +123,10 @@ internal static class HttpBodies
         return buffer.ToArray();
     }
 
-    public static async Task WriteSignedAsync(HttpContext context, HttpStatusCode status, byte[] body, string signature)
+    public static async Task WriteSignedAsync(HttpContext context, HttpStatusCode status, ReadOnlyMemory<byte> body, string signature, string mediaType = FhirJson.MediaType)
     {
         context.Response.StatusCode = (int)status;
-        context.Response.ContentType = FhirJson.MediaType;
+        context.Response.ContentType = mediaType;
         context.Response.ContentLength = body.Length;
         context.Response.Headers[FederationProtocol.SignatureHeader] = signature;
         await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);

@@ -66,7 +66,7 @@ public static class FederationBootstrap
             // Every key of the node is generated inside its custody (or imported at once, for the certificates' keys
             // made by the platform) and never written to a file; the operator lists the public parts in the trust list.
             // A re-run finds them there: an existing ledger keeps its keys, or its history could no longer be verified.
-            string attestationKey, signingKey, measurement, logVerifier, witnessVerifier, tlsFingerprint, assertionCertificate;
+            string attestationKey, signingKey, payloadKey, measurement, logVerifier, witnessVerifier, tlsFingerprint, assertionCertificate;
             using (var custody = NodeLauncher.OpenCustody(cc, Path.Combine(nodeDirectory, "custody"), policy is null ? null : Path.Combine(directory, policy.File)))
             {
                 measurement = custody.Measurement.Hex;
@@ -74,6 +74,8 @@ public static class FederationBootstrap
                 var id = Custody.CustodyKeyId.Parse(NodeLauncher.CustodySigningKeyId);
                 var key = custody.FindKey(id) ?? custody.CreateKey(id, Custody.CustodyKeyKind.EcdsaP256Signing);
                 signingKey = Convert.ToBase64String(key.PublicKey.Span);
+                var payloadId = Custody.CustodyKeyId.Parse(CustodyReferences.PayloadKeyId);
+                payloadKey = Convert.ToBase64String((custody.FindKey(payloadId) ?? custody.CreateKey(payloadId, Custody.CustodyKeyKind.EcdhP256KeyAgreement)).PublicKey.Span);
                 logVerifier = CustodyReferences.EnsureNoteKey(custody, CustodyReferences.LedgerLogKeyId, NodeLedger.Origin(cc), cosignature: false);
                 witnessVerifier = CustodyReferences.EnsureNoteKey(custody, CustodyReferences.LedgerWitnessKeyId, NodeLedger.WitnessName(cc), cosignature: true);
                 using var tls = EnsureCertificate(custody, CustodyReferences.TlsKeyId, () => NodeCredentials.GenerateTlsCertificate(cc, ["localhost", "127.0.0.1"], TimeSpan.FromDays(365)));
@@ -95,6 +97,7 @@ public static class FederationBootstrap
                 AssertionCertificate = assertionCertificate,
                 AttestationKey = attestationKey,
                 Measurements = [measurement],
+                PayloadKey = payloadKey,
             });
 
             var storage = storageProvider == "postgres"
@@ -108,6 +111,7 @@ public static class FederationBootstrap
                 DataDirectory = lower,
                 Tls = new TlsSettings { Pfx = CustodyReferences.Of(CustodyReferences.TlsKeyId) },
                 SigningKey = CustodyReferences.Of(NodeLauncher.CustodySigningKeyId),
+                PayloadKey = CustodyReferences.Of(CustodyReferences.PayloadKeyId),
                 TrustList = "trustlist.json",
                 OperatorKey = "operator-public.pem",
                 Storage = storage,

@@ -40,7 +40,12 @@ public sealed record NodeComponents(
     NodeEidMaterial? Eid = null,
     PolicySource? Policy = null,
     SiemSource? Siem = null,
-    Custody.IKeyCustody? Custody = null);
+    Custody.IKeyCustody? Custody = null)
+{
+    /// <summary>The custody key (ECDH P-256) peers seal clinical answers for, or null (then the node can open no sealed answer).
+    /// Requires <see cref="Custody"/>.</summary>
+    public Custody.CustodyKeyId? PayloadKey { get; init; }
+}
 
 /// <summary>Where a node's access policy and consent stores are.</summary>
 /// <param name="File">The country's policy file (YAML).</param>
@@ -170,7 +175,10 @@ public sealed class KonfidoNode : IAsyncDisposable
         app.Use(errors.HandleAsync);
         FederationApi.Map(app, components, home);
         Ihe.IheNode.Map(app, components, home, events, node.Eid);
-        LocalApi.Map(app, node.Eid, gateway, attestation);
+        var payloads = components is { Custody: { } custody, PayloadKey: { } payloadKey }
+            ? new PayloadGateway(components.Country, new Custody.TrustedTransform(custody), payloadKey, components.TrustList, events)
+            : null;
+        LocalApi.Map(app, node.Eid, gateway, attestation, payloads);
         AttestationApi.Map(app, components);
         if (node.Eid is not null)
         {

@@ -54,6 +54,14 @@ public static class NodeLauncher
             throw new NodeConfigurationException($"{settings.TrustList}: the signing key listed for {country} is not this node's key ({settings.SigningKey})");
         }
 
+        var payloadKey = CustodyReferences.PayloadKey(settings.PayloadKey, custody);
+        if (self.PayloadKey != (payloadKey is null ? null : Convert.ToBase64String(payloadKey.PublicKey.Span)))
+        {
+            throw new NodeConfigurationException(payloadKey is null
+                ? $"{settings.TrustList}: the trust list lists a payload key for {country}, but 'payloadKey' is not set: this node could not open what peers seal for it"
+                : $"{settings.TrustList}: the payload key listed for {country} is not this node's ({settings.PayloadKey})");
+        }
+
         var dataDirectory = settings.Resolve(settings.DataDirectory);
         Directory.CreateDirectory(dataDirectory);
         var storage = settings.Storage!.Provider == "sqlite"
@@ -79,7 +87,7 @@ public static class NodeLauncher
             credentials, () => trustList, backend, events, policy, ledger, eid,
             settings.Policy is { } p ? new PolicySource(settings.Resolve(p.File), dataDirectory, p.Breach is { } b ? settings.Resolve(b) : null) : null,
             settings.Ledger is { } l ? new SiemSource(dataDirectory, CustodyReferences.ReadSecret(l.PseudonymKey, custody, settings.Resolve, "ledger.pseudonymKey")) : null,
-            custody);
+            custody) { PayloadKey = payloadKey?.Id };
     }
 
     /// <summary>Reads and verifies the trust list named by <paramref name="settings"/>.</summary>

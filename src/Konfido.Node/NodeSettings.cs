@@ -44,6 +44,10 @@ public sealed record NodeSettings
     /// <summary>The P-256 payload-signing key (PKCS#8 PEM).</summary>
     [JsonPropertyName("signingKey")] public string SigningKey { get; init; } = string.Empty;
 
+    /// <summary>The node's payload key (<c>custody:&lt;id&gt;</c>, ECDH P-256), or null: peers seal clinical answers for it end to end
+    /// and only the custody boundary opens them. Must match the <c>payloadKey</c> the trust list lists for this country.</summary>
+    [JsonPropertyName("payloadKey")] public string? PayloadKey { get; init; }
+
     /// <summary>The signed federation trust list (JWS JSON).</summary>
     [JsonPropertyName("trustList")] public string TrustList { get; init; } = string.Empty;
 
@@ -164,7 +168,7 @@ public sealed record NodeSettings
             }
         }
 
-        foreach (var (value, field) in new[] { (Tls.Pfx, "tls.pfx"), (SigningKey, "signingKey"), (Ledger?.LogKey, "ledger.logKey"), (Ledger?.WitnessKey, "ledger.witnessKey"),
+        foreach (var (value, field) in new[] { (Tls.Pfx, "tls.pfx"), (SigningKey, "signingKey"), (PayloadKey, "payloadKey"), (Ledger?.LogKey, "ledger.logKey"), (Ledger?.WitnessKey, "ledger.witnessKey"),
             (Eid?.AssertionSigningPfx, "eid.assertionSigningPfx"), (Eid?.SpSigningPfx, "eid.spSigningPfx"), (Eid?.SpEncryptionPfx, "eid.spEncryptionPfx") })
         {
             if (CustodyReferences.IsReference(value) && Custody is null)

@@ -15,6 +15,7 @@ public sealed class KeyCustodyNodeTests
     [
         NodeLauncher.CustodySigningKeyId, CustodyReferences.TlsKeyId, CustodyReferences.LedgerLogKeyId, CustodyReferences.LedgerWitnessKeyId,
         CustodyReferences.AssertionKeyId, CustodyReferences.SpSigningKeyId, CustodyReferences.SpEncryptionKeyId, CustodyReferences.PseudonymKeyId,
+        CustodyReferences.PayloadKeyId,
     ];
 
     [Fact]
@@ -111,27 +112,4 @@ public sealed class KeyCustodyNodeTests
         Encoding.ASCII.GetBytes(Convert.ToHexStringLower(secret)),
         Encoding.ASCII.GetBytes(Convert.ToBase64String(secret).TrimEnd('=')),
     ];
-
-    private sealed class CapturedLog : ILoggerProvider
-    {
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        public string Text => string.Join('\n', _lines);
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(CapturedLog owner, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                owner._lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
-        }
-    }
 }

@@ -1,0 +1,294 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Konfido.Core;
+using Konfido.Custody;
+
+namespace Konfido.Exchange;
+
+/// <summary>
+/// End-to-end encryption of clinical answers (sign, then encrypt). The home country signs its answer as
+/// before and seals the compact JWS in a <see cref="PayloadEnvelope"/> for the calling node's payload key
+/// (<see cref="FederationMember.PayloadKey"/>); only that node's custody boundary opens it
+/// (<see cref="PayloadGateway"/>), checks the home country's signature and the FHIR payload, and re-seals it for
+/// the local client's own key (<see cref="RecipientKeyHeader"/>), so the clinical data crosses the requesting
+/// node as ciphertext. On the wire the sealed answer is a <c>application/jose</c> body whose transport
+/// signature (<see cref="FederationProtocol.SignatureHeader"/>) covers the envelope.
+/// </summary>
+public static class SealedPayloads
+{
+    /// <summary>The local API's request header with the client's own P-256 public key (base64url SubjectPublicKeyInfo DER):
+    /// the node then answers with an envelope only that key opens.</summary>
+    public const string RecipientKeyHeader = "X-Konfido-Recipient-Key";
+
+    /// <summary>The <c>kid</c> of envelopes sealed for a local client's key.</summary>
+    public const string ClientKeyId = "client";
+
+    /// <summary>Seals a signed answer for <paramref name="recipient"/>'s payload key; the clear compact JWS is zeroised.
+    /// Requires a member with a <see cref="FederationMember.PayloadKey"/>.</summary>
+    /// <param name="body">The signed body.</param>
+    /// <param name="detachedSignature">The home country's detached JWS over <paramref name="body"/>.</param>
+    /// <param name="recipient">The calling member.</param>
+    /// <returns>The envelope as ASCII bytes (the HTTP body).</returns>
+    public static byte[] Seal(ReadOnlySpan<byte> body, string detachedSignature, FederationMember recipient)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        var key = recipient.PayloadKey ?? throw new ArgumentException($"{recipient.Country} has no payload key.", nameof(recipient));
+        var compact = DetachedJws.Attach(detachedSignature, body);
+        try
+        {
+            return Encoding.ASCII.GetBytes(PayloadEnvelope.Seal(compact, Convert.FromBase64String(key), recipient.Country, PayloadEnvelope.NestedJwsContentType));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(compact);
+        }
+    }
+
+    /// <summary>
+    /// A client opens an answer sealed for its own key and checks the home country's signature inside
+    /// (end to end). A failure is an <see cref="ExchangeException"/> with status 502.
+    /// </summary>
+    /// <param name="envelope">The envelope (the local API's <c>application/jose</c> body).</param>
+    /// <param name="clientKey">The client's P-256 private key.</param>
+    /// <param name="home">The home country's member (its signing key).</param>
+    /// <returns>The FHIR payload and the home country's detached signature over it.</returns>
+    public static (byte[] Payload, string Signature) OpenForClient(string envelope, ECDiffieHellman clientKey, FederationMember home)
+    {
+        ArgumentNullException.ThrowIfNull(home);
+        var opened = PayloadEnvelope.Open(envelope, clientKey);
+        if (!opened.Succeeded)
+        {
+            throw new ExchangeException(HttpStatusCode.BadGateway, "security", $"the sealed answer does not open with this key ({opened.Failure})");
+        }
+
+        try
+        {
+            using var signer = home.ImportSigningKey();
+            var check = DetachedJws.VerifyCompact(opened.Value, signer, out var detached, out var payload);
+            if (!check.IsValid || !string.Equals(DetachedJws.ReadKeyId(detached), home.Country, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ExchangeException(HttpStatusCode.BadGateway, "security", $"the sealed answer is not signed by {home.Country}: {check.Reason ?? "another key id"}");
+            }
+
+            return (System.Buffers.Text.Base64Url.DecodeFromUtf8(opened.Value.AsSpan(payload)), detached);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(opened.Value);
+        }
+    }
+
+    /// <summary>Reads a client's public key from <see cref="RecipientKeyHeader"/>: null if absent; an
+    /// <see cref="ExchangeException"/> (400) if it is not a P-256 SubjectPublicKeyInfo.</summary>
+    /// <param name="header">The header value.</param>
+    public static byte[]? ReadClientKey(string? header)
+    {
+        if (string.IsNullOrWhiteSpace(header))
+        {
+            return null;
+        }
+
+        try
+        {
+            var spki = System.Buffers.Text.Base64Url.DecodeFromChars(header.Trim());
+            using var key = ECDiffieHellman.Create();
+            key.ImportSubjectPublicKeyInfo(spki, out var read);
+            if (read == spki.Length && key.KeySize == 256 && key.ExportParameters(false).Curve.Oid?.Value == ECCurve.NamedCurves.nistP256.Oid.Value)
+            {
+                return spki;
+            }
+        }
+        catch (Exception ex) when (ex is FormatException or CryptographicException)
+        {
+        }
+
+        throw new ExchangeException(HttpStatusCode.BadRequest, "value", $"the {RecipientKeyHeader} header is not a base64url P-256 public key (SubjectPublicKeyInfo DER)");
+    }
+
+    /// <summary>Encodes a client's public key for <see cref="RecipientKeyHeader"/>.</summary>
+    /// <param name="clientKey">The client's key.</param>
+    public static string ClientKeyHeaderValue(ECDiffieHellman clientKey)
+    {
+        ArgumentNullException.ThrowIfNull(clientKey);
+        return System.Buffers.Text.Base64Url.EncodeToString(clientKey.ExportSubjectPublicKeyInfo());
+    }
+}
+
+/// <summary>
+/// The requesting gateway's transformation step for sealed answers, run through the custody boundary
+/// (<see cref="TrustedTransform"/>): open the envelope with the node's payload key inside custody → check the
+/// home country's signature and that the payload is one well-formed FHIR resource → re-seal it for the local
+/// client's key, or, for a client that brought none, hand it straight to the response. The clear data lives
+/// only in the boundary's zeroised buffers; what the node keeps, logs or audits is the envelope and metadata.
+/// A failure is a security event and an <see cref="ExchangeException"/> (502).
+/// </summary>
+public sealed class PayloadGateway
+{
+    private readonly TrustedTransform _boundary;
+    private readonly CustodyKeyId _payloadKey;
+    private readonly Func<TrustList> _trustList;
+    private readonly ISecurityEventSink _events;
+    private readonly string _country;
+
+    /// <summary>Creates the step. Requires every argument.</summary>
+    /// <param name="country">This node's country.</param>
+    /// <param name="boundary">The custody boundary.</param>
+    /// <param name="payloadKey">The custody key whose public part is this node's <see cref="FederationMember.PayloadKey"/>.</param>
+    /// <param name="trustList">The trust list (the home countries' signing keys).</param>
+    /// <param name="events">Where failures are reported.</param>
+    public PayloadGateway(string country, TrustedTransform boundary, CustodyKeyId payloadKey, Func<TrustList> trustList, ISecurityEventSink events)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(country);
+        ArgumentNullException.ThrowIfNull(boundary);
+        ArgumentNullException.ThrowIfNull(trustList);
+        ArgumentNullException.ThrowIfNull(events);
+        _country = country.ToUpperInvariant();
+        _boundary = boundary;
+        _payloadKey = payloadKey;
+        _trustList = trustList;
+        _events = events;
+    }
+
+    /// <summary>Re-seals a sealed answer for a local client's key (<see cref="SealedPayloads.OpenForClient"/> opens it).
+    /// Requires <paramref name="response"/> to be sealed.</summary>
+    /// <param name="response">The home country's verified, sealed answer.</param>
+    /// <param name="clientKey">The client's P-256 public key (SubjectPublicKeyInfo DER).</param>
+    /// <param name="cancellationToken">Cancels reporting a failure.</param>
+    /// <returns>The envelope for the client.</returns>
+    public async Task<string> ResealAsync(PeerResponse response, byte[] clientKey, CancellationToken cancellationToken = default)
+    {
+        var (envelope, check) = Prepare(response, reveal: false);
+        var result = _boundary.Reseal(_payloadKey, envelope, clientKey, SealedPayloads.ClientKeyId, PayloadEnvelope.NestedJwsContentType,
+            Math.Max(0, PayloadEnvelope.PlaintextLength(envelope)), check, NestedJwsCheck.Run);
+        await ThrowIfFailedAsync(response, result, check, cancellationToken).ConfigureAwait(false);
+        return result.Envelope!;
+    }
+
+    /// <summary>Opens a sealed answer for a local client that brought no key: <paramref name="deliver"/> gets the payload
+    /// and the home country's detached signature over it, and must write it straight out (never keep it).
+    /// Requires <paramref name="response"/> to be sealed.</summary>
+    /// <param name="response">The home country's verified, sealed answer.</param>
+    /// <param name="deliver">Writes the payload to the client.</param>
+    /// <param name="cancellationToken">Cancels the delivery.</param>
+    public async Task RevealAsync(PeerResponse response, Func<ReadOnlyMemory<byte>, string, CancellationToken, ValueTask> deliver, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(deliver);
+        var (envelope, check) = Prepare(response, reveal: true);
+        var result = await _boundary.RevealAsync(_payloadKey, envelope, Math.Max(0, PayloadEnvelope.PlaintextLength(envelope)), check, NestedJwsCheck.Run,
+            (clear, ct) => deliver(clear, check.Detached!, ct), cancellationToken).ConfigureAwait(false);
+        await ThrowIfFailedAsync(response, result, check, cancellationToken).ConfigureAwait(false);
+    }
+
+    private (string Envelope, NestedJwsCheck Check) Prepare(PeerResponse response, bool reveal)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (!response.IsSealed)
+        {
+            throw new ArgumentException("The answer is not sealed.", nameof(response));
+        }
+
+        var home = _trustList().Find(response.Signer)
+            ?? throw new ExchangeException(HttpStatusCode.BadGateway, "security", $"{response.Signer} is no longer in the trust list");
+        return (Encoding.ASCII.GetString(response.Body), new NestedJwsCheck(home, reveal));
+    }
+
+    private async ValueTask ThrowIfFailedAsync(PeerResponse response, EnvelopeTransformResult result, NestedJwsCheck check, CancellationToken cancellationToken)
+    {
+        check.Dispose();
+        if (result.Succeeded)
+        {
+            return;
+        }
+
+        var reason = result.Failure == TransformFailure.DecryptFailed
+            ? $"the {response.Signer} node's sealed answer does not open with this node's payload key ({result.DecryptFailure})"
+            : $"the {response.Signer} node's sealed answer was refused: {check.Problem}";
+        await _events.PublishAsync(new SecurityEvent
+        {
+            Node = _country,
+            Category = EventCategories.Exchange,
+            Action = "sealed-answer-refused",
+            Outcome = EventOutcome.Failure,
+            SourceCountry = response.Signer,
+            TargetCountry = _country,
+            Reason = reason,
+        }, cancellationToken).ConfigureAwait(false);
+        throw new ExchangeException(HttpStatusCode.BadGateway, "security", reason);
+    }
+
+    /// <summary>The transformation run inside the boundary: the home country's signature and a well-formed FHIR resource.</summary>
+    private sealed class NestedJwsCheck(FederationMember home, bool reveal) : IDisposable
+    {
+        private readonly ECDsa _signer = home.ImportSigningKey();
+        private readonly string _home = home.Country;
+
+        public string? Detached { get; private set; }
+
+        public string? Problem { get; private set; }
+
+        public static int Run(ReadOnlySpan<byte> input, Span<byte> output, NestedJwsCheck check)
+        {
+            var signature = DetachedJws.VerifyCompact(input, check._signer, out var detached, out var encodedPayload);
+            if (!signature.IsValid || !string.Equals(DetachedJws.ReadKeyId(detached), check._home, StringComparison.OrdinalIgnoreCase))
+            {
+                check.Problem = $"the payload is not signed by {check._home}: {signature.Reason ?? "another key id"}";
+                return -1;
+            }
+
+            // Decode into the output buffer (zeroised by the boundary) and check the FHIR shape without making strings of it.
+            if (System.Buffers.Text.Base64Url.DecodeFromUtf8(input[encodedPayload], output, out _, out var length) != System.Buffers.OperationStatus.Done
+                || !IsFhirResource(output[..length]))
+            {
+                check.Problem = "the payload is not one well-formed FHIR JSON resource";
+                return -1;
+            }
+
+            check.Detached = detached;
+            if (check.IsReveal)
+            {
+                return length;
+            }
+
+            input.CopyTo(output); // re-sealed as it came: the client checks the home country's signature itself
+            return input.Length;
+        }
+
+        private bool IsReveal => reveal;
+
+        private static bool IsFhirResource(ReadOnlySpan<byte> json)
+        {
+            try
+            {
+                var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                {
+                    return false;
+                }
+
+                var typed = false;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+                {
+                    if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("resourceType"u8))
+                    {
+                        reader.Read();
+                        typed = reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length is > 0 and < 64;
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+
+                return typed && reader.TokenType == JsonTokenType.EndObject && !reader.Read();
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+
+        public void Dispose() => _signer.Dispose();
+    }
+}

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Hl7.Fhir.Model;
+using Konfido.Custody;
+using Konfido.Exchange;
+using Microsoft.Extensions.Logging;
+using Task = System.Threading.Tasks.Task;
+
+namespace Konfido.Node.Tests;
+
+/// <summary>
+/// Issue 10's transformation boundary in the node: clinical answers are sealed end to end for the requesting
+/// node's custody, opened, checked and re-sealed only inside its boundary, and never reach its storage or logs.
+/// </summary>
+public sealed class SealedExchangeNodeTests
+{
+    private static readonly string Summary = $"api/DK/Patient/$summary?identifier={ScriptedBackend.PatientId}";
+
+    [Fact]
+    public async Task A_doctor_who_brings_a_key_gets_the_summary_sealed_for_that_key_and_signed_by_the_home_country_inside()
+    {
+        await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
+        using var doctor = await federation.ClientAsync("ES");
+        using var doctorKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Summary);
+        request.Headers.Add(SealedPayloads.RecipientKeyHeader, SealedPayloads.ClientKeyHeaderValue(doctorKey));
+
+        using var response = await doctor.SendAsync(request);
+        var envelope = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(PayloadEnvelope.MediaType, response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("DK", response.Headers.GetValues(LocalApi.SignerHeader).Single());
+        Assert.DoesNotContain("Jensen", envelope, StringComparison.Ordinal);
+        var dk = federation["ES"].Components.TrustList().Find("DK")!;
+        var (payload, signature) = SealedPayloads.OpenForClient(envelope, doctorKey, dk);
+        var bundle = FhirJson.Parse<Bundle>(payload);
+        Assert.Equal("Jensen", bundle.Entry.Select(e => e.Resource).OfType<Patient>().Single().Name[0].Family);
+        using (var dkKey = dk.ImportSigningKey())
+        {
+            Assert.True(DetachedJws.Verify(signature, payload, dkKey).IsValid); // end to end: the home country's signature over what the doctor reads
+        }
+
+        using var otherKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        Assert.Equal(HttpStatusCode.BadGateway, Assert.Throws<ExchangeException>(() => SealedPayloads.OpenForClient(envelope, otherKey, dk)).Status);
+        using var malformed = new HttpRequestMessage(HttpMethod.Get, Summary);
+        malformed.Headers.Add(SealedPayloads.RecipientKeyHeader, "not-a-key");
+        using var refused = await doctor.SendAsync(malformed);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_home_node_seals_its_answer_for_the_requesting_node_so_a_node_without_its_payload_key_serves_nothing_of_it()
+    {
+        // ES is listed with a payload key but runs without it: DK seals for that key all the same, and ES cannot open it.
+        await using var blind = await TestFederation.StartAsync(["DK", "ES"], configure: (c, _) => c.Country == "ES" ? c with { PayloadKey = null } : c);
+        using var doctor = await blind.ClientAsync("ES");
+
+        using var response = await doctor.GetAsync(Summary);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("sealed its answer", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("Jensen", body, StringComparison.Ordinal);
+        Assert.Equal(1, blind.Backends["DK"].SummaryReads); // DK did answer: what crossed was sealed
+    }
+
+    [Fact]
+    public async Task Without_a_client_key_the_summary_comes_out_of_the_boundary_with_the_home_signature_and_nothing_clinical_is_stored_or_logged()
+    {
+        var log = new CapturedLog();
+        await using var federation = await TestFederation.StartAsync(["DK", "ES"], logging: b => b.AddProvider(log).SetMinimumLevel(LogLevel.Trace));
+        using (var doctor = await federation.ClientAsync("ES"))
+        {
+            using var response = await doctor.GetAsync(Summary);
+            var body = await response.Content.ReadAsByteArrayAsync();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(FhirJson.MediaType, response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("Jensen", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
+            using var dkKey = federation["ES"].Components.TrustList().Find("DK")!.ImportSigningKey();
+            Assert.True(DetachedJws.Verify(response.Headers.GetValues(FederationProtocol.SignatureHeader).Single(), body, dkKey).IsValid);
+
+            using var prescriptions = await doctor.GetAsync($"api/DK/MedicationRequest?patient.identifier={ScriptedBackend.PatientId}");
+            Assert.Equal(HttpStatusCode.OK, prescriptions.StatusCode);
+            Assert.Contains("salmeterol", await prescriptions.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.Contains(federation.Events.Events, e => e.Action == "ips-retrieve" && e.Node == "ES" && e.Outcome == Core.EventOutcome.Success);
+        foreach (var node in new[] { "DK", "ES" })
+        {
+            await federation[node].StopAsync();
+        }
+
+        Assert.NotEmpty(log.Text);
+        var haystacks = Directory.EnumerateFiles(federation.Layout.Directory, "*", SearchOption.AllDirectories)
+            .Select(f => (f, File.ReadAllBytes(f))).Append(("log", Encoding.UTF8.GetBytes(log.Text)));
+        foreach (var (where, bytes) in haystacks)
+        {
+            foreach (var clinical in new[] { "Jensen", "salmeterol", "R03AK06" })
+            {
+                Assert.False(bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(clinical)) >= 0, $"'{clinical}' appears in {where}");
+            }
+        }
+    }
+}
