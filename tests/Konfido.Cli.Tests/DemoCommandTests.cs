@@ -27,6 +27,8 @@ public sealed class DemoCommandTests
         Assert.All(steps, s => Assert.True(s!["ok"]!.GetValue<bool>(), s["detail"]!.GetValue<string>()));
         // Italy runs in OpenNCP mode: the Italian pharmacy's list and dispensation went over the IHE SOAP profiles.
         Assert.Contains("over IHE SOAP", steps.Single(s => s!["name"]!.GetValue<string>() == "eprescription-dispense")!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        // The summary crossed Spain's node sealed: opened and checked only in its custody boundary, re-sealed for the doctor's key.
+        Assert.Contains("sealed end to end", steps.Single(s => s!["name"]!.GetValue<string>() == "ips-retrieve")!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("[1] eid-login", result.Stderr); // progress goes to stderr
     }
 

@@ -339,19 +339,32 @@ internal sealed class DemoScenario(LocalFederation federation, DemoPatient patie
             return (false, "no patient was discovered");
         }
 
-        var spain = _doctor;
-        var (status, body) = await GetVerifiedAsync(spain, $"api/{patient.HomeCountry}/Patient/$summary?identifier={Uri.EscapeDataString(_identifierToken)}", cancellationToken).ConfigureAwait(false);
-        if (status != HttpStatusCode.OK)
+        // The doctor's workstation brings its own key: the summary, sealed by the home country for Spain's custody,
+        // is opened and checked only inside Spain's custody boundary and re-sealed for this key.
+        using var workstationKey = System.Security.Cryptography.ECDiffieHellman.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/{patient.HomeCountry}/Patient/$summary?identifier={Uri.EscapeDataString(_identifierToken)}");
+        request.Headers.Add(SealedPayloads.RecipientKeyHeader, SealedPayloads.ClientKeyHeaderValue(workstationKey));
+        using var response = await _doctor.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var answer = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.OK)
         {
-            return (false, $"IPS retrieval answered {(int)status}: {Diagnostics(body)}");
+            return (false, $"IPS retrieval answered {(int)response.StatusCode}: {Diagnostics(System.Text.Encoding.UTF8.GetBytes(answer))}");
         }
+
+        if (response.Content.Headers.ContentType?.MediaType != Custody.PayloadEnvelope.MediaType)
+        {
+            return (false, "the IPS reached the doctor unsealed");
+        }
+
+        var home = federation[patient.HomeCountry].Components.TrustList().Find(patient.HomeCountry)!;
+        var (body, _) = SealedPayloads.OpenForClient(answer, workstationKey, home); // checks the home country's signature inside
 
         var validation = DemoIps.Validate(body);
         var bundle = FhirJson.Parse<Bundle>(body);
         var composition = bundle.Entry.Select(e => e.Resource).OfType<Composition>().FirstOrDefault();
         var sections = composition is null ? "no composition" : string.Join(", ", composition.Section.Select(s => $"{s.Title}: {s.Entry.Count}"));
         return validation.Valid
-            ? (true, $"IPS document ({body.Length} bytes) signed by {patient.HomeCountry}, valid IPS; {sections}")
+            ? (true, $"IPS document ({body.Length} bytes) signed by {patient.HomeCountry}, sealed end to end (ECDH-ES/A256GCM) for ES's custody boundary and re-sealed there for the doctor's key, valid IPS; {sections}")
             : (false, $"the IPS is not valid: {validation.FirstProblem}");
     }
 
