@@ -69,7 +69,7 @@ public sealed class CrossBorderGateway
         // Parse locally first: a malformed body is the local client's error, not the peer's.
         var dispense = FhirJson.Parse<Hl7.Fhir.Model.MedicationDispense>(medicationDispenseJson);
         return RouteAsync("edispensation", homeCountry, dispense.Subject?.Identifier?.Value, requester,
-            (c, h) => _client.PostAsync(c, FederationProtocol.DispensePath, medicationDispenseJson, FhirJson.MediaType, h, cancellationToken), cancellationToken);
+            (c, h) => _client.PostSealedAsync(c, FederationProtocol.DispensePath, medicationDispenseJson, h, cancellationToken), cancellationToken);
     }
 
     private async Task<PeerResponse> RouteAsync(string action, string homeCountry, string? patientId, IRequester? requester,

@@ -100,6 +100,21 @@ public sealed class FederationClient : IDisposable
         }, idempotent: false, cancellationToken);
     }
 
+    /// <summary>
+    /// POSTs a clinical FHIR JSON body, sealed end to end for the peer's payload key when the trust list lists one
+    /// (<see cref="SealedPayloads.SealRequest"/>: only the peer's custody boundary opens it), otherwise as FHIR JSON.
+    /// Retried as <see cref="PostAsync(string, string, byte[], CancellationToken)"/>.
+    /// </summary>
+    /// <exception cref="ExchangeException">Unknown country, peer unreachable or slow, or a bad signature.</exception>
+    public Task<PeerResponse> PostSealedAsync(string country, string relativeUrl, byte[] fhirJson, IReadOnlyList<KeyValuePair<string, string>>? headers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fhirJson);
+        var member = _trustList().Find(country);
+        return member?.PayloadKey is null
+            ? PostAsync(country, relativeUrl, fhirJson, FhirJson.MediaType, headers, cancellationToken)
+            : PostAsync(country, relativeUrl, SealedPayloads.SealRequest(fhirJson, member), Custody.PayloadEnvelope.MediaType, headers, cancellationToken);
+    }
+
     private static HttpRequestMessage WithHeaders(HttpRequestMessage request, IReadOnlyList<KeyValuePair<string, string>>? headers)
     {
         if (headers is not null)

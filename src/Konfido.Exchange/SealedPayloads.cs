@@ -46,6 +46,19 @@ public static class SealedPayloads
         }
     }
 
+    /// <summary>Seals a clinical request body (e.g. an eDispensation) for <paramref name="recipient"/>'s payload key: the request
+    /// is authenticated by mutual TLS and the professional's assertions, so the envelope holds the FHIR JSON itself.
+    /// Requires a member with a <see cref="FederationMember.PayloadKey"/>.</summary>
+    /// <param name="fhirJson">The request body.</param>
+    /// <param name="recipient">The home country's member.</param>
+    /// <returns>The envelope as ASCII bytes (the HTTP body).</returns>
+    public static byte[] SealRequest(ReadOnlySpan<byte> fhirJson, FederationMember recipient)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        var key = recipient.PayloadKey ?? throw new ArgumentException($"{recipient.Country} has no payload key.", nameof(recipient));
+        return Encoding.ASCII.GetBytes(PayloadEnvelope.Seal(fhirJson, Convert.FromBase64String(key), recipient.Country));
+    }
+
     /// <summary>
     /// A client opens an answer sealed for its own key and checks the home country's signature inside
     /// (end to end). A failure is an <see cref="ExchangeException"/> with status 502.
@@ -181,6 +194,57 @@ public sealed class PayloadGateway
         await ThrowIfFailedAsync(response, result, check, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The home side: opens a clinical request a peer sealed for this node (<see cref="SealedPayloads.SealRequest"/>) inside
+    /// the custody boundary, checks that it is one well-formed FHIR resource and hands it to <paramref name="use"/> (the
+    /// home country's service), zeroising the clear buffers afterwards. A request that does not open or is not FHIR is a
+    /// security event and an <see cref="ExchangeException"/> (400).
+    /// </summary>
+    /// <typeparam name="T">What <paramref name="use"/> returns.</typeparam>
+    /// <param name="caller">The calling country.</param>
+    /// <param name="envelope">The request body.</param>
+    /// <param name="use">Serves the clear request; it must not keep the memory it gets.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<T> OpenRequestAsync<T>(string caller, byte[] envelope, Func<ReadOnlyMemory<byte>, CancellationToken, Task<T>> use, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(caller);
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(use);
+        var text = Encoding.ASCII.GetString(envelope);
+        T result = default!;
+        var outcome = await _boundary.RevealAsync(_payloadKey, text, Math.Max(0, PayloadEnvelope.PlaintextLength(text)), 0,
+            static (input, output, _) =>
+            {
+                if (!NestedJwsCheck.IsFhirResource(input))
+                {
+                    return -1;
+                }
+
+                input.CopyTo(output);
+                return input.Length;
+            },
+            async (clear, ct) => result = await use(clear, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        if (outcome.Succeeded)
+        {
+            return result;
+        }
+
+        var reason = outcome.Failure == TransformFailure.DecryptFailed
+            ? $"the {caller} node's sealed request does not open with this node's payload key ({outcome.DecryptFailure})"
+            : $"the {caller} node's sealed request is not one well-formed FHIR JSON resource";
+        await _events.PublishAsync(new SecurityEvent
+        {
+            Node = _country,
+            Category = EventCategories.Exchange,
+            Action = "sealed-request-refused",
+            Outcome = EventOutcome.Failure,
+            SourceCountry = caller,
+            TargetCountry = _country,
+            Reason = reason,
+        }, cancellationToken).ConfigureAwait(false);
+        throw new ExchangeException(HttpStatusCode.BadRequest, "security", reason);
+    }
+
     private (string Envelope, NestedJwsCheck Check) Prepare(PeerResponse response, bool reveal)
     {
         ArgumentNullException.ThrowIfNull(response);
@@ -257,7 +321,7 @@ public sealed class PayloadGateway
 
         private bool IsReveal => reveal;
 
-        private static bool IsFhirResource(ReadOnlySpan<byte> json)
+        public static bool IsFhirResource(ReadOnlySpan<byte> json)
         {
             try
             {

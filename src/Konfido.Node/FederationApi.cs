@@ -16,13 +16,13 @@ internal static class FederationApi
     /// <summary>Serves one verified caller's request.</summary>
     private delegate Task<SignedFhirResponse> FederationHandler(HttpContext context, HomeCountryService home, FederationCall call);
 
-    public static void Map(WebApplication app, NodeComponents components, HomeCountryService home)
+    public static void Map(WebApplication app, NodeComponents components, HomeCountryService home, PayloadGateway? payloads)
     {
         var fhir = app.MapGroup("/fhir");
         fhir.MapGet("/Patient", Serve(components, home, DiscoverAsync));
         fhir.MapGet("/Patient/$summary", Serve(components, home, SummaryAsync));
         fhir.MapGet("/MedicationRequest", Serve(components, home, PrescriptionsAsync));
-        fhir.MapPost("/MedicationDispense", Serve(components, home, DispenseAsync));
+        fhir.MapPost("/MedicationDispense", Serve(components, home, (context, service, call) => DispenseAsync(context, service, call, payloads)));
     }
 
     private static RequestDelegate Serve(NodeComponents components, HomeCountryService home, FederationHandler handler) =>
@@ -79,10 +79,21 @@ internal static class FederationApi
         return new PatientQuery(system, value, Text(query, "family"), Text(query, "given"), birthDate);
     }
 
-    private static async Task<SignedFhirResponse> DispenseAsync(HttpContext context, HomeCountryService home, FederationCall call)
+    private static async Task<SignedFhirResponse> DispenseAsync(HttpContext context, HomeCountryService home, FederationCall call, PayloadGateway? payloads)
     {
         var body = await HttpBodies.ReadAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
-        return await home.DispenseAsync(call, body, context.RequestAborted).ConfigureAwait(false);
+        if (!string.Equals(context.Request.ContentType, Custody.PayloadEnvelope.MediaType, StringComparison.OrdinalIgnoreCase))
+        {
+            return await home.DispenseAsync(call, body, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        if (payloads is null)
+        {
+            throw new ExchangeException(HttpStatusCode.UnsupportedMediaType, "not-supported", "this node has no payload key: it cannot open sealed requests");
+        }
+
+        // A sealed eDispensation is opened only inside the custody boundary and handed to the home country's service from there.
+        return await payloads.OpenRequestAsync(call.Caller.Country, body, (clear, ct) => home.DispenseAsync(call, clear.ToArray(), ct), context.RequestAborted).ConfigureAwait(false);
     }
 
     private static string IdentifierValue(HttpContext context, string parameter)

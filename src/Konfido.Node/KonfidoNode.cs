@@ -173,11 +173,11 @@ public sealed class KonfidoNode : IAsyncDisposable
         var attestation = new PeerAttestation(components.Country, federationClient, components.TrustList, events);
         var errors = new NodeErrorResponder(components.Credentials, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Konfido.Node"));
         app.Use(errors.HandleAsync);
-        FederationApi.Map(app, components, home);
-        Ihe.IheNode.Map(app, components, home, events, node.Eid);
         var payloads = components is { Custody: { } custody, PayloadKey: { } payloadKey }
             ? new PayloadGateway(components.Country, new Custody.TrustedTransform(custody), payloadKey, components.TrustList, events)
             : null;
+        FederationApi.Map(app, components, home, payloads);
+        Ihe.IheNode.Map(app, components, home, events, node.Eid);
         LocalApi.Map(app, node.Eid, gateway, attestation, payloads);
         AttestationApi.Map(app, components);
         if (node.Eid is not null)

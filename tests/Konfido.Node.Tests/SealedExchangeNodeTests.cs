@@ -104,4 +104,27 @@ public sealed class SealedExchangeNodeTests
             }
         }
     }
+
+    [Fact]
+    public async Task An_edispensation_crosses_sealed_for_the_home_node_so_a_home_node_without_its_payload_key_cannot_read_it()
+    {
+        await using var federation = await TestFederation.StartAsync(["DK", "IT"], configure: (c, _) => c.Country == "DK" ? c with { PayloadKey = null } : c);
+        using var pharmacist = await federation.ClientAsync("IT");
+        var dispense = FhirJson.Serialize(new MedicationDispense
+        {
+            Status = MedicationDispense.MedicationDispenseStatusCodes.Completed,
+            Medication = new CodeableConcept("http://www.whocc.no/atc", "R03AK06"),
+            Subject = new ResourceReference { Identifier = new Identifier("urn:oid:1.2.208.176.1.2", ScriptedBackend.PatientId) },
+            AuthorizingPrescription = [new ResourceReference($"MedicationRequest/{ScriptedBackend.PrescriptionId}")],
+        });
+        using var content = new ByteArrayContent(dispense);
+        content.Headers.ContentType = new MediaTypeHeaderValue(FhirJson.MediaType);
+
+        using var response = await pharmacist.PostAsync("api/DK/MedicationDispense", content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Contains("cannot open sealed requests", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var prescriptions = await pharmacist.GetAsync($"api/DK/MedicationRequest?patient.identifier={ScriptedBackend.PatientId}");
+        Assert.Contains("\"active\"", await prescriptions.Content.ReadAsStringAsync(), StringComparison.Ordinal); // nothing was dispensed
+    }
 }
