@@ -80,9 +80,9 @@ public static class FederationBootstrap
                 witnessVerifier = CustodyReferences.EnsureNoteKey(custody, CustodyReferences.LedgerWitnessKeyId, NodeLedger.WitnessName(cc), cosignature: true);
                 using var tls = EnsureCertificate(custody, CustodyReferences.TlsKeyId, () => NodeCredentials.GenerateTlsCertificate(cc, ["localhost", "127.0.0.1"], TimeSpan.FromDays(365)));
                 tlsFingerprint = CertificateFingerprint.Sha256(tls);
-                using var assertion = EnsureCertificate(custody, CustodyReferences.AssertionKeyId, () => DemoCertificates.CreateEcdsaP256($"Konfido NCP {cc} assertion signer"));
+                using var assertion = EnsureCustodyCertificate(custody, CustodyReferences.AssertionKeyId, $"CN=Konfido NCP {cc} assertion signer");
                 assertionCertificate = Convert.ToBase64String(assertion.RawData);
-                EnsureCertificate(custody, CustodyReferences.SpSigningKeyId, () => DemoCertificates.CreateEcdsaP256($"Konfido NCP {cc} eIDAS SP")).Dispose();
+                EnsureCustodyCertificate(custody, CustodyReferences.SpSigningKeyId, $"CN=Konfido NCP {cc} eIDAS SP").Dispose();
                 if (custody.FindKey(Custody.CustodyKeyId.Parse(CustodyReferences.PseudonymKeyId)) is null)
                 {
                     custody.ImportSecret(Custody.CustodyKeyId.Parse(CustodyReferences.PseudonymKeyId), pseudonymKey);
@@ -164,6 +164,23 @@ public static class FederationBootstrap
         }
 
         return null;
+    }
+
+    /// <summary>A certificate whose ECDSA key is generated and kept in custody (a re-run finds it there; a folder bootstrapped
+    /// before keys moved into custody keeps its PKCS#12 secret).</summary>
+    private static X509Certificate2 EnsureCustodyCertificate(Custody.IKeyCustody custody, string id, string subject)
+    {
+        var keyId = Custody.CustodyKeyId.Parse(id);
+        if (CustodyCertificates.Exists(custody, keyId))
+        {
+            var (certificate, key) = CustodyCertificates.Load(custody, keyId);
+            key.Dispose();
+            return certificate;
+        }
+
+        return custody.FindKey(keyId) is { Kind: Custody.CustodyKeyKind.Secret, IsDestroyed: false }
+            ? EnsureCertificate(custody, id, () => throw new InvalidOperationException("unreachable"))
+            : CustodyCertificates.Create(custody, id, subject, TimeSpan.FromDays(365));
     }
 
     /// <summary>

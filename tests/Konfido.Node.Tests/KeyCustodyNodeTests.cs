@@ -86,7 +86,13 @@ public sealed class KeyCustodyNodeTests
     private static IEnumerable<byte[]> SecretsOf(IKeyCustody custody, string id)
     {
         var raw = custody.UseSecret(CustodyKeyId.Parse(id), 0, static (secret, _) => secret.ToArray());
-        if (custody.FindKey(CustodyKeyId.Parse(id))!.Kind != CustodyKeyKind.Secret || id == CustodyReferences.PseudonymKeyId)
+        var kind = custody.FindKey(CustodyKeyId.Parse(id))!.Kind;
+        if (kind is CustodyKeyKind.EcdsaP256Signing or CustodyKeyKind.EcdhP256KeyAgreement)
+        {
+            return [raw[..32]]; // the private scalar d (the rest of the material is the public point)
+        }
+
+        if (kind != CustodyKeyKind.Secret || id == CustodyReferences.PseudonymKeyId)
         {
             return [raw];
         }

@@ -69,16 +69,40 @@ public sealed class EidasServiceProvider
     /// <param name="time">The clock; the system clock by default.</param>
     public EidasServiceProvider(EidasServiceProviderOptions options, XmlSigningKey signingKey, X509Certificate2 decryptionCertificate,
         TrustedCertificates idpTrust, IAssertionReplayCache replayCache, ISecurityEventSink? events = null, TimeProvider? time = null)
+        : this(options, signingKey, decryptionCertificate,
+            decryptionCertificate?.GetRSAPrivateKey() ?? throw new ArgumentException("The decryption certificate has no RSA private key.", nameof(decryptionCertificate)),
+            idpTrust, replayCache, events, time)
+    {
+    }
+
+    /// <summary>Creates the SP with a decryption key held elsewhere (e.g. an <see cref="RSA"/> that decrypts through key custody).
+    /// Requires an RSA certificate and a key of at least 3072 bits.</summary>
+    /// <param name="options">Its configuration.</param>
+    /// <param name="signingKey">Signs AuthnRequests.</param>
+    /// <param name="encryptionCertificate">The RSA certificate IdPs encrypt assertions to (its private key is not needed).</param>
+    /// <param name="decryptionKey">Decrypts the content keys IdPs wrap for <paramref name="encryptionCertificate"/>.</param>
+    /// <param name="idpTrust">The trusted eIDAS-node signing certificates.</param>
+    /// <param name="replayCache">The assertion-ID replay cache.</param>
+    /// <param name="events">Where login events go, or null.</param>
+    /// <param name="time">The clock; the system clock by default.</param>
+    public EidasServiceProvider(EidasServiceProviderOptions options, XmlSigningKey signingKey, X509Certificate2 encryptionCertificate, RSA decryptionKey,
+        TrustedCertificates idpTrust, IAssertionReplayCache replayCache, ISecurityEventSink? events = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(signingKey);
-        ArgumentNullException.ThrowIfNull(decryptionCertificate);
+        ArgumentNullException.ThrowIfNull(encryptionCertificate);
+        ArgumentNullException.ThrowIfNull(decryptionKey);
         ArgumentNullException.ThrowIfNull(idpTrust);
         ArgumentNullException.ThrowIfNull(replayCache);
         _options = options;
         _signingKey = signingKey;
-        _decryption = decryptionCertificate;
-        _decryptionKey = decryptionCertificate.GetRSAPrivateKey() ?? throw new ArgumentException("The decryption certificate has no RSA private key.", nameof(decryptionCertificate));
+        if (decryptionKey.KeySize < TrustedCertificates.MinimumRsaBits)
+        {
+            throw new ArgumentException($"RSA key of {decryptionKey.KeySize} bits is below the minimum of {TrustedCertificates.MinimumRsaBits}.", nameof(decryptionKey));
+        }
+
+        _decryption = encryptionCertificate;
+        _decryptionKey = decryptionKey;
         _idpTrust = idpTrust;
         _replayCache = replayCache;
         _events = events;

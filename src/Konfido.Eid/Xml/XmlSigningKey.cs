@@ -5,7 +5,7 @@ namespace Konfido.Eid.Xml;
 
 /// <summary>
 /// A private signing key with its certificate and the algorithm it signs with. Created only
-/// through <see cref="Create"/>, which refuses keys below the eIDAS minimum sizes.
+/// through <see cref="Create(X509Certificate2, XmlSignatureAlgorithm?)"/> or <see cref="Create(X509Certificate2, System.Security.Cryptography.ECDsa)"/>, which refuse keys below the eIDAS minimum sizes.
 /// </summary>
 public sealed class XmlSigningKey
 {
@@ -78,6 +78,37 @@ public sealed class XmlSigningKey
         }
 
         return new XmlSigningKey(certificate, algorithm, null, rsa);
+    }
+
+    /// <summary>
+    /// Creates a signing key from a certificate and an ECDSA key held elsewhere (e.g. in key custody, so that XML
+    /// signing never sees the private key). Throws <see cref="ArgumentException"/> if the key is below 256 bits or is not
+    /// the certificate's public key.
+    /// </summary>
+    /// <param name="certificate">The certificate (its private key is not needed).</param>
+    /// <param name="key">The ECDSA key that signs.</param>
+    public static XmlSigningKey Create(X509Certificate2 certificate, ECDsa key)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.KeySize < TrustedCertificates.MinimumEcBits)
+        {
+            throw new ArgumentException($"EC key of {key.KeySize} bits is below the minimum of {TrustedCertificates.MinimumEcBits}.", nameof(key));
+        }
+
+        using var certificateKey = certificate.GetECDsaPublicKey() ?? throw new ArgumentException("The certificate holds no EC key.", nameof(certificate));
+        if (!certificateKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo()))
+        {
+            throw new ArgumentException("The key is not the certificate's key.", nameof(key));
+        }
+
+        var algorithm = key.KeySize switch
+        {
+            <= 256 => XmlSignatureAlgorithm.EcdsaSha256,
+            <= 384 => XmlSignatureAlgorithm.EcdsaSha384,
+            _ => XmlSignatureAlgorithm.EcdsaSha512,
+        };
+        return new XmlSigningKey(certificate, algorithm, key, null);
     }
 
     /// <summary>For negative tests only: a key that skips the size checks, to produce weak signatures.</summary>

@@ -22,6 +22,15 @@ namespace Konfido.Node;
 public sealed record NodeEidMaterial(X509Certificate2 AssertionSigning, X509Certificate2 SpSigning, X509Certificate2 SpEncryption,
     X509Certificate2? IdpCertificate, string? IdpSsoUrl, ProfessionalRegistry Registry, AccessLevels Levels)
 {
+    /// <summary>The key that signs assertions when it is held in custody (<see cref="Custody.CustodyECDsa"/>); null: the private key of <see cref="AssertionSigning"/>.</summary>
+    public ECDsa? AssertionKey { get; init; }
+
+    /// <summary>The key that signs AuthnRequests when it is held in custody; null: the private key of <see cref="SpSigning"/>.</summary>
+    public ECDsa? SpSigningKey { get; init; }
+
+    /// <summary>The key that decrypts assertions when it is held in custody (<see cref="CustodyPkcs12Rsa"/>); null: the private key of <see cref="SpEncryption"/>.</summary>
+    public RSA? SpDecryptionKey { get; init; }
+
     /// <summary>Loads the material <paramref name="settings"/> names.</summary>
     /// <exception cref="NodeConfigurationException">A file is missing or not what it should be.</exception>
     /// <param name="settings">The eID settings.</param>
@@ -31,15 +40,28 @@ public sealed record NodeEidMaterial(X509Certificate2 AssertionSigning, X509Cert
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(resolve);
-        var assertion = CustodyReferences.LoadCertificate(settings.AssertionSigningPfx, settings.Password, custody, resolve, "eid.assertionSigningPfx");
-        if (assertion.GetECDsaPrivateKey() is null)
+        var (assertion, assertionKey) = LoadSigning(settings.AssertionSigningPfx, settings.Password, custody, resolve, "eid.assertionSigningPfx");
+        if (assertionKey is null && assertion.GetECDsaPrivateKey() is null)
         {
             throw new NodeConfigurationException($"eid.assertionSigningPfx {settings.AssertionSigningPfx}: needs an ECDSA P-256 key (eHDSI assertions are signed with ecdsa-sha256)");
         }
 
-        var spSigning = CustodyReferences.LoadCertificate(settings.SpSigningPfx, settings.Password, custody, resolve, "eid.spSigningPfx");
-        var spEncryption = CustodyReferences.LoadCertificate(settings.SpEncryptionPfx, settings.Password, custody, resolve, "eid.spEncryptionPfx");
-        using (var rsa = spEncryption.GetRSAPrivateKey())
+        var (spSigning, spSigningKey) = LoadSigning(settings.SpSigningPfx, settings.Password, custody, resolve, "eid.spSigningPfx");
+        X509Certificate2 spEncryption;
+        RSA? spDecryption = null;
+        if (CustodyReferences.IsReference(settings.SpEncryptionPfx) && custody is not null
+            && Custody.CustodyKeyId.TryParse(settings.SpEncryptionPfx[CustodyReferences.Prefix.Length..], out var rsaId, out _)
+            && custody.FindKey(rsaId) is { Kind: Custody.CustodyKeyKind.Secret, IsDestroyed: false })
+        {
+            // The RSA key stays a custody secret, opened for each decryption only.
+            spDecryption = new CustodyPkcs12Rsa(custody, rsaId, out spEncryption);
+        }
+        else
+        {
+            spEncryption = CustodyReferences.LoadCertificate(settings.SpEncryptionPfx, settings.Password, custody, resolve, "eid.spEncryptionPfx");
+        }
+
+        using (var rsa = spDecryption is null ? spEncryption.GetRSAPrivateKey() : spEncryption.GetRSAPublicKey())
         {
             if (rsa is null || rsa.KeySize < 3072)
             {
@@ -61,7 +83,26 @@ public sealed record NodeEidMaterial(X509Certificate2 AssertionSigning, X509Cert
         }
 
         return new NodeEidMaterial(assertion, spSigning, spEncryption, idp, settings.IdpSsoUrl,
-            ProfessionalRegistry.Load(resolve(settings.Professionals)), AccessLevels.From(settings));
+            ProfessionalRegistry.Load(resolve(settings.Professionals)), AccessLevels.From(settings))
+        {
+            AssertionKey = assertionKey,
+            SpSigningKey = spSigningKey,
+            SpDecryptionKey = spDecryption,
+        };
+    }
+
+    /// <summary>A signing certificate: with its key in custody (the key signs through custody) or, for a PKCS#12 file or
+    /// secret, with its private key in the certificate (the key is null).</summary>
+    private static (X509Certificate2 Certificate, ECDsa? Key) LoadSigning(string setting, string? password, Custody.IKeyCustody? custody, Func<string, string> resolve, string field)
+    {
+        if (CustodyReferences.IsReference(setting) && custody is not null
+            && Custody.CustodyKeyId.TryParse(setting[CustodyReferences.Prefix.Length..], out var id, out _) && CustodyCertificates.Exists(custody, id))
+        {
+            var (certificate, key) = CustodyCertificates.Load(custody, id);
+            return (certificate, key);
+        }
+
+        return (CustodyReferences.LoadCertificate(setting, password, custody, resolve, field), null);
     }
 }
 
@@ -88,10 +129,13 @@ public sealed class NodeEid
         }
 
         ServiceProvider = new EidasServiceProvider(new EidasServiceProviderOptions(cc, new Uri(localUri, "saml/metadata").AbsoluteUri, acs),
-            XmlSigningKey.Create(material.SpSigning), material.SpEncryption,
+            material.SpSigningKey is { } spKey ? XmlSigningKey.Create(material.SpSigning, spKey) : XmlSigningKey.Create(material.SpSigning),
+            material.SpEncryption, material.SpDecryptionKey ?? material.SpEncryption.GetRSAPrivateKey()!,
             new TrustedCertificates([material.IdpCertificate ?? TestIdentityProvider!.SigningCertificate]), new InMemoryAssertionReplayCache(), events);
         SpTrust = new TrustedCertificates([material.SpSigning]);
-        Issuer = new CrossBorderAssertionIssuer(cc, XmlSigningKey.Create(material.AssertionSigning));
+        Issuer = new CrossBorderAssertionIssuer(cc, material.AssertionKey is { } assertionKey
+            ? XmlSigningKey.Create(material.AssertionSigning, assertionKey)
+            : XmlSigningKey.Create(material.AssertionSigning));
     }
 
     /// <summary>The loaded material.</summary>
