@@ -251,7 +251,6 @@ public sealed class FederationClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(credentials);
         ArgumentNullException.ThrowIfNull(member);
-        var pinned = member.TlsCertificateSha256;
         var handler = new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(10),
@@ -262,8 +261,7 @@ public sealed class FederationClient : IDisposable
                 ClientCertificates = [credentials.TlsCertificate],
                 LocalCertificateSelectionCallback = (_, _, _, _, _) => credentials.TlsCertificate,
                 RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                    certificate is X509Certificate2 peer && CertificateFingerprint.Equal(CertificateFingerprint.Sha256(peer), pinned)
-                    && DateTime.UtcNow >= peer.NotBefore.ToUniversalTime() && DateTime.UtcNow <= peer.NotAfter.ToUniversalTime(),
+                    certificate is X509Certificate2 peer && member.AcceptsTlsCertificate(peer, DateTimeOffset.UtcNow),
             },
         };
         if (maxConnectionsPerServer is int max)

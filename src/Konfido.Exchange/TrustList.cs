@@ -58,6 +58,65 @@ public sealed record FederationMember(
     [JsonPropertyName("payloadKey")]
     public string? PayloadKey { get; init; }
 
+    /// <summary>
+    /// The certificate (base64 DER) of the CA key that issues this node's short-lived TLS certificates, or null. When set,
+    /// <see cref="TlsCertificateSha256"/> pins this issuer (its SHA-256), whose key lives in the node's custody, and the node
+    /// presents TLS certificates it issued, valid at most <see cref="MaxIssuedTlsLifetime"/>; when null, it pins the node's one
+    /// TLS certificate.
+    /// </summary>
+    [JsonPropertyName("tlsIssuer")]
+    public string? TlsIssuer { get; init; }
+
+    /// <summary>The longest validity accepted for a TLS certificate issued under <see cref="TlsIssuer"/>.</summary>
+    public static TimeSpan MaxIssuedTlsLifetime { get; } = TimeSpan.FromDays(8);
+
+    /// <summary>
+    /// True if <paramref name="presented"/> is this member's TLS certificate at <paramref name="now"/>: the pinned certificate
+    /// itself, or (with <see cref="TlsIssuer"/>) a certificate the pinned issuer signed, valid now, and short-lived.
+    /// </summary>
+    /// <param name="presented">The certificate the peer presented.</param>
+    /// <param name="now">The current time.</param>
+    public bool AcceptsTlsCertificate(X509Certificate2? presented, DateTimeOffset now)
+    {
+        if (presented is null || now < presented.NotBefore.ToUniversalTime() || now > presented.NotAfter.ToUniversalTime())
+        {
+            return false;
+        }
+
+        if (TlsIssuer is null)
+        {
+            return CertificateFingerprint.Equal(CertificateFingerprint.Sha256(presented), TlsCertificateSha256);
+        }
+
+        if (presented.NotAfter - presented.NotBefore > MaxIssuedTlsLifetime)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var issuer = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(TlsIssuer));
+            if (!CertificateFingerprint.Equal(CertificateFingerprint.Sha256(issuer), TlsCertificateSha256))
+            {
+                return false;
+            }
+
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(issuer);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.DisableCertificateDownloads = true;
+            chain.ChainPolicy.VerificationTime = now.UtcDateTime;
+            chain.ChainPolicy.VerificationTimeIgnored = false;
+            return chain.Build(presented) && chain.ChainElements.Count == 2
+                && CertificateFingerprint.Equal(CertificateFingerprint.Sha256(chain.ChainElements[1].Certificate), TlsCertificateSha256);
+        }
+        catch (Exception ex) when (ex is CryptographicException or FormatException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Imports <see cref="SigningKey"/> as a P-256 public key (the caller disposes it).</summary>
     public ECDsa ImportSigningKey()
     {
@@ -88,16 +147,11 @@ public sealed record TrustList(
     public FederationMember? Find(string country) =>
         Members.FirstOrDefault(m => string.Equals(m.Country, country, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>The member whose TLS certificate is <paramref name="certificate"/>, or null.</summary>
+    /// <summary>The member whose TLS certificate <paramref name="certificate"/> is now (<see cref="FederationMember.AcceptsTlsCertificate"/>), or null.</summary>
     public FederationMember? FindByCertificate(X509Certificate2? certificate)
     {
-        if (certificate is null)
-        {
-            return null;
-        }
-
-        var fingerprint = CertificateFingerprint.Sha256(certificate);
-        return Members.FirstOrDefault(m => CertificateFingerprint.Equal(m.TlsCertificateSha256, fingerprint));
+        var now = DateTimeOffset.UtcNow;
+        return certificate is null ? null : Members.FirstOrDefault(m => m.AcceptsTlsCertificate(certificate, now));
     }
 }
 

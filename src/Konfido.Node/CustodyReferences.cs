@@ -16,9 +16,6 @@ public static class CustodyReferences
     /// <summary>The prefix of a setting naming a custody key.</summary>
     public const string Prefix = "custody:";
 
-    /// <summary>Custody key id of the node's TLS certificate and key (PKCS#12 secret).</summary>
-    public const string TlsKeyId = "konfido.node/tls";
-
     /// <summary>Custody key id of the ledger's log key (Ed25519).</summary>
     public const string LedgerLogKeyId = "konfido.node/ledger-log";
 
@@ -33,6 +30,9 @@ public static class CustodyReferences
 
     /// <summary>Custody key id of the eIDAS service provider's RSA decryption certificate and key (PKCS#12 secret).</summary>
     public const string SpEncryptionKeyId = "konfido.node/eid-sp-encryption";
+
+    /// <summary>Custody key id of the CA key (ECDSA P-256, with its certificate beside it) that issues the node's short-lived TLS certificates.</summary>
+    public const string TlsIssuerKeyId = "konfido.node/tls-issuer";
 
     /// <summary>Custody key id of the node's payload key (ECDH P-256): peers seal clinical answers for it.</summary>
     public const string PayloadKeyId = "konfido.node/payload";
@@ -191,6 +191,22 @@ public static class CustodyReferences
         }
 
         return custody!.FindKey(Find(custody, setting, "payloadKey", CustodyKeyKind.EcdhP256KeyAgreement));
+    }
+
+    /// <summary>A custody certificate a setting names (<see cref="CustodyCertificates"/>): its certificate and its key, which
+    /// signs through custody. A <see cref="NodeConfigurationException"/> names <paramref name="field"/> if it is missing.</summary>
+    /// <param name="setting">The setting (<c>custody:&lt;id&gt;</c>).</param>
+    /// <param name="custody">The node's custody.</param>
+    /// <param name="field">The setting's name, for errors.</param>
+    public static (X509Certificate2 Certificate, CustodyECDsa Key) LoadCustodyCertificate(string setting, IKeyCustody? custody, string field)
+    {
+        var id = Find(custody, setting, field, CustodyKeyKind.EcdsaP256Signing);
+        if (!CustodyCertificates.Exists(custody!, id))
+        {
+            throw new NodeConfigurationException($"'{field}' {setting}: the custody key has no certificate beside it");
+        }
+
+        return CustodyCertificates.Load(custody!, id);
     }
 
     private static CustodyKeyId Find(IKeyCustody? custody, string setting, string field, CustodyKeyKind kind)

@@ -66,7 +66,7 @@ public static class FederationBootstrap
             // Every key of the node is generated inside its custody (or imported at once, for the certificates' keys
             // made by the platform) and never written to a file; the operator lists the public parts in the trust list.
             // A re-run finds them there: an existing ledger keeps its keys, or its history could no longer be verified.
-            string attestationKey, signingKey, payloadKey, measurement, logVerifier, witnessVerifier, tlsFingerprint, assertionCertificate;
+            string attestationKey, signingKey, payloadKey, tlsIssuerCertificate, measurement, logVerifier, witnessVerifier, tlsFingerprint, assertionCertificate;
             using (var custody = NodeLauncher.OpenCustody(cc, Path.Combine(nodeDirectory, "custody"), policy is null ? null : Path.Combine(directory, policy.File)))
             {
                 measurement = custody.Measurement.Hex;
@@ -78,8 +78,9 @@ public static class FederationBootstrap
                 payloadKey = Convert.ToBase64String((custody.FindKey(payloadId) ?? custody.CreateKey(payloadId, Custody.CustodyKeyKind.EcdhP256KeyAgreement)).PublicKey.Span);
                 logVerifier = CustodyReferences.EnsureNoteKey(custody, CustodyReferences.LedgerLogKeyId, NodeLedger.Origin(cc), cosignature: false);
                 witnessVerifier = CustodyReferences.EnsureNoteKey(custody, CustodyReferences.LedgerWitnessKeyId, NodeLedger.WitnessName(cc), cosignature: true);
-                using var tls = EnsureCertificate(custody, CustodyReferences.TlsKeyId, () => NodeCredentials.GenerateTlsCertificate(cc, ["localhost", "127.0.0.1"], TimeSpan.FromDays(365)));
-                tlsFingerprint = CertificateFingerprint.Sha256(tls);
+                using var tlsIssuer = EnsureCustodyCertificate(custody, CustodyReferences.TlsIssuerKeyId, $"CN=Konfido NCP {cc} TLS issuer, O=Konfido, C={cc}", certificateAuthority: true);
+                tlsFingerprint = CertificateFingerprint.Sha256(tlsIssuer);
+                tlsIssuerCertificate = Convert.ToBase64String(tlsIssuer.RawData);
                 using var assertion = EnsureCustodyCertificate(custody, CustodyReferences.AssertionKeyId, $"CN=Konfido NCP {cc} assertion signer");
                 assertionCertificate = Convert.ToBase64String(assertion.RawData);
                 EnsureCustodyCertificate(custody, CustodyReferences.SpSigningKeyId, $"CN=Konfido NCP {cc} eIDAS SP").Dispose();
@@ -98,6 +99,7 @@ public static class FederationBootstrap
                 AttestationKey = attestationKey,
                 Measurements = [measurement],
                 PayloadKey = payloadKey,
+                TlsIssuer = tlsIssuerCertificate,
             });
 
             var storage = storageProvider == "postgres"
@@ -109,7 +111,7 @@ public static class FederationBootstrap
                 FederationListen = $"127.0.0.1:{plan.FederationPort}",
                 LocalListen = $"127.0.0.1:{plan.LocalPort}",
                 DataDirectory = lower,
-                Tls = new TlsSettings { Pfx = CustodyReferences.Of(CustodyReferences.TlsKeyId) },
+                Tls = new TlsSettings { Issuer = CustodyReferences.Of(CustodyReferences.TlsIssuerKeyId) },
                 SigningKey = CustodyReferences.Of(NodeLauncher.CustodySigningKeyId),
                 PayloadKey = CustodyReferences.Of(CustodyReferences.PayloadKeyId),
                 TrustList = "trustlist.json",
@@ -168,7 +170,7 @@ public static class FederationBootstrap
 
     /// <summary>A certificate whose ECDSA key is generated and kept in custody (a re-run finds it there; a folder bootstrapped
     /// before keys moved into custody keeps its PKCS#12 secret).</summary>
-    private static X509Certificate2 EnsureCustodyCertificate(Custody.IKeyCustody custody, string id, string subject)
+    private static X509Certificate2 EnsureCustodyCertificate(Custody.IKeyCustody custody, string id, string subject, bool certificateAuthority = false)
     {
         var keyId = Custody.CustodyKeyId.Parse(id);
         if (CustodyCertificates.Exists(custody, keyId))
@@ -180,7 +182,7 @@ public static class FederationBootstrap
 
         return custody.FindKey(keyId) is { Kind: Custody.CustodyKeyKind.Secret, IsDestroyed: false }
             ? EnsureCertificate(custody, id, () => throw new InvalidOperationException("unreachable"))
-            : CustodyCertificates.Create(custody, id, subject, TimeSpan.FromDays(365));
+            : CustodyCertificates.Create(custody, id, subject, TimeSpan.FromDays(certificateAuthority ? 730 : 365), certificateAuthority);
     }
 
     /// <summary>

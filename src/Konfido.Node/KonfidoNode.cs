@@ -133,7 +133,7 @@ public sealed class KonfidoNode : IAsyncDisposable
         }
 
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
-        var certificate = components.Credentials.TlsCertificate;
+        var credentials = components.Credentials;
         var trustList = components.TrustList;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -142,13 +142,14 @@ public sealed class KonfidoNode : IAsyncDisposable
             kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
             kestrel.Listen(components.FederationEndpoint, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
             {
-                ServerCertificate = certificate,
+                // Read per handshake: a short-lived certificate is renewed by the credentials when half of it has passed.
+                ServerCertificateSelector = (_, _) => credentials.TlsCertificate,
                 ClientCertificateMode = ClientCertificateMode.RequireCertificate,
                 // Pinning: the client's certificate must be exactly one listed in the trust list.
                 ClientCertificateValidation = (client, _, _) => trustList().FindByCertificate(client) is not null && IsCurrent(client),
                 CheckCertificateRevocation = false,
             }));
-            kestrel.Listen(components.LocalEndpoint, listen => listen.UseHttps(certificate));
+            kestrel.Listen(components.LocalEndpoint, listen => listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificateSelector = (_, _) => credentials.TlsCertificate }));
         });
 
         var federationClient = new FederationClient(components.Credentials, components.TrustList, components.PeerPolicy);

@@ -99,14 +99,14 @@ public sealed class LocalFederation : IAsyncDisposable
     public HttpClient LocalClient(string country, TimeSpan? timeout = null)
     {
         var node = _nodes[country];
-        var pinned = CertificateFingerprint.Sha256(node.Components.Credentials.TlsCertificate);
+        var self = node.Components.TrustList().Find(country)!;
         var handler = new SocketsHttpHandler
         {
             MaxConnectionsPerServer = 256,
             SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                    certificate is X509Certificate2 c && CertificateFingerprint.Equal(CertificateFingerprint.Sha256(c), pinned),
+                    certificate is X509Certificate2 c && self.AcceptsTlsCertificate(c, DateTimeOffset.UtcNow),
             },
         };
         return new HttpClient(handler) { BaseAddress = node.LocalUri, Timeout = timeout ?? TimeSpan.FromSeconds(60) };

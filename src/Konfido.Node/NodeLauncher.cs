@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Konfido.Core;
 using Konfido.Exchange;
 using Konfido.Records;
@@ -23,28 +24,48 @@ public static class NodeLauncher
         ArgumentNullException.ThrowIfNull(openBackend);
         ArgumentNullException.ThrowIfNull(events);
         var country = settings.Country.ToUpperInvariant();
-        var tlsSetting = settings.Tls!.Pfx;
-        var password = settings.Tls.Password ?? (settings.Tls.PasswordFile is { } file ? ReadFile(settings.Resolve(file), "tls.passwordFile").Trim() : string.Empty);
+        var tls = settings.Tls!;
+        var tlsSetting = string.IsNullOrWhiteSpace(tls.Issuer) ? tls.Pfx : tls.Issuer;
+        var password = tls.Password ?? (tls.PasswordFile is { } file ? ReadFile(settings.Resolve(file), "tls.passwordFile").Trim() : string.Empty);
         // The custody opens first: it may hold the node's keys ("custody:<key id>" settings).
         var custody = settings.Custody is { } c ? OpenCustody(country, settings.Custody, settings.Resolve, settings.Policy is { } pol ? settings.Resolve(pol.File) : null) : null;
         NodeCredentials credentials;
-        var tlsCertificate = CustodyReferences.LoadCertificate(tlsSetting, password, custody, settings.Resolve, "tls.pfx");
+        X509Certificate2? tlsIssuer = null;
         try
         {
-            credentials = new NodeCredentials(country, tlsCertificate, CustodyReferences.IsReference(settings.SigningKey)
+            var signingKey = CustodyReferences.IsReference(settings.SigningKey)
                 ? CustodySigningKey(custody, settings.SigningKey)
-                : NodeCredentials.ReadSigningKey(settings.Resolve(settings.SigningKey)));
+                : NodeCredentials.ReadSigningKey(settings.Resolve(settings.SigningKey));
+            if (tls.Issuer is { Length: > 0 } issuerSetting)
+            {
+                // The long-term TLS identity is a custody key; each TLS key is short-lived, made in memory and never stored.
+                var (issuer, issuerKey) = CustodyReferences.LoadCustodyCertificate(issuerSetting, custody, "tls.issuer");
+                tlsIssuer = issuer;
+                if (tls.LifetimeHours is < 1 or > 192)
+                {
+                    throw new NodeConfigurationException($"'tls.lifetimeHours' must be from 1 to 192, got {tls.LifetimeHours}");
+                }
+
+                var lifetime = TimeSpan.FromHours(tls.LifetimeHours);
+                var hostNames = tls.HostNames.ToArray();
+                credentials = new NodeCredentials(country, () => NodeCredentials.IssueTlsCertificate(country, hostNames, lifetime, issuer, issuerKey), signingKey);
+            }
+            else
+            {
+                credentials = new NodeCredentials(country, CustodyReferences.LoadCertificate(tls.Pfx, password, custody, settings.Resolve, "tls.pfx"), signingKey);
+            }
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
-            tlsCertificate.Dispose();
             throw new NodeConfigurationException($"cannot load the node credentials ({tlsSetting}, {settings.SigningKey}): {ex.Message}", ex);
         }
 
         var trustList = LoadTrustList(settings);
         var self = trustList.Find(country)
             ?? throw new NodeConfigurationException($"{settings.TrustList}: this node's country {country} is not on the trust list");
-        if (!CertificateFingerprint.Equal(self.TlsCertificateSha256, CertificateFingerprint.Sha256(credentials.TlsCertificate)))
+        if (tlsIssuer is not null
+            ? !CertificateFingerprint.Equal(self.TlsCertificateSha256, CertificateFingerprint.Sha256(tlsIssuer)) || self.TlsIssuer != Convert.ToBase64String(tlsIssuer.RawData)
+            : self.TlsIssuer is not null || !CertificateFingerprint.Equal(self.TlsCertificateSha256, CertificateFingerprint.Sha256(credentials.TlsCertificate)))
         {
             throw new NodeConfigurationException($"{settings.TrustList}: the TLS certificate listed for {country} is not this node's certificate ({tlsSetting})");
         }

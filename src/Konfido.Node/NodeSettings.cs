@@ -123,9 +123,14 @@ public sealed record NodeSettings
         _ = ParseEndpoint(FederationListen, "federationListen", source);
         _ = ParseEndpoint(LocalListen, "localListen", source);
         Require(DataDirectory, "dataDirectory", source);
-        if (Tls is null || string.IsNullOrWhiteSpace(Tls.Pfx))
+        if (Tls is null || string.IsNullOrWhiteSpace(Tls.Pfx) == string.IsNullOrWhiteSpace(Tls.Issuer))
         {
-            throw new NodeConfigurationException($"{source}: 'tls.pfx' is required");
+            throw new NodeConfigurationException($"{source}: exactly one of 'tls.issuer' (a custody certificate that issues short-lived TLS certificates) and 'tls.pfx' is required");
+        }
+
+        if (!string.IsNullOrWhiteSpace(Tls.Issuer) && !CustodyReferences.IsReference(Tls.Issuer))
+        {
+            throw new NodeConfigurationException($"{source}: 'tls.issuer' must name a key in custody ({CustodyReferences.Prefix}<key id>), got '{Tls.Issuer}'");
         }
 
         Require(SigningKey, "signingKey", source);
@@ -168,7 +173,7 @@ public sealed record NodeSettings
             }
         }
 
-        foreach (var (value, field) in new[] { (Tls.Pfx, "tls.pfx"), (SigningKey, "signingKey"), (PayloadKey, "payloadKey"), (Ledger?.LogKey, "ledger.logKey"), (Ledger?.WitnessKey, "ledger.witnessKey"),
+        foreach (var (value, field) in new[] { (Tls.Pfx, "tls.pfx"), (Tls.Issuer, "tls.issuer"), (SigningKey, "signingKey"), (PayloadKey, "payloadKey"), (Ledger?.LogKey, "ledger.logKey"), (Ledger?.WitnessKey, "ledger.witnessKey"),
             (Eid?.AssertionSigningPfx, "eid.assertionSigningPfx"), (Eid?.SpSigningPfx, "eid.spSigningPfx"), (Eid?.SpEncryptionPfx, "eid.spEncryptionPfx") })
         {
             if (CustodyReferences.IsReference(value) && Custody is null)
@@ -211,8 +216,19 @@ public sealed record NodeSettings
 /// <summary>The node's TLS certificate settings.</summary>
 public sealed record TlsSettings
 {
-    /// <summary>The PKCS#12 file with certificate and private key.</summary>
+    /// <summary>The PKCS#12 file (or custody secret) with certificate and private key; the key is then used in process memory.
+    /// Prefer <see cref="Issuer"/>.</summary>
     [JsonPropertyName("pfx")] public string Pfx { get; init; } = string.Empty;
+
+    /// <summary>The custody certificate (<c>custody:&lt;id&gt;</c>, ECDSA key in custody) that issues the node's short-lived TLS
+    /// certificates: the trust list pins it, and each TLS key is generated in memory, valid <see cref="LifetimeHours"/>, and never stored.</summary>
+    [JsonPropertyName("issuer")] public string? Issuer { get; init; }
+
+    /// <summary>How long each issued TLS certificate is valid (hours, 1 to 192); renewed after half of it.</summary>
+    [JsonPropertyName("lifetimeHours")] public int LifetimeHours { get; init; } = 48;
+
+    /// <summary>The names (DNS or IP) the issued TLS certificates are for.</summary>
+    [JsonPropertyName("hostNames")] public IReadOnlyList<string> HostNames { get; init; } = ["localhost", "127.0.0.1"];
 
     /// <summary>The PKCS#12 password (prefer <see cref="PasswordFile"/> in production).</summary>
     [JsonPropertyName("password")] public string? Password { get; init; }

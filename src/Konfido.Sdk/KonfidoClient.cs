@@ -19,10 +19,18 @@ public sealed record KonfidoClientOptions
     public Uri? NodeUri { get; init; }
 
     /// <summary>
-    /// The SHA-256 fingerprint (hex) of the node's TLS certificate: the client accepts exactly that certificate
-    /// (certificate pinning, as a device provisioned with its node). Null uses the platform's certificate validation.
+    /// The SHA-256 fingerprint (hex) of the node's TLS certificate, or of its TLS issuer (<see cref="PinnedTlsIssuer"/>): the client
+    /// accepts exactly that certificate, or a short-lived one that issuer signed (certificate pinning, as a device provisioned with
+    /// its node). Null uses the platform's certificate validation.
     /// </summary>
     public string? PinnedCertificateSha256 { get; init; }
+
+    /// <summary>
+    /// The node's TLS issuer certificate (base64 DER), as the federation trust list lists it (<c>tlsIssuer</c>; its key is in the
+    /// node's custody and the node's TLS certificates are short-lived and renewed): with it, <see cref="PinnedCertificateSha256"/>
+    /// is the issuer's fingerprint and the client accepts the certificates it issues, valid at most 8 days. Requires the pin.
+    /// </summary>
+    public string? PinnedTlsIssuer { get; init; }
 
     /// <summary>The timeout of one HTTP request (default 60 s).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
@@ -87,6 +95,24 @@ public sealed partial class KonfidoClient : IDisposable
             }
         }
 
+        X509Certificate2? issuer = null;
+        if (options.PinnedTlsIssuer is { } issuerText)
+        {
+            try
+            {
+                issuer = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(issuerText));
+            }
+            catch (Exception ex) when (ex is FormatException or CryptographicException)
+            {
+                problems.Add("PinnedTlsIssuer must be a base64 DER certificate");
+            }
+
+            if (issuer is not null && (pin is null || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(issuer.RawData), pin)))
+            {
+                problems.Add("PinnedTlsIssuer needs PinnedCertificateSha256 set to its SHA-256 (as the trust list pins it)");
+            }
+        }
+
         if (options.RequestTimeout <= TimeSpan.Zero)
         {
             problems.Add("RequestTimeout must be positive");
@@ -102,8 +128,8 @@ public sealed partial class KonfidoClient : IDisposable
         {
             handler.SslOptions = new SslClientAuthenticationOptions
             {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                    certificate is X509Certificate2 c && CryptographicOperations.FixedTimeEquals(SHA256.HashData(c.RawData), pin),
+                RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+                    certificate is X509Certificate2 c && (CryptographicOperations.FixedTimeEquals(SHA256.HashData(c.RawData), pin) || (issuer is not null && IssuedBy(c, issuer))),
             };
         }
 
@@ -112,6 +138,23 @@ public sealed partial class KonfidoClient : IDisposable
         var http = new HttpClient(outer, disposeHandler: true) { BaseAddress = baseUri, Timeout = options.RequestTimeout };
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("Konfido.Sdk", typeof(KonfidoClient).Assembly.GetName().Version?.ToString(3) ?? "1.0.0"));
         return new KonfidoClient(http, baseUri);
+    }
+
+    /// <summary>True if <paramref name="presented"/> is valid now, short-lived (at most 8 days) and signed by <paramref name="issuer"/>.</summary>
+    private static bool IssuedBy(X509Certificate2 presented, X509Certificate2 issuer)
+    {
+        var now = DateTime.UtcNow;
+        if (presented.NotAfter - presented.NotBefore > TimeSpan.FromDays(8) || now < presented.NotBefore.ToUniversalTime() || now > presented.NotAfter.ToUniversalTime())
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(issuer);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        return chain.Build(presented) && chain.ChainElements.Count == 2 && chain.ChainElements[1].Certificate.RawData.AsSpan().SequenceEqual(issuer.RawData);
     }
 
     /// <summary>The patient's own data, acting with their eID session token (see <see cref="LoginWithTestEidasAsync"/>).</summary>

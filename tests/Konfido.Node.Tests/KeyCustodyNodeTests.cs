@@ -13,7 +13,7 @@ public sealed class KeyCustodyNodeTests
 {
     private static readonly string[] ExpectedKeys =
     [
-        NodeLauncher.CustodySigningKeyId, CustodyReferences.TlsKeyId, CustodyReferences.LedgerLogKeyId, CustodyReferences.LedgerWitnessKeyId,
+        NodeLauncher.CustodySigningKeyId, CustodyReferences.TlsIssuerKeyId, CustodyReferences.LedgerLogKeyId, CustodyReferences.LedgerWitnessKeyId,
         CustodyReferences.AssertionKeyId, CustodyReferences.SpSigningKeyId, CustodyReferences.SpEncryptionKeyId, CustodyReferences.PseudonymKeyId,
         CustodyReferences.PayloadKeyId,
     ];
@@ -68,6 +68,40 @@ public sealed class KeyCustodyNodeTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public async Task The_tls_identity_and_the_eid_keys_are_custody_keys_and_only_short_lived_tls_keys_are_in_memory()
+    {
+        await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
+        var dk = federation["DK"];
+        var member = dk.Components.TrustList().Find("DK")!;
+        var custody = dk.Components.Custody!;
+        var tls = dk.Components.Credentials.TlsCertificate;
+
+        // TLS: the trust list pins the issuer, whose key is a custody key; the certificate in use is short-lived and issued by it.
+        Assert.Equal(CustodyKeyKind.EcdsaP256Signing, custody.FindKey(CustodyKeyId.Parse(CustodyReferences.TlsIssuerKeyId))!.Kind);
+        Assert.NotNull(member.TlsIssuer);
+        Assert.Equal(tls.Issuer, X509CertificateLoader.LoadCertificate(Convert.FromBase64String(member.TlsIssuer!)).Subject);
+        Assert.True(tls.NotAfter - tls.NotBefore <= TimeSpan.FromHours(48) + TimeSpan.FromMinutes(5));
+        Assert.True(member.AcceptsTlsCertificate(tls, DateTimeOffset.UtcNow));
+        Assert.True(dk.Components.Credentials.IssuesTlsCertificates);
+        using (var doctor = await federation.ClientAsync("ES"))
+        {
+            using var summary = await doctor.GetAsync($"api/DK/Patient/$summary?identifier={ScriptedBackend.PatientId}"); // mutual TLS with issued certificates both ways
+            Assert.Equal(HttpStatusCode.OK, summary.StatusCode);
+        }
+
+        // eID: the signing keys sign through custody; the decryption key is opened per decryption; none is exportable.
+        var eid = dk.Eid!.Material;
+        Assert.IsType<CustodyECDsa>(eid.AssertionKey);
+        Assert.IsType<CustodyECDsa>(eid.SpSigningKey);
+        Assert.IsType<CustodyPkcs12Rsa>(eid.SpDecryptionKey);
+        Assert.False(eid.AssertionSigning.HasPrivateKey);
+        Assert.False(eid.SpSigning.HasPrivateKey);
+        Assert.False(eid.SpEncryption.HasPrivateKey);
+        Assert.ThrowsAny<CryptographicException>(() => eid.AssertionKey!.ExportParameters(true));
+        Assert.ThrowsAny<CryptographicException>(() => eid.SpDecryptionKey!.ExportParameters(true));
     }
 
     [Fact]

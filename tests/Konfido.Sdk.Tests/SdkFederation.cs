@@ -21,8 +21,11 @@ public sealed class SdkFederation : IAsyncLifetime
 
     public KonfidoNode Denmark => Federation["DK"];
 
-    /// <summary>The Danish node's TLS certificate fingerprint (as the trust list pins it).</summary>
-    public string Pin => CertificateFingerprint.Sha256(Denmark.Components.Credentials.TlsCertificate);
+    /// <summary>The Danish node's TLS pin as the trust list lists it: its custody-held TLS issuer (its TLS certificates are short-lived and renewed).</summary>
+    public string Pin => Denmark.Components.TrustList().Find("DK")!.TlsCertificateSha256;
+
+    /// <summary>The Danish node's TLS issuer certificate as the trust list lists it.</summary>
+    public string TlsIssuer => Denmark.Components.TrustList().Find("DK")!.TlsIssuer!;
 
     public string SignedTrustList => File.ReadAllText(Federation.Layout.TrustListPath);
 
@@ -52,10 +55,10 @@ public sealed class SdkFederation : IAsyncLifetime
 
     /// <summary>A client of the Danish node pinning its certificate, optionally with a wrapped handler (fault injection).</summary>
     public KonfidoClient Client(Func<HttpMessageHandler, HttpMessageHandler>? wrap = null) =>
-        KonfidoClient.Create(new KonfidoClientOptions { NodeUri = Denmark.LocalUri, PinnedCertificateSha256 = Pin, WrapHandler = wrap });
+        KonfidoClient.Create(new KonfidoClientOptions { NodeUri = Denmark.LocalUri, PinnedCertificateSha256 = Pin, PinnedTlsIssuer = TlsIssuer, WrapHandler = wrap });
 
     public ExampleSettings Settings(int patient) =>
-        new(Denmark.LocalUri, Pin, OperatorPerson, PatientPerson(patient), SignedTrustList, OperatorKeyPem, WorkDirectory);
+        new(Denmark.LocalUri, Pin, OperatorPerson, PatientPerson(patient), SignedTrustList, OperatorKeyPem, WorkDirectory, TlsIssuer);
 }
 
 [CollectionDefinition(Name)]

@@ -26,7 +26,8 @@ internal static partial class CommandGroups
         var readings = new Option<int>("--readings") { Description = "Readings per device (default 100).", DefaultValueFactory = _ => 100 };
         var batch = new Option<int>("--batch") { Description = "Readings per encrypted batch, 1..64 (default 16).", DefaultValueFactory = _ => 16 };
         var node = new Option<string?>("--node") { Description = "The local API URL of a running node (default: an in-process DK, ES, IT federation)." };
-        var pin = new Option<string?>("--pin") { Description = "With --node: the SHA-256 fingerprint (hex) of the node's TLS certificate." };
+        var pin = new Option<string?>("--pin") { Description = "With --node: the SHA-256 fingerprint (hex) of the node's TLS certificate, or of its TLS issuer with --tls-issuer (the trust list's tlsCertificateSha256)." };
+        var tlsIssuer = new Option<string?>("--tls-issuer") { Description = "With --pin: the node's TLS issuer certificate (base64 DER, the trust list's tlsIssuer); the node's short-lived TLS certificates are then accepted." };
         var operatorPerson = new Option<string>("--operator") { Description = "The professional who enrols the devices and runs the analytics (eIDAS PersonIdentifier at the node's test eIDAS node; default DK/DK/D0001).", DefaultValueFactory = _ => "DK/DK/D0001" };
         var flaky = new Option<double>("--flaky") { Description = "Probability that the node's answer to an upload is lost on the way (the devices retry; the node counts once). Default 0.", DefaultValueFactory = _ => 0 };
         var data = new Option<string?>("--data") { Description = "Folder for the devices' journals and the in-process federation (default: a fresh temporary folder)." };
@@ -35,15 +36,15 @@ internal static partial class CommandGroups
         var json = new Option<bool>("--json") { Description = "Print one JSON document with the summary." };
         var command = new Command("simulate", "Streams realistic readings (glucose, blood pressure, heart rate) from several PUF-authenticated devices, encrypted for the node's HE analytics; prints progress on stderr and a summary (uploads, retries, rate, encrypted vs clear means).")
         {
-            devices, readings, batch, node, pin, operatorPerson, flaky, data, interval, seed, json,
+            devices, readings, batch, node, pin, tlsIssuer, operatorPerson, flaky, data, interval, seed, json,
         };
         command.SetAction((parse, cancellationToken) => RunDeviceSimulationAsync(context, new DeviceSimulation(
-            parse.GetValue(devices), parse.GetValue(readings), parse.GetValue(batch), parse.GetValue(node), parse.GetValue(pin), parse.GetValue(operatorPerson)!,
+            parse.GetValue(devices), parse.GetValue(readings), parse.GetValue(batch), parse.GetValue(node), parse.GetValue(pin), parse.GetValue(tlsIssuer), parse.GetValue(operatorPerson)!,
             parse.GetValue(flaky), parse.GetValue(data), parse.GetValue(interval), parse.GetValue(seed), parse.GetValue(json)), cancellationToken));
         return command;
     }
 
-    private sealed record DeviceSimulation(int Devices, int Readings, int Batch, string? Node, string? Pin, string Operator, double Flaky, string? Data, int Interval, int Seed, bool Json);
+    private sealed record DeviceSimulation(int Devices, int Readings, int Batch, string? Node, string? Pin, string? TlsIssuer, string Operator, double Flaky, string? Data, int Interval, int Seed, bool Json);
 
     private static async Task<int> RunDeviceSimulationAsync(CliContext context, DeviceSimulation s, CancellationToken cancellationToken)
     {
@@ -83,6 +84,11 @@ internal static partial class CommandGroups
             throw new CliInputException("--pin is 64 hex digits (SHA-256 of the node's certificate) and needs --node");
         }
 
+        if (s.TlsIssuer is not null && s.Pin is null)
+        {
+            throw new CliInputException("--tls-issuer needs --pin (the issuer's SHA-256, as the trust list pins it)");
+        }
+
         var temporary = s.Data is null;
         var directory = s.Data is null ? Path.Combine(Path.GetTempPath(), $"konfido-devices-{Guid.NewGuid():N}") : Path.GetFullPath(s.Data);
         try
@@ -100,27 +106,43 @@ internal static partial class CommandGroups
         {
             Uri nodeUri;
             string? pin;
+            string? issuer = null;
             if (external is null)
             {
                 await context.Err.WriteLineAsync("starting an in-process federation (DK, ES, IT) ...").ConfigureAwait(false);
                 var sink = new InMemorySecurityEventSink();
                 federation = await LocalFederation.StartAsync(Path.Combine(directory, "federation"), DemoCountries, NodeBackends.Open, _ => sink, cancellationToken: cancellationToken).ConfigureAwait(false);
                 nodeUri = federation["DK"].LocalUri;
-                pin = CertificateFingerprint.Sha256(federation["DK"].Components.Credentials.TlsCertificate);
+                var denmark = federation["DK"].Components.TrustList().Find("DK")!;
+                (pin, issuer) = (denmark.TlsCertificateSha256, denmark.TlsIssuer); // the node's custody-held TLS issuer
             }
             else
             {
                 nodeUri = external;
                 pin = s.Pin;
+                issuer = s.TlsIssuer;
             }
 
             var lost = new LostAnswers(s.Flaky, s.Seed);
-            using var client = KonfidoClient.Create(new KonfidoClientOptions
+            KonfidoClient Connect()
             {
-                NodeUri = nodeUri,
-                PinnedCertificateSha256 = pin,
-                WrapHandler = s.Flaky > 0 ? lost.Over : null,
-            });
+                try
+                {
+                    return KonfidoClient.Create(new KonfidoClientOptions
+                    {
+                        NodeUri = nodeUri,
+                        PinnedCertificateSha256 = pin,
+                        PinnedTlsIssuer = issuer,
+                        WrapHandler = s.Flaky > 0 ? lost.Over : null,
+                    });
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new CliInputException($"--node/--pin/--tls-issuer: {ex.Message}");
+                }
+            }
+
+            using var client = Connect();
             var operatorClient = client.Operator(await client.LoginWithTestEidasAsync(s.Operator, cancellationToken: cancellationToken).ConfigureAwait(false));
             await context.Err.WriteLineAsync($"node {nodeUri}; operator {s.Operator} logged in").ConfigureAwait(false);
 

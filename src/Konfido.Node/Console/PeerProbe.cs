@@ -95,7 +95,7 @@ public sealed class PeerProbe
 
                     using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
                     notAfter = new DateTimeOffset(presented.NotAfter.ToUniversalTime(), TimeSpan.Zero);
-                    pinned = CertificateFingerprint.Equal(CertificateFingerprint.Sha256(presented), member.TlsCertificateSha256);
+                    pinned = member.AcceptsTlsCertificate(presented, DateTimeOffset.UtcNow);
                     return pinned;
                 },
             }, timeout.Token).ConfigureAwait(false);
