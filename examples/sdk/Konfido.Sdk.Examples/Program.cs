@@ -1,12 +1,12 @@
 using Konfido.Sdk.Examples;
 
-// Usage: Konfido.Sdk.Examples <01|02|03|04> --node URL [--pin SHA256] [--operator PERSON] [--patient PERSON]
+// Usage: Konfido.Sdk.Examples <01|02|03|04> --node URL [--pin SHA256 [--tls-issuer BASE64]] [--operator PERSON] [--patient PERSON]
 //        [--trust-list FILE --operator-key FILE]
 // Against `konfido demo --serve`: the Danish node's local URL, operator DK/DK/D0001, patient DK/DK/120356-1233,
 // and the federation folder's trust list and operator key.
 if (args.Length < 1)
 {
-    Console.Error.WriteLine("usage: Konfido.Sdk.Examples <01|02|03|04> --node URL [--pin SHA256] [--operator PERSON] [--patient PERSON] [--trust-list FILE --operator-key FILE]");
+    Console.Error.WriteLine("usage: Konfido.Sdk.Examples <01|02|03|04> --node URL [--pin SHA256 [--tls-issuer BASE64]] [--operator PERSON] [--patient PERSON] [--trust-list FILE --operator-key FILE]");
     return 2;
 }
 
@@ -21,7 +21,7 @@ if (node is null || !Uri.TryCreate(node, UriKind.Absolute, out var uri))
 var settings = new ExampleSettings(uri, Option("--pin"), Option("--operator") ?? "DK/DK/D0001", Option("--patient") ?? "DK/DK/120356-1233",
     Option("--trust-list") is { } trustList ? File.ReadAllText(trustList) : null,
     Option("--operator-key") is { } key ? File.ReadAllText(key) : null,
-    Path.Combine(Path.GetTempPath(), "konfido-sdk-examples"));
+    Path.Combine(Path.GetTempPath(), "konfido-sdk-examples"), Option("--tls-issuer"));
 switch (args[0])
 {
     case "01":
