@@ -144,7 +144,7 @@ public static class PayloadEnvelope
         var tag = new byte[TagSize];
         var ciphertext = new byte[Base64Url.GetMaxDecodedLength(parts.Ciphertext.Length)];
         if (!TryDecode(parts.Iv, iv, exact: true) || !TryDecode(parts.Tag, tag, exact: true)
-            || !Base64Url.TryDecodeFromChars(parts.Ciphertext, ciphertext, out var ciphertextLength)
+            || !TryDecodeChars(parts.Ciphertext, ciphertext, out var ciphertextLength)
             || plaintext.Length < ciphertextLength)
         {
             return CustodyResult<int>.Fail(CustodyFailure.Tampered);
@@ -311,7 +311,7 @@ public static class PayloadEnvelope
     {
         header = default;
         var bytes = new byte[Base64Url.GetMaxDecodedLength(encoded.Length)];
-        if (!Base64Url.TryDecodeFromChars(encoded, bytes, out var length))
+        if (!TryDecodeChars(encoded, bytes, out var length))
         {
             return false;
         }
@@ -339,8 +339,22 @@ public static class PayloadEnvelope
             header = new Header(kid, new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = new ECPoint { X = x, Y = y } });
             return true;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            return false; // malformed JSON, or strings that are not valid UTF-8
+        }
+    }
+
+    /// <summary>Base64url decoding that reports bad input as false (the platform's TryDecodeFromChars throws on illegal characters).</summary>
+    private static bool TryDecodeChars(ReadOnlySpan<char> encoded, Span<byte> destination, out int written)
+    {
+        try
+        {
+            return Base64Url.TryDecodeFromChars(encoded, destination, out written);
+        }
+        catch (FormatException)
+        {
+            written = 0;
             return false;
         }
     }
@@ -350,6 +364,6 @@ public static class PayloadEnvelope
 
     private static bool TryDecode(ReadOnlySpan<char> encoded, Span<byte> destination, bool exact) =>
         Base64Url.GetMaxDecodedLength(encoded.Length) <= destination.Length + 2
-        && Base64Url.TryDecodeFromChars(encoded, destination, out var written)
+        && TryDecodeChars(encoded, destination, out var written)
         && (!exact || written == destination.Length);
 }

@@ -85,7 +85,13 @@ public static class SealedPayloads
                 throw new ExchangeException(HttpStatusCode.BadGateway, "security", $"the sealed answer is not signed by {home.Country}: {check.Reason ?? "another key id"}");
             }
 
-            return (System.Buffers.Text.Base64Url.DecodeFromUtf8(opened.Value.AsSpan(payload)), detached);
+            var decoded = new byte[System.Buffers.Text.Base64Url.GetMaxDecodedLength(payload.GetOffsetAndLength(opened.Value.Length).Length)];
+            if (System.Buffers.Text.Base64Url.DecodeFromUtf8(opened.Value.AsSpan(payload), decoded, out _, out var length) != System.Buffers.OperationStatus.Done)
+            {
+                throw new ExchangeException(HttpStatusCode.BadGateway, "security", "the sealed answer's payload is not base64url");
+            }
+
+            return (decoded[..length], detached);
         }
         finally
         {

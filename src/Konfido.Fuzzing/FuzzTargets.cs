@@ -29,6 +29,7 @@ public static class FuzzTargets
         new PolicyYamlTarget(),
         new TrustListTarget(),
         new DetachedJwsTarget(),
+        new SealedPayloadTarget(),
         new AttestationQuoteTarget(),
     ];
 

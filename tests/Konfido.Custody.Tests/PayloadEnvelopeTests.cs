@@ -91,6 +91,11 @@ public sealed class PayloadEnvelopeTests
             envelope + ".",
             "not an envelope",
             string.Empty,
+            // Found by the fuzzer: characters outside base64url made the platform decoder throw, and a header whose strings
+            // are not UTF-8 made the JSON reader throw, instead of a refusal.
+            string.Join('.', parts[0], parts[1], parts[2], "llw*E9k" + parts[3], parts[4]),
+            "ll" + envelope,
+            Base64Url.EncodeToString([.. "{\"alg\":\"ECDH-ES\",\"enc\":\"A256GCM\",\"kid\":\""u8, 0xBA, .. "\"}"u8]) + "." + string.Join('.', parts[1..]),
         };
 
         foreach (var candidate in altered)

@@ -203,3 +203,72 @@ public sealed class AttestationQuoteTarget : TextFuzzTarget
         return FuzzResult.Accept;
     }
 }
+
+/// <summary>
+/// Sealed clinical answers as a client (or a node's custody boundary) receives them: a JWE (ECDH-ES over P-256, A256GCM)
+/// holding the home country's compact JWS (<see cref="SealedPayloads.OpenForClient"/>, over <see cref="Custody.PayloadEnvelope"/>
+/// and <see cref="DetachedJws.VerifyCompact"/>). Invariant: what opens and verifies is exactly the payload the home country signed.
+/// </summary>
+/// <remarks>The keys are fresh per process (the envelope's ephemeral key is random): inputs repeat only within a process.</remarks>
+public sealed class SealedPayloadTarget : TextFuzzTarget, IDisposable
+{
+    private const string Payload = "{\"resourceType\":\"Bundle\",\"type\":\"document\",\"id\":\"ips-1\"}";
+    private readonly ECDsa _home = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly ECDiffieHellman _recipient = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+    private readonly FederationMember _dk;
+    private readonly FederationMember _es;
+
+    /// <summary>Creates the target with fresh keys.</summary>
+    public SealedPayloadTarget()
+    {
+        _dk = new FederationMember("DK", "Denmark NCP", new Uri("https://ncp.dk.konfido.invalid:9443/"), new string('a', 64), Convert.ToBase64String(_home.ExportSubjectPublicKeyInfo()));
+        _es = new FederationMember("ES", "Spain NCP", new Uri("https://ncp.es.konfido.invalid:9443/"), new string('b', 64), "AAAA")
+        {
+            PayloadKey = Convert.ToBase64String(_recipient.ExportSubjectPublicKeyInfo()),
+        };
+    }
+
+    /// <inheritdoc />
+    public override string Name => "sealed-payload";
+
+    /// <inheritdoc />
+    public override string Description => "sealed clinical answers: JWE ECDH-ES/A256GCM around the home country's compact JWS (SealedPayloads.OpenForClient); invariant: only the signed payload opens";
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> Dictionary => [".", "..", "eyJhbGciOiJFQ0RILUVTIiwiZW5jIjoiQTI1NkdDTSJ9", "eyJhbGciOiJFUzI1NiJ9", "_", "-", "A", "AAAA"];
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _home.Dispose();
+        _recipient.Dispose();
+    }
+
+    /// <inheritdoc />
+    protected override IEnumerable<string> CreateTextSeeds()
+    {
+        var body = Encoding.UTF8.GetBytes(Payload);
+        yield return Encoding.ASCII.GetString(SealedPayloads.Seal(body, DetachedJws.Sign(body, _home, "DK"), _es));
+    }
+
+    /// <inheritdoc />
+    protected override FuzzResult Run(string text)
+    {
+        byte[] payload;
+        try
+        {
+            (payload, _) = SealedPayloads.OpenForClient(text, _recipient, _dk);
+        }
+        catch (ExchangeException ex)
+        {
+            return FuzzResult.Reject(ex.Message);
+        }
+
+        if (Encoding.UTF8.GetString(payload) != Payload)
+        {
+            throw new FuzzInvariantException("sealed-signed-content", "a sealed answer opened to a payload the home country never signed");
+        }
+
+        return FuzzResult.Accept;
+    }
+}
