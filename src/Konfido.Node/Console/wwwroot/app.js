@@ -115,11 +115,12 @@ async function refreshCounts() {
     set('count-alerts', o.alerts);
     set('count-reviews', o.pendingReviews);
     set('count-breaches', o.openBreaches);
+    set('count-health', o.failing);
   } catch { /* the page shows its own errors */ }
 }
 
 // ---------- routing ----------
-const pages = { federation, exchanges, alerts, ledger, devices, analytics, reviews, breaches };
+const pages = { federation, health, exchanges, alerts, ledger, devices, analytics, reviews, breaches };
 
 function stopPage() {
   state.timers.forEach(clearInterval);
@@ -182,6 +183,52 @@ function federation(main) {
       section('Members and certificates',
         table(['Country', 'Node', 'Status', 'Handshake', 'TLS certificate expires', 'Assertion certificate', 'Roles', 'Pinned TLS certificate (SHA-256)'], members, { id: 'members' })),
     );
+  });
+}
+
+// ---------- Node health ----------
+const subjectName = s => (s === 'database' ? 'National database' : s === 'ledger' ? 'Audit ledger' : s.startsWith('peer/') ? `Peer ${s.slice(5)}` : s);
+const seconds = x => (x === undefined ? '' : ` (${x} s)`);
+// One sentence per node event, for an operator; the node's own wording follows it.
+function headline(e) {
+  const a = e.attributes ?? {};
+  const at = when(e.timestamp);
+  switch (e.action) {
+    case 'node-start':
+      return a['previous.run'] === 'unclean' ? `${e.node} restarted after an unclean stop at ${at}`
+        : a['previous.run'] === 'clean' ? `${e.node} started at ${at} (the previous run stopped cleanly)` : `${e.node} started at ${at}`;
+    case 'node-stop': return `${e.node} stopped gracefully at ${at}`;
+    case 'peer-unreachable': return `${a.peer} unreachable since ${at}`;
+    case 'peer-reachable': return `${a.peer} reachable again at ${at}, after being unreachable since ${when(a['down.since'])}${seconds(a['down.seconds'])}`;
+    case 'database-unavailable': return `National database unavailable since ${at}`;
+    case 'database-restored': return `National database restored at ${at}, after being unavailable since ${when(a['down.since'])}${seconds(a['down.seconds'])}`;
+    case 'ledger-write-failed': return `Ledger writes failing since ${at}`;
+    case 'ledger-write-resumed': return `Ledger writes resumed at ${at}, after failing since ${when(a['down.since'])}${seconds(a['down.seconds'])}`;
+    default: return `${e.action} at ${at}`;
+  }
+}
+
+function health(main) {
+  every(5, async () => {
+    const d = await api('health');
+    const failing = d.conditions.filter(c => !c.healthy);
+    const rows = d.events.map(e => h('tr', { 'data-action': e.action, 'data-outcome': e.outcome, 'data-peer': e.attributes?.peer },
+      h('td', {}, badge(e.outcome === 'failure' ? 'fault' : 'ok', e.outcome === 'failure' ? 'danger' : 'ok')),
+      h('td', {}, h('strong', { class: 'headline' }, headline(e)), h('div', { class: 'muted small reason' }, e.reason ?? '')),
+      h('td', { class: 'nowrap small' }, when(e.timestamp))));
+    main.replaceChildren(
+      h('div', { class: 'cards', id: 'conditions' },
+        card('Node', d.country, `${d.runs.length} run(s) seen by this console`),
+        ...d.conditions.map(c => h('div', { class: `card ${c.healthy ? 'ok' : 'danger'}`, 'data-subject': c.subject, 'data-healthy': String(c.healthy) },
+          h('div', { class: 'card-label' }, subjectName(c.subject)),
+          h('div', { class: 'card-value' }, c.healthy ? 'working' : 'failing'),
+          h('div', { class: 'card-note' }, c.healthy ? `since ${when(c.since)}` : `since ${when(c.since)}: ${c.reason ?? ''} (${c.failures} failure(s))`))),
+        d.store.kept ? null : card('Console history', 'memory only', 'this node has no data folder: the view starts empty after a restart', 'warn'),
+        d.store.error ? card('Console history', 'not written', d.store.error, 'warn') : null),
+      section('What happened to this node', h('p', { class: 'muted' }, 'Starts and stops, and every fault the node saw and its recovery (one event per change, also in the audit ledger and the SIEM). Kept across restarts.'),
+        rows.length ? table(['', 'Event', 'Time'], rows, { id: 'health-events' }) : empty('Nothing has happened to this node yet.')),
+    );
+    $('count-health').textContent = failing.length ? String(failing.length) : '';
   });
 }
 
