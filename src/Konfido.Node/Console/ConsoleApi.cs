@@ -142,11 +142,15 @@ internal static class ConsoleApi
             Require(context, node, act: false);
             var after = LongQuery(context, "after", 0);
             var category = context.Request.Query["category"].ToString();
-            var events = console.Activity.Since(after, 500);
+            // With a category: its latest 500 among every event kept (not only among the latest 500 events).
+            var events = category.Length == 0 ? console.Activity.Since(after, 500) : console.Activity.Since(after, ConsoleActivity.Capacity);
+            var last = events.Count > 0 ? events[^1].Sequence : Math.Max(after, console.Activity.LastSequence);
             return Results.Json(new
             {
-                last = events.Count > 0 ? events[^1].Sequence : Math.Max(after, console.Activity.LastSequence),
-                events = events.Where(e => category.Length == 0 || e.Event.Category == category).Select(EventJson).ToArray(),
+                last,
+                // Where each run of the node began, for telling the events before a restart from the current run's.
+                runs = console.Activity.Runs.Select(r => new { firstSequence = r.Base + 1, startedAt = r.StartedAt }).ToArray(),
+                events = events.Where(e => category.Length == 0 || e.Event.Category == category).TakeLast(500).Select(EventJson).ToArray(),
             });
         });
 
