@@ -65,6 +65,26 @@ public sealed class FaultConsole : IAsyncLifetime
         Assert.Fail($"{node.Country} did not report {subject} {(healthy ? "working" : "failing")} within 90 s: {last}");
     }
 
+    /// <summary>
+    /// The node health page's rows for a fault (<paramref name="lost"/>) and its recovery (<paramref name="restored"/>)
+    /// at or after <paramref name="since"/>: at least one of each, every loss followed by a recovery (a dependency
+    /// may come and go more than once during one fault); returns the first loss and the last recovery.
+    /// </summary>
+    internal static async Task<(ILocator Lost, ILocator Restored)> LostAndRestoredAsync(IPage page, string lost, string restored, DateTimeOffset since)
+    {
+        var losses = await HealthRowsAsync(page, lost, since);
+        var recoveries = await HealthRowsAsync(page, restored, since);
+        Assert.NotEmpty(losses);
+        Assert.Equal(losses.Count, recoveries.Count);
+        // Newest first: the last recovery is above the first loss.
+        Assert.True(await TimeOfAsync(recoveries[0]) >= await TimeOfAsync(losses[^1]));
+        return (losses[^1], recoveries[0]);
+    }
+
+    /// <summary>When the event of a node health row happened.</summary>
+    internal static async Task<DateTimeOffset> TimeOfAsync(ILocator row) =>
+        DateTimeOffset.Parse(await row.GetAttributeAsync("data-time") ?? "", CultureInfo.InvariantCulture);
+
     /// <summary>The rows of the node health page for <paramref name="action"/> whose event happened at or after <paramref name="since"/>.</summary>
     internal static async Task<IReadOnlyList<ILocator>> HealthRowsAsync(IPage page, string action, DateTimeOffset since)
     {
