@@ -49,6 +49,7 @@ public sealed class FaultTests(FaultConsole console) : IClassFixture<FaultConsol
         var unclean = page.Locator("#health-events tr[data-action=node-start][data-outcome=failure]");
         await Expect(unclean).ToHaveCountAsync(federation["DK"].Starts - 1);
         await Expect(unclean.Locator(".headline")).ToContainTextAsync("DK restarted after an unclean stop at");
+        await console.Browser.ScreenshotAsync(page, "fault-1-sigkill-health");
         await page.ClickAsync("#tabs a[data-tab=exchanges]");
         await Expect(page.Locator("#live-events tr.run-boundary")).ToContainTextAsync("DK restarted after an unclean stop");
         var earlier = page.Locator("#live-events tr.earlier-run[data-action=ips-retrieve]");
@@ -56,6 +57,7 @@ public sealed class FaultTests(FaultConsole console) : IClassFixture<FaultConsol
         var shown = await earlier.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.id)");
         Assert.NotEmpty(shown);
         Assert.All(shown, id => Assert.Contains(id, retrievedBeforeCrash)); // each one an exchange the crashed run had audited
+        await console.Browser.ScreenshotAsync(page, "fault-1-sigkill-exchanges");
         await page.ClickAsync("#tabs a[data-tab=ledger]");
         var published = page.Locator("#published-card");
         await Expect(published).ToHaveAttributeAsync("data-published", "true");
