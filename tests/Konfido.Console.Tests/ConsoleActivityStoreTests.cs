@@ -172,6 +172,20 @@ public sealed class ConsoleActivityStoreTests
         Assert.Equal(1, Rows(broken));
     }
 
+    [Fact]
+    public async Task A_file_that_cannot_be_opened_for_another_reason_leaves_the_view_in_memory_and_says_why()
+    {
+        using var directory = new TemporaryDirectory("konfido-console-store");
+        var path = Path.Combine(directory.Path, "no-such-folder", ConsoleActivity.FileName);
+        await using var activity = ConsoleActivity.Open(path);
+        Assert.Null(activity.StorePath);
+        Assert.Contains(path, activity.StoreError, StringComparison.Ordinal);
+        await activity.PublishAsync(Event(1));
+        await activity.FlushAsync();
+        Assert.Equal(1, activity.LastSequence);
+        Assert.False(Directory.Exists(Path.GetDirectoryName(path)));
+    }
+
     private static long Rows(string path)
     {
         using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");

@@ -97,8 +97,9 @@ public sealed class ConsoleActivity : ISecurityEventSink, IAsyncDisposable
     }
 
     /// <summary>
-    /// Opens the view kept in <paramref name="path"/> (creating it; an unreadable file is moved aside and
-    /// a new one started) and starts its background flush. Requires an existing folder.
+    /// Opens the view kept in <paramref name="path"/> (creating it; a damaged file is moved aside and a new
+    /// one started) and starts its background flush. A file that cannot be opened for another reason (a
+    /// full disk, no permission) leaves the view in memory, with the reason in <see cref="StoreError"/>.
     /// </summary>
     /// <param name="path">The SQLite file (<see cref="FileName"/> in the node's data folder).</param>
     /// <param name="pseudonymise">As for the constructor.</param>
@@ -107,8 +108,17 @@ public sealed class ConsoleActivity : ISecurityEventSink, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var activity = new ConsoleActivity(pseudonymise, time);
-        var (store, snapshot) = ConsoleActivityStore.Open(path, Capacity, AnalyticsCapacity, HealthCapacity);
-        activity.Load(store, snapshot);
+        try
+        {
+            var (store, snapshot) = ConsoleActivityStore.Open(path, Capacity, AnalyticsCapacity, HealthCapacity);
+            activity.Load(store, snapshot);
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            // The console is a view: a node whose disk is full or read-only still starts, with the view in memory.
+            activity._storeError = $"{path} could not be opened, the view is kept in memory only: {ex.Message}";
+        }
+
         return activity;
     }
 

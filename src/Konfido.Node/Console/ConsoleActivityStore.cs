@@ -40,6 +40,9 @@ internal sealed class ConsoleActivityStore : IDisposable
     /// <summary>Event kinds: kept in the ring only, HE jobs and node events (each kept to its own capacity).</summary>
     public const int Ordinary = 0, Analytics = 1, Health = 2;
 
+    // SQLite result codes of a damaged file (https://www.sqlite.org/rescode.html); anything else (a full disk, no permission) is not the file's fault.
+    private const int Corrupt = 11, NotADatabase = 26;
+
     private readonly SqliteConnection _connection;
 
     private ConsoleActivityStore(string path, SqliteConnection connection)
@@ -54,7 +57,10 @@ internal sealed class ConsoleActivityStore : IDisposable
     /// <summary>Set when the file could not be read and was moved aside (to this path).</summary>
     public string? MovedAside { get; private set; }
 
-    /// <summary>Opens (creating, or replacing an unreadable file) the store at <paramref name="path"/> and reads what it holds.</summary>
+    /// <summary>
+    /// Opens (creating, or replacing a damaged file) the store at <paramref name="path"/> and reads what it holds.
+    /// Throws <see cref="SqliteException"/> or <see cref="IOException"/> when the file cannot be opened for another reason (a full disk, no permission).
+    /// </summary>
     public static (ConsoleActivityStore Store, ConsoleActivitySnapshot Snapshot) Open(string path, int capacity, int analyticsCapacity, int healthCapacity)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -62,7 +68,7 @@ internal sealed class ConsoleActivityStore : IDisposable
         {
             return OpenOrThrow(path, capacity, analyticsCapacity, healthCapacity);
         }
-        catch (Exception ex) when (ex is SqliteException or JsonException or FormatException or InvalidDataException)
+        catch (Exception ex) when (ex is SqliteException { SqliteErrorCode: Corrupt or NotADatabase } or JsonException or FormatException or InvalidDataException)
         {
             SqliteConnection.ClearAllPools();
             var aside = $"{path}.corrupt-{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}";
