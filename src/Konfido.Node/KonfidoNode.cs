@@ -68,6 +68,7 @@ public sealed class KonfidoNode : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly FederationClient _federationClient;
     private bool _started;
+    private bool _stopped;
 
     private KonfidoNode(WebApplication app, FederationClient federationClient, NodeComponents components)
     {
@@ -96,6 +97,12 @@ public sealed class KonfidoNode : IAsyncDisposable
 
     /// <summary>The operator web console (<c>/console/</c> on the local listener).</summary>
     public NodeWebConsole WebConsole { get; private set; } = null!;
+
+    /// <summary>The node's own account of its starts, stops, faults and recoveries (events of category <see cref="NodeHealth.Category"/>).</summary>
+    public NodeHealth Health { get; private set; } = null!;
+
+    /// <summary>The node's data folder (of the SIEM, policy and console stores), or null when it has none.</summary>
+    public string? DataDirectory => Components.Siem?.DataDirectory ?? Components.Policy?.DataDirectory;
 
     /// <summary>The node's SIEM, or null when not configured.</summary>
     public NodeSiem? Siem { get; private set; }
@@ -159,16 +166,21 @@ public sealed class KonfidoNode : IAsyncDisposable
         node.Siem = components.Siem is { } siem
             ? new NodeSiem(components.Country, siem, components.Ledger?.Sink, federationClient, components.TrustList, new BreachAlertSink(() => node.Policy?.Breaches, components.Ledger))
             : null;
-        node.WebConsole = new NodeWebConsole(components.Ledger is { } consoleLedger ? consoleLedger.Pseudonymiser.Pseudonymise : null);
-        ISecurityEventSink[] path = [.. new ISecurityEventSink?[] { components.Ledger?.Sink, node.Siem?.Node, components.Events, node.WebConsole.Activity }.OfType<ISecurityEventSink>()];
-        ISecurityEventSink events = path.Length == 1 ? path[0] : new SecurityEventFanOut(path);
+        node.WebConsole = new NodeWebConsole(components.Ledger is { } consoleLedger ? consoleLedger.Pseudonymiser.Pseudonymise : null, node.DataDirectory);
+        node.Health = new NodeHealth(components.Country, node.DataDirectory, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Konfido.Node.Health"));
+        // The node's own events about a failing ledger take the path without it.
+        ISecurityEventSink[] rest = [.. new ISecurityEventSink?[] { node.Siem?.Node, components.Events, node.WebConsole.Activity }.OfType<ISecurityEventSink>()];
+        ISecurityEventSink withoutLedger = rest.Length == 1 ? rest[0] : new SecurityEventFanOut(rest);
+        ISecurityEventSink events = components.Ledger is { } eventLedger ? new SecurityEventFanOut([node.Health.WatchLedger(eventLedger.Sink), .. rest]) : withoutLedger;
+        node.Health.Attach(events, withoutLedger);
+        var backend = new WatchedBackend(components.Backend, node.Health);
         components.Ledger?.AttachPublisher(federationClient, components.TrustList(), events);
         node.Events = events;
         node.Eid = components.Eid is { } material ? new NodeEid(components.Country, node.LocalUri, material, events) : null;
         var verifier = new CrossBorderAssertionVerifier(CountryCode.Parse(components.Country), new TrustListSigners(components.TrustList), events);
         node.Policy = components.Policy is { } policy ? NodePolicy.Open(components.Country, policy.File, policy.DataDirectory, events, policy.BreachFile) : null;
         var gate = new CrossBorderAccessGate(verifier, components.Eid?.Levels ?? AccessLevels.Default, node.Policy, components.Country);
-        var home = new HomeCountryService(components.Backend, components.Credentials, events, gate);
+        var home = new HomeCountryService(backend, components.Credentials, events, gate);
         var gateway = new CrossBorderGateway(components.Country, federationClient, events);
         node.Analytics = new Konfido.He.Compiler.Service.HeAnalyticsService(events, components.Country);
         var attestation = new PeerAttestation(components.Country, federationClient, components.TrustList, events);
@@ -224,7 +236,9 @@ public sealed class KonfidoNode : IAsyncDisposable
             await Siem.Node.StartAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        Health.Started();
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        Health.WatchPeers(async ct => await WebConsole.Peers.RefreshAsync(ct).ConfigureAwait(false));
         Components.Ledger?.StartPublishing(_app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Konfido.Node.Ledger"));
     }
 
@@ -237,6 +251,22 @@ public sealed class KonfidoNode : IAsyncDisposable
         }
 
         await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_started && !_stopped)
+        {
+            _stopped = true;
+            // node-stop on the path, the console's view written, then the run marked as ended cleanly.
+            await Health.StoppingAsync().ConfigureAwait(false);
+            try
+            {
+                await WebConsole.Activity.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                // The console's view is not a record; its last events are lost, the stop is still clean.
+            }
+
+            Health.MarkCleanStop();
+        }
     }
 
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled, then stops gracefully.</summary>
@@ -269,12 +299,14 @@ public sealed class KonfidoNode : IAsyncDisposable
         }
 
         await _app.DisposeAsync().ConfigureAwait(false);
+        await Health.DisposeAsync().ConfigureAwait(false);
         if (Siem is not null)
         {
             // Drains the queue: every event accepted is evaluated, and its alerts offered to the peers, before the node goes.
             await Siem.DisposeAsync().ConfigureAwait(false);
         }
 
+        await WebConsole.Activity.DisposeAsync().ConfigureAwait(false);
         _federationClient.Dispose();
         Devices.Dispose();
         Components.Custody?.Dispose();

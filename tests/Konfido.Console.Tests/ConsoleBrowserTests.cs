@@ -40,6 +40,34 @@ public sealed partial class ConsoleBrowserTests(ConsoleDemo demo)
     }
 
     [Fact]
+    public async Task Node_health_page_shows_the_start_on_the_ledger_and_the_peers_the_node_probes_as_working()
+    {
+        var page = await demo.LoginAsync("DK", DemoProfessionals.Auditor("DK"));
+        await page.ClickAsync("#tabs a[data-tab=health]");
+        var start = page.Locator("#health-events tr[data-action=node-start]");
+        await Expect(start).ToHaveCountAsync(1);
+        await Expect(start.Locator(".headline")).ToContainTextAsync("DK started at");
+        await Expect(start).ToHaveAttributeAsync("data-outcome", "success");
+        foreach (var peer in new[] { "ES", "IT" })
+        {
+            await Expect(page.Locator($"#conditions [data-subject='peer/{peer}']")).ToHaveAttributeAsync("data-healthy", "true");
+        }
+
+        // The same event is on DK's audit ledger.
+        var id = await start.GetAttributeAsync("data-id");
+        var ledger = demo.Federation["DK"].Components.Ledger!;
+        var found = false;
+        for (long i = 0; i < ledger.Log.Head.Size && !found; i++)
+        {
+            found = System.Text.Encoding.UTF8.GetString(await ledger.Log.ReadEntryAsync(i)).Contains($"\"id\":\"{id}\"", StringComparison.Ordinal);
+        }
+
+        Assert.True(found, $"node-start {id} is not on DK's ledger");
+        await demo.ScreenshotAsync(page, "9-health");
+        demo.AssertNoPageErrors(page);
+    }
+
+    [Fact]
     public async Task Exchanges_page_streams_a_new_retrieval_live_and_charts_events_per_minute()
     {
         var page = await demo.LoginAsync("DK", DemoProfessionals.Auditor("DK"));

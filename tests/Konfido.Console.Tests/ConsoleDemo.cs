@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Konfido.Browser.Testing;
 using Konfido.Core;
 using Konfido.Exchange;
 using Konfido.Node;
@@ -17,17 +18,12 @@ namespace Konfido.Console.Tests;
 public sealed class ConsoleDemo : IAsyncLifetime
 {
     private readonly TemporaryDirectory _directory = new("konfido-console-test");
-    private readonly List<IBrowserContext> _contexts = [];
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPage, System.Collections.Concurrent.ConcurrentQueue<string>> _errors = new();
-    private IPlaywright? _playwright;
+    private ConsoleBrowser? _browser;
 
     public LocalFederation Federation { get; private set; } = null!;
 
-    public IBrowser Browser { get; private set; } = null!;
-
-    /// <summary>Where the tests save a screenshot of each page.</summary>
-    public string Screenshots { get; } = Environment.GetEnvironmentVariable("KONFIDO_CONSOLE_SCREENSHOTS")
-        ?? Path.Combine(Path.GetTempPath(), "konfido-console-screenshots");
+    /// <summary>The browser the tests click through the consoles with.</summary>
+    public ConsoleBrowser Browser => _browser ?? throw new InvalidOperationException("the browser is not started");
 
     /// <summary>The Danish patient of the story.</summary>
     public const string Patient = SyntheticPatients.DemoDanishCopdPatient;
@@ -43,35 +39,21 @@ public sealed class ConsoleDemo : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // Fail, never skip, without the browser: the console is tested in a real one.
-        var chromium = Environment.GetEnvironmentVariable("KONFIDO_CHROMIUM") is { Length: > 0 } configured ? configured : "/usr/bin/chromium";
-        if (!File.Exists(chromium))
-        {
-            throw new InvalidOperationException($"Chromium not found at {chromium}: run scripts/test-setup.d/30-chromium.sh (installs Debian's chromium) or set KONFIDO_CHROMIUM");
-        }
-
-        Directory.CreateDirectory(Screenshots);
+        // Fail, never skip, without the browser: the console is tested in a real one (started first, to fail fast).
+        _browser = await ConsoleBrowser.LaunchAsync();
         Federation = await LocalFederation.StartAsync(_directory.Path, [("DK", "Denmark NCP"), ("ES", "Spain NCP"), ("IT", "Italy NCP")],
             (storage, country) => NationalBackendFactory.OpenAsync(storage.Provider, storage.ConnectionString, country).GetAwaiter().GetResult(),
             _ => new InMemorySecurityEventSink());
         await DriveTrafficAsync();
-        _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true, Args = ["--no-sandbox"] });
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var context in _contexts)
+        if (_browser is not null)
         {
-            await context.CloseAsync();
+            await _browser.DisposeAsync();
         }
 
-        if (Browser is not null)
-        {
-            await Browser.CloseAsync();
-        }
-
-        _playwright?.Dispose();
         if (Federation is not null)
         {
             await Federation.DisposeAsync();
@@ -80,43 +62,14 @@ public sealed class ConsoleDemo : IAsyncLifetime
         _directory.Dispose();
     }
 
-    /// <summary>
-    /// Opens <paramref name="country"/>'s console in a fresh browser context and logs in as
-    /// <paramref name="person"/> through the node's real eIDAS flow: the console's login link, the
-    /// AuthnRequest form, the embedded test eIDAS node's chooser page, the Response posted back.
-    /// </summary>
-    public async Task<IPage> LoginAsync(string country, string person)
-    {
-        var context = await Browser.NewContextAsync(new() { IgnoreHTTPSErrors = true, ViewportSize = new() { Width = 1360, Height = 900 } });
-        _contexts.Add(context);
-        var page = await context.NewPageAsync();
-        // Script errors and Content-Security-Policy violations (a refused HTTP status is the page's business, not an error).
-        var errors = _errors.GetOrAdd(page, _ => new());
-        page.PageError += (_, error) => errors.Enqueue("uncaught: " + error);
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error" && !message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal))
-            {
-                errors.Enqueue(message.Text);
-            }
-        };
-        var console = new Uri(Federation[country].LocalUri, "console/").AbsoluteUri;
-        await page.GotoAsync(console);
-        await page.ClickAsync("#login-link");
-        await page.WaitForSelectorAsync("text=Test eIDAS node");
-        await page.SelectOptionAsync("select[name=person]", person);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(console + "**");
-        await Assertions.Expect(page.Locator("#who")).ToBeVisibleAsync();
-        return page;
-    }
+    /// <summary>Opens <paramref name="country"/>'s console and logs in as <paramref name="person"/> through the node's real eIDAS flow (<see cref="ConsoleBrowser.LoginAsync"/>).</summary>
+    public Task<IPage> LoginAsync(string country, string person) => Browser.LoginAsync(Federation[country].LocalUri, person);
 
     /// <summary>Fails if the page had a script error or refused something under its Content-Security-Policy.</summary>
-    public void AssertNoPageErrors(IPage page) => Assert.Empty(_errors.GetValueOrDefault(page) ?? []);
+    public void AssertNoPageErrors(IPage page) => Browser.AssertNoPageErrors(page);
 
     /// <summary>Saves a full-page screenshot named <paramref name="name"/>.</summary>
-    public Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+    public Task ScreenshotAsync(IPage page, string name) => Browser.ScreenshotAsync(page, name);
 
     /// <summary>
     /// The story's traffic: a Danish patient's consent; a Spanish doctor finds the patient and

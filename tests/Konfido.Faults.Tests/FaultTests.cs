@@ -2,15 +2,18 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Konfido.Node;
 using Konfido.Siem.Alerts;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace Konfido.Faults.Tests;
 
 /// <summary>
 /// Issue 11, faults: the three-node federation as real processes under continuous cross-border traffic,
 /// while a node is killed, a peer is cut off, the PostgreSQL server restarts and the ledger's disk fills.
-/// After each, no acknowledged exchange, audit entry or alert is lost and the ledgers stay consistent and cosigned.
+/// After each, no acknowledged exchange, audit entry or alert is lost, the ledgers stay consistent and cosigned,
+/// and the node's web console (opened in Chromium, logged in through the node's eIDAS pages) shows what happened.
 /// </summary>
-public sealed class FaultTests
+public sealed class FaultTests(FaultConsole console) : IClassFixture<FaultConsole>
 {
     private static readonly string DkOrigin = NodeLedger.Origin("DK");
 
@@ -22,12 +25,15 @@ public sealed class FaultTests
         using var doctor = await federation.DoctorAsync();
         long sizeAtCrash, witnessedBeforeCrash;
         long acknowledged;
+        HashSet<string> retrievedBeforeCrash;
         await using (var traffic = new Traffic(doctor))
         {
             await traffic.WaitForMoreAsync(30);
             await WaitUntilAsync(async () => await federation.WitnessedSizeAsync("ES", DkOrigin) > 0);
             await federation["DK"].KillAsync(); // SIGKILL, requests in flight
-            sizeAtCrash = (await federation.LedgerEntriesAsync("DK")).Count; // the log as the crash left it
+            var atCrash = await federation.LedgerEntriesAsync("DK"); // the log as the crash left it
+            sizeAtCrash = atCrash.Count;
+            retrievedBeforeCrash = [.. atCrash.Where(e => e.GetProperty("action").GetString() == "ips-retrieve").Select(e => e.GetProperty("id").GetString()!)];
             witnessedBeforeCrash = await federation.WitnessedSizeAsync("ES", DkOrigin);
             await federation["DK"].StartAsync();
             await traffic.WaitForMoreAsync(30);
@@ -36,6 +42,30 @@ public sealed class FaultTests
 
         // The witnesses cosign the restarted log only with a valid consistency proof from what they cosigned before the crash.
         await WaitUntilAsync(async () => await federation.WitnessedSizeAsync("ES", DkOrigin) > sizeAtCrash && await federation.WitnessedSizeAsync("IT", DkOrigin) > sizeAtCrash);
+
+        // DK's console: the unclean restart, the exchanges from before the crash, and a cosigned checkpoint covering the log the crash left.
+        var page = await console.OpenAsync(federation["DK"], "health");
+        await Expect(page.Locator("#health-events tr[data-action=node-start]")).ToHaveCountAsync(federation["DK"].Starts);
+        var unclean = page.Locator("#health-events tr[data-action=node-start][data-outcome=failure]");
+        await Expect(unclean).ToHaveCountAsync(federation["DK"].Starts - 1);
+        await Expect(unclean.Locator(".headline")).ToContainTextAsync("DK restarted after an unclean stop at");
+        await console.Browser.ScreenshotAsync(page, "fault-1-sigkill-health");
+        await page.ClickAsync("#tabs a[data-tab=exchanges]");
+        await Expect(page.Locator("#live-events tr.run-boundary")).ToContainTextAsync("DK restarted after an unclean stop");
+        var earlier = page.Locator("#live-events tr.earlier-run[data-action=ips-retrieve]");
+        await Expect(earlier.First).ToBeVisibleAsync();
+        var shown = await earlier.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.id)");
+        Assert.NotEmpty(shown);
+        Assert.All(shown, id => Assert.Contains(id, retrievedBeforeCrash)); // each one an exchange the crashed run had audited
+        await console.Browser.ScreenshotAsync(page, "fault-1-sigkill-exchanges");
+        await page.ClickAsync("#tabs a[data-tab=ledger]");
+        var published = page.Locator("#published-card");
+        await Expect(published).ToHaveAttributeAsync("data-published", "true");
+        Assert.True(long.Parse(await published.GetAttributeAsync("data-size") ?? "-1", System.Globalization.CultureInfo.InvariantCulture) >= sizeAtCrash);
+        await Expect(page.Locator("#cosigners")).ToContainTextAsync(NodeLedger.WitnessName("ES"));
+        await Expect(page.Locator("#cosigners")).ToContainTextAsync(NodeLedger.WitnessName("IT"));
+        await console.Browser.ScreenshotAsync(page, "fault-1-sigkill-ledger");
+        console.Browser.AssertNoPageErrors(page);
         await federation.StopAllAsync();
 
         Assert.True(witnessedBeforeCrash > 0);
@@ -51,14 +81,18 @@ public sealed class FaultTests
         await federation.ConsentAsync();
         using var doctor = await federation.DoctorAsync();
         long acknowledged, witnessedAtCut;
+        DateTimeOffset cut, reconnected;
         await using (var traffic = new Traffic(doctor))
         {
             await traffic.WaitForMoreAsync(20);
             await WaitUntilAsync(async () => await federation.WitnessedSizeAsync("IT", DkOrigin) > 0);
+            cut = DateTimeOffset.UtcNow;
             federation["IT"].Signal("STOP"); // IT's sockets stay open but nothing answers: a network cut, not a clean refusal
             witnessedAtCut = await federation.WitnessedSizeAsync("IT", DkOrigin);
             await traffic.WaitForMoreAsync(30); // DK keeps serving ES without IT
             await MassLookupAsync(doctor); // raises alerts at ES and DK that must reach IT
+            await FaultConsole.WaitForConditionAsync(federation["DK"], "peer/IT", healthy: false); // the cut lasts until DK has noticed
+            reconnected = DateTimeOffset.UtcNow;
             federation["IT"].Signal("CONT");
             await traffic.WaitForMoreAsync(20);
             acknowledged = traffic.Acknowledged;
@@ -66,6 +100,38 @@ public sealed class FaultTests
 
         await WaitUntilAsync(async () => await federation.WitnessedSizeAsync("IT", DkOrigin) >= witnessedAtCut + 50);
         await WaitUntilAsync(() => Task.FromResult(OutboxRows(federation, "ES") == 0 && OutboxRows(federation, "DK") == 0));
+
+        // DK's console: IT unreachable during the cut, reachable again after it.
+        var page = await console.OpenAsync(federation["DK"], "health");
+        await Expect(page.Locator("#health-events tr[data-action=peer-reachable][data-peer=IT]").First).ToBeVisibleAsync();
+        var (lost, back) = await FaultConsole.LostAndRestoredAsync(page, "peer-unreachable", "peer-reachable", cut);
+        await Expect(lost).ToHaveAttributeAsync("data-peer", "IT");
+        await Expect(lost.Locator(".headline")).ToContainTextAsync("IT unreachable since");
+        await Expect(back).ToHaveAttributeAsync("data-peer", "IT");
+        await Expect(back.Locator(".headline")).ToContainTextAsync("IT reachable again at");
+        Assert.True(await FaultConsole.TimeOfAsync(back) >= reconnected);
+        await Expect(page.Locator("#conditions [data-subject='peer/IT']")).ToHaveAttributeAsync("data-healthy", "true");
+        await console.Browser.ScreenshotAsync(page, "fault-2-cut-health");
+        console.Browser.AssertNoPageErrors(page);
+
+        // IT's console: every alert ES and DK raised, shared with IT while it was cut off.
+        var raisedBy = new Dictionary<string, Alert[]>(StringComparer.Ordinal);
+        foreach (var origin in new[] { "ES", "DK" })
+        {
+            raisedBy[origin] = [.. (await AlertsAsync(federation, origin)).Where(a => a.ReceivedFrom is null)];
+        }
+
+        var italy = await console.OpenAsync(federation["IT"], "alerts");
+        foreach (var (origin, raised) in raisedBy)
+        {
+            foreach (var rule in raised.Select(a => a.RuleId).Distinct())
+            {
+                await Expect(italy.Locator($"#alerts-table tr[data-rule='{rule}']", new() { HasText = $"raised by {origin}" }).First).ToBeVisibleAsync();
+            }
+        }
+
+        await console.Browser.ScreenshotAsync(italy, "fault-2-cut-alerts-at-IT");
+        console.Browser.AssertNoPageErrors(italy);
         await federation.StopAllAsync();
 
         await AssertEveryAcknowledgedExchangeIsAuditedAsync(federation, acknowledged);
@@ -91,15 +157,27 @@ public sealed class FaultTests
         await federation.ConsentAsync();
         using var doctor = await federation.DoctorAsync();
         long acknowledged;
+        DateTimeOffset restarted;
         await using (var traffic = new Traffic(doctor))
         {
             await traffic.WaitForMoreAsync(30);
+            restarted = DateTimeOffset.UtcNow;
             postgres.Restart();
             await traffic.WaitForMoreAsync(30); // the back end reconnects by itself
             acknowledged = traffic.Acknowledged;
         }
 
         Assert.True(federation["DK"].IsRunning);
+
+        // DK's console: its database lost while the server restarted, and restored.
+        var page = await console.OpenAsync(federation["DK"], "health");
+        await Expect(page.Locator("#health-events tr[data-action=database-restored]").First).ToBeVisibleAsync();
+        var (lost, back) = await FaultConsole.LostAndRestoredAsync(page, "database-unavailable", "database-restored", restarted);
+        await Expect(lost.Locator(".headline")).ToContainTextAsync("National database unavailable since");
+        await Expect(back.Locator(".headline")).ToContainTextAsync("National database restored at");
+        await Expect(page.Locator("#conditions [data-subject=database]")).ToHaveAttributeAsync("data-healthy", "true");
+        await console.Browser.ScreenshotAsync(page, "fault-3-postgres-health");
+        console.Browser.AssertNoPageErrors(page);
         await federation.StopAllAsync();
         await AssertEveryAcknowledgedExchangeIsAuditedAsync(federation, acknowledged);
     }
@@ -123,10 +201,12 @@ public sealed class FaultTests
             using var doctor = await federation.DoctorAsync();
             long acknowledged;
             Dictionary<string, long> answersWhileFull;
+            DateTimeOffset filled;
             await using (var traffic = new Traffic(doctor))
             {
                 await traffic.WaitForMoreAsync(20);
                 var filler = Path.Combine(mount, "filler");
+                filled = DateTimeOffset.UtcNow;
                 Fill(filler);
                 var answersBefore = new Dictionary<string, long>(traffic.Answers);
                 await WaitUntilAsync(() => Task.FromResult(traffic.Answers.Any(a => a.Key.StartsWith('5') && a.Value > answersBefore.GetValueOrDefault(a.Key))));
@@ -141,8 +221,27 @@ public sealed class FaultTests
             Assert.Equal(1, federation["DK"].Starts);
             Assert.Contains(answersWhileFull, a => a.Key.StartsWith('5') && a.Value > 0);
             await WaitUntilAsync(async () => await federation.WitnessedSizeAsync("ES", DkOrigin) > 0);
+
+            // DK's console: the ledger failing while the disk was full (an event the full ledger could not take), then resuming.
+            var page = await console.OpenAsync(federation["DK"], "health");
+            await Expect(page.Locator("#health-events tr[data-action=ledger-write-resumed]").First).ToBeVisibleAsync();
+            var (failing, resumed) = await FaultConsole.LostAndRestoredAsync(page, "ledger-write-failed", "ledger-write-resumed", filled);
+            await Expect(failing.Locator(".headline")).ToContainTextAsync("Ledger writes failing since");
+            await Expect(failing.Locator(".reason")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("full|space", System.Text.RegularExpressions.RegexOptions.IgnoreCase));
+            await Expect(resumed.Locator(".headline")).ToContainTextAsync("Ledger writes resumed at");
+            var failedIds = await page.Locator("#health-events tr[data-action=ledger-write-failed]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.id)");
+            await Expect(page.Locator("#conditions [data-subject=ledger]")).ToHaveAttributeAsync("data-healthy", "true");
+            await console.Browser.ScreenshotAsync(page, "fault-4-disk-full-health");
+            console.Browser.AssertNoPageErrors(page);
+            var resumedId = await resumed.GetAttributeAsync("data-id");
             await federation.StopAllAsync();
             await AssertEveryAcknowledgedExchangeIsAuditedAsync(federation, acknowledged, dkData: mount);
+
+            // The (last) recovery is on the ledger, with the failed appends counted; no failure could be.
+            var dk = await federation.LedgerEntriesAsync("DK", mount);
+            var onLedger = Assert.Single(dk, e => e.GetProperty("id").GetString() == resumedId);
+            Assert.True(int.Parse(onLedger.GetProperty("attributes").GetProperty("failures").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
+            Assert.DoesNotContain(dk, e => failedIds.Contains(e.GetProperty("id").GetString()));
         }
         finally
         {

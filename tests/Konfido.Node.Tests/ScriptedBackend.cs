@@ -29,9 +29,17 @@ internal sealed class ScriptedBackend(string country) : INationalBackend
 
     private int _summaryReads;
 
+    /// <summary>When set, summary reads throw it (a database outage, or a query's own error).</summary>
+    public Exception? Failure { get; set; }
+
     public async Task<Bundle?> GetPatientSummaryAsync(string nationalId, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _summaryReads);
+        if (Failure is { } failure)
+        {
+            throw failure;
+        }
+
         await Task.Delay(Delay, cancellationToken);
         if (nationalId != PatientId)
         {

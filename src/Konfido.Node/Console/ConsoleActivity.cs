@@ -1,4 +1,5 @@
 using Konfido.Core;
+using Microsoft.Data.Sqlite;
 
 namespace Konfido.Node;
 
@@ -28,12 +29,21 @@ public sealed record ObservedDevice(string DeviceId, DateTimeOffset FirstSeen, D
 
 /// <summary>
 /// The web console's view of the node's event path: an event sink the node puts after the ledger and
-/// the SIEM that keeps, in memory only, the latest events (for live exchanges and alert evidence),
-/// per-minute counts of the last hour (for the events-per-minute chart), the latest homomorphic
-/// encryption events (analytics jobs) and a summary per PUF device. Patient identifiers are replaced by
-/// the federation pseudonym before anything is kept. Thread-safe; never blocks the event path.
+/// the SIEM that keeps the latest events (for live exchanges and alert evidence), per-minute counts of
+/// the last hour (for the events-per-minute chart), the latest homomorphic encryption events
+/// (analytics jobs), the node's own events (<see cref="NodeHealth"/>: starts, stops, faults) and a
+/// summary per PUF device. Patient identifiers are replaced by the federation pseudonym before
+/// anything is kept. Thread-safe; never blocks the event path.
 /// </summary>
-public sealed class ConsoleActivity : ISecurityEventSink
+/// <remarks>
+/// Opened over a file (<see cref="Open"/>), it survives restarts: a background flush writes what
+/// arrived, <see cref="FlushDelay"/> after the first unwritten event, in one SQLite transaction
+/// (<see cref="ConsoleActivityStore"/>). A process killed outright loses the events of its last
+/// <see cref="FlushDelay"/> plus the flush in progress, from this view only (the ledger has them). A
+/// flush that fails (disk full) is retried; while it fails the view lives in memory, and the events
+/// pushed out of the ring meanwhile are not written.
+/// </remarks>
+public sealed class ConsoleActivity : ISecurityEventSink, IAsyncDisposable
 {
     /// <summary>How many of the latest events are kept.</summary>
     public const int Capacity = 4096;
@@ -47,9 +57,28 @@ public sealed class ConsoleActivity : ISecurityEventSink
     /// <summary>The most devices summarised (further ones are counted in events only).</summary>
     public const int MaxDevices = 10_000;
 
+    /// <summary>How many of the node's own events (<see cref="NodeHealth.Category"/>) are kept.</summary>
+    public const int HealthCapacity = 512;
+
+    /// <summary>The file a node keeps the console's view in, under its data folder.</summary>
+    public const string FileName = "console-activity.db";
+
+    /// <summary>How long after an unwritten event the background flush writes (the most a killed process loses).</summary>
+    public static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(250);
+
     private readonly Lock _gate = new();
     private readonly ConsoleEvent?[] _ring = new ConsoleEvent?[Capacity];
     private readonly Queue<ConsoleEvent> _analytics = new();
+    private readonly Queue<ConsoleEvent> _health = new();
+    private readonly List<ConsoleRun> _runs = [];
+    private readonly HashSet<long> _dirtyMinutes = [];
+    private readonly HashSet<string> _dirtyDevices = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _flushing = new(1, 1);
+    private ConsoleActivityStore? _store;
+    private CancellationTokenSource? _stopWriter;
+    private Task? _writer;
+    private long _written;
+    private string? _storeError;
     private readonly SortedDictionary<long, Dictionary<string, int>> _minutes = [];
     private readonly Dictionary<string, ObservedDevice> _devices = new(StringComparer.Ordinal);
     private readonly Func<string, string>? _pseudonymise;
@@ -64,6 +93,54 @@ public sealed class ConsoleActivity : ISecurityEventSink
     {
         _pseudonymise = pseudonymise;
         _time = time ?? TimeProvider.System;
+        _runs.Add(new ConsoleRun(0, _time.GetUtcNow()));
+    }
+
+    /// <summary>
+    /// Opens the view kept in <paramref name="path"/> (creating it; a damaged file is moved aside and a new
+    /// one started) and starts its background flush. A file that cannot be opened for another reason (a
+    /// full disk, no permission) leaves the view in memory, with the reason in <see cref="StoreError"/>.
+    /// </summary>
+    /// <param name="path">The SQLite file (<see cref="FileName"/> in the node's data folder).</param>
+    /// <param name="pseudonymise">As for the constructor.</param>
+    /// <param name="time">The clock (tests).</param>
+    public static ConsoleActivity Open(string path, Func<string, string>? pseudonymise = null, TimeProvider? time = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var activity = new ConsoleActivity(pseudonymise, time);
+        try
+        {
+            var (store, snapshot) = ConsoleActivityStore.Open(path, Capacity, AnalyticsCapacity, HealthCapacity);
+            activity.Load(store, snapshot);
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            // The console is a view: a node whose disk is full or read-only still starts, with the view in memory.
+            activity._storeError = $"{path} could not be opened, the view is kept in memory only: {ex.Message}";
+        }
+
+        return activity;
+    }
+
+    /// <summary>The file the view is kept in, or null when it lives in memory only.</summary>
+    public string? StorePath => _store?.Path;
+
+    /// <summary>Where an unreadable file was moved when the view was opened, or null.</summary>
+    public string? StoreMovedAside => _store?.MovedAside;
+
+    /// <summary>Why the latest flush failed, or null when it succeeded (or there is no file).</summary>
+    public string? StoreError => Volatile.Read(ref _storeError);
+
+    /// <summary>The runs of the node this view has seen, oldest first; the last is the current one.</summary>
+    public IReadOnlyList<ConsoleRun> Runs
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _runs];
+            }
+        }
     }
 
     /// <summary>The sequence of the latest event (0 before the first).</summary>
@@ -98,6 +175,14 @@ public sealed class ConsoleActivity : ISecurityEventSink
                 while (_analytics.Count > AnalyticsCapacity)
                 {
                     _analytics.Dequeue();
+                }
+            }
+            else if (kept.Category == NodeHealth.Category)
+            {
+                _health.Enqueue(entry);
+                while (_health.Count > HealthCapacity)
+                {
+                    _health.Dequeue();
                 }
             }
             else if (kept.Category == EventCategories.Device && kept.Actor is { } device)
@@ -188,6 +273,73 @@ public sealed class ConsoleActivity : ISecurityEventSink
         }
     }
 
+    /// <summary>The node's own events (starts, stops, faults and recoveries; <see cref="NodeHealth"/>), oldest first.</summary>
+    public IReadOnlyList<ConsoleEvent> NodeEvents()
+    {
+        lock (_gate)
+        {
+            return [.. _health];
+        }
+    }
+
+    /// <summary>
+    /// The console sequence of the event at 0-based position <paramref name="index"/> of the SIEM's stream
+    /// in the run during which <paramref name="at"/> fell (the SIEM counts from 0 in every run).
+    /// </summary>
+    public long SequenceOfStreamIndex(long index, DateTimeOffset at)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        lock (_gate)
+        {
+            var run = _runs.LastOrDefault(r => r.StartedAt <= at) ?? _runs[0];
+            return run.Base + index + 1;
+        }
+    }
+
+    /// <summary>Writes what is not yet written (no-op without a file). Throws if the write fails.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_store is null)
+        {
+            return;
+        }
+
+        await _flushing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            FlushLocked();
+        }
+        finally
+        {
+            _flushing.Release();
+        }
+    }
+
+    /// <summary>Stops the background flush and writes what is left (a failure is kept in <see cref="StoreError"/>).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopWriter is null || _writer is null)
+        {
+            return;
+        }
+
+        await _stopWriter.CancelAsync().ConfigureAwait(false);
+        await _writer.ConfigureAwait(false);
+        try
+        {
+            await FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException)
+        {
+            Volatile.Write(ref _storeError, ex.Message);
+        }
+
+        _stopWriter.Dispose();
+        (_stopWriter, _writer) = (null, null);
+        _store?.Dispose();
+        _flushing.Dispose();
+    }
+
     /// <summary>The PUF devices seen in the node's events, most recently seen first.</summary>
     public IReadOnlyList<ObservedDevice> Devices()
     {
@@ -196,6 +348,154 @@ public sealed class ConsoleActivity : ISecurityEventSink
             return [.. _devices.Values.OrderByDescending(d => d.LastSeen)];
         }
     }
+
+    private void Load(ConsoleActivityStore store, ConsoleActivitySnapshot snapshot)
+    {
+        lock (_gate)
+        {
+            foreach (var (e, kind) in snapshot.Events)
+            {
+                if (e.Sequence > _last - Capacity)
+                {
+                    _ring[e.Sequence % Capacity] = e;
+                }
+
+                (kind == ConsoleActivityStore.Analytics ? _analytics : kind == ConsoleActivityStore.Health ? _health : null)?.Enqueue(e);
+                _last = Math.Max(_last, e.Sequence);
+            }
+
+            // The ring keeps only the newest Capacity: anything loaded before the newest is pushed out.
+            for (var i = 0; i < Capacity; i++)
+            {
+                if (_ring[i] is { } kept && kept.Sequence <= _last - Capacity)
+                {
+                    _ring[i] = null;
+                }
+            }
+
+            foreach (var (minute, counts) in snapshot.Minutes)
+            {
+                _minutes[minute] = new Dictionary<string, int>(counts, StringComparer.Ordinal);
+            }
+
+            foreach (var device in snapshot.Devices.Take(MaxDevices))
+            {
+                _devices[device.DeviceId] = device;
+            }
+
+            _runs.Clear();
+            _runs.AddRange(snapshot.Runs);
+            _last = Math.Max(_last, _runs.Count > 0 ? _runs.Max(r => r.Base) : 0);
+            _written = _last;
+            var run = new ConsoleRun(_last, _time.GetUtcNow());
+            _runs.Add(run);
+            _store = store;
+            store.AddRun(run);
+        }
+
+        _stopWriter = new CancellationTokenSource();
+        _writer = Task.Run(() => WriteLoopAsync(_stopWriter.Token));
+    }
+
+    private async Task WriteLoopAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                long written;
+                lock (_gate)
+                {
+                    written = _written;
+                }
+
+                await WaitAsync(written, stop).ConfigureAwait(false);
+                await Task.Delay(FlushDelay, stop).ConfigureAwait(false);
+                await FlushAsync(stop).ConfigureAwait(false);
+                Volatile.Write(ref _storeError, null);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException)
+            {
+                // Disk full, or the file gone: kept in memory, retried.
+                Volatile.Write(ref _storeError, ex.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void FlushLocked()
+    {
+        ConsoleActivityBatch batch;
+        long[] minutes;
+        string[] devices;
+        lock (_gate)
+        {
+            if (_written >= _last && _dirtyMinutes.Count == 0 && _dirtyDevices.Count == 0)
+            {
+                return;
+            }
+
+            var events = new SortedDictionary<long, (ConsoleEvent, int)>();
+            for (var s = Math.Max(_written + 1, _last - Capacity + 1); s <= _last; s++)
+            {
+                if (_ring[s % Capacity] is { } e && e.Sequence == s)
+                {
+                    events[s] = (e, KindOf(e.Event.Category));
+                }
+            }
+
+            foreach (var e in _analytics.Concat(_health).Where(e => e.Sequence > _written))
+            {
+                events[e.Sequence] = (e, KindOf(e.Event.Category));
+            }
+
+            minutes = [.. _dirtyMinutes];
+            devices = [.. _dirtyDevices];
+            batch = new ConsoleActivityBatch([.. events.Values],
+                minutes.Where(_minutes.ContainsKey).ToDictionary(m => m, m => new Dictionary<string, int>(_minutes[m], StringComparer.Ordinal)),
+                [.. devices.Select(d => _devices.GetValueOrDefault(d)).OfType<ObservedDevice>()],
+                _last,
+                MinuteOf(_time.GetUtcNow()) - MinutesKept - 1);
+            _dirtyMinutes.Clear();
+            _dirtyDevices.Clear();
+        }
+
+        try
+        {
+            _store!.Write(batch, Capacity, AnalyticsCapacity, HealthCapacity);
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                _dirtyMinutes.UnionWith(minutes);
+                _dirtyDevices.UnionWith(devices);
+            }
+
+            throw;
+        }
+
+        lock (_gate)
+        {
+            _written = Math.Max(_written, batch.LastSequence);
+        }
+    }
+
+    private static int KindOf(string category) =>
+        category == EventCategories.HomomorphicEncryption ? ConsoleActivityStore.Analytics
+        : category == NodeHealth.Category ? ConsoleActivityStore.Health
+        : ConsoleActivityStore.Ordinary;
 
     private string Pseudonym(string patient)
     {
@@ -228,11 +528,20 @@ public sealed class ConsoleActivity : ISecurityEventSink
         }
 
         counts[category] = counts.GetValueOrDefault(category) + 1;
+        if (_store is not null)
+        {
+            _dirtyMinutes.Add(minute);
+        }
     }
 
     private void Observe(string device, SecurityEvent e)
     {
         var failed = e.Outcome == EventOutcome.Failure;
+        if (_store is not null && (_devices.ContainsKey(device) || _devices.Count < MaxDevices))
+        {
+            _dirtyDevices.Add(device);
+        }
+
         if (_devices.TryGetValue(device, out var known))
         {
             _devices[device] = known with

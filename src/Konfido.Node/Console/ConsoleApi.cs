@@ -74,6 +74,22 @@ internal static class ConsoleApi
                 ledgerSize = components.Ledger?.Log.Head.Size,
                 publishedSize = PublishedCheckpoint(components.Ledger)?.Size,
                 analyticsPrograms = node.Analytics.Programs.Count,
+                failing = node.Health.Conditions().Count(c => !c.Healthy),
+            });
+        });
+
+        // The node's own events (starts, stops, faults, recoveries) and what it currently sees failing.
+        api.MapGet("/health", (HttpContext context) =>
+        {
+            Require(context, node, act: false);
+            var activity = console.Activity;
+            return Results.Json(new
+            {
+                country = components.Country,
+                conditions = node.Health.Conditions().Select(c => new { subject = c.Subject, healthy = c.Healthy, since = c.Since, reason = c.Reason, failures = c.Failures }).ToArray(),
+                runs = activity.Runs.Select(r => new { firstSequence = r.Base + 1, startedAt = r.StartedAt }).ToArray(),
+                store = new { kept = activity.StorePath is not null, error = activity.StoreError, movedAside = activity.StoreMovedAside is not null },
+                events = activity.NodeEvents().Reverse().Select(EventJson).ToArray(),
             });
         });
 
@@ -126,11 +142,15 @@ internal static class ConsoleApi
             Require(context, node, act: false);
             var after = LongQuery(context, "after", 0);
             var category = context.Request.Query["category"].ToString();
-            var events = console.Activity.Since(after, 500);
+            // With a category: its latest 500 among every event kept (not only among the latest 500 events).
+            var events = category.Length == 0 ? console.Activity.Since(after, 500) : console.Activity.Since(after, ConsoleActivity.Capacity);
+            var last = events.Count > 0 ? events[^1].Sequence : Math.Max(after, console.Activity.LastSequence);
             return Results.Json(new
             {
-                last = events.Count > 0 ? events[^1].Sequence : Math.Max(after, console.Activity.LastSequence),
-                events = events.Where(e => category.Length == 0 || e.Event.Category == category).Select(EventJson).ToArray(),
+                last,
+                // Where each run of the node began, for telling the events before a restart from the current run's.
+                runs = console.Activity.Runs.Select(r => new { firstSequence = r.Base + 1, startedAt = r.StartedAt }).ToArray(),
+                events = events.Where(e => category.Length == 0 || e.Event.Category == category).TakeLast(500).Select(EventJson).ToArray(),
             });
         });
 
@@ -467,8 +487,8 @@ internal static class ConsoleApi
 
     /// <summary>
     /// The event an alert's evidence reference names, if the console still holds it: by event id, or
-    /// for a correlation's <c>#index</c> (0-based position in the SIEM's stream, which sees the node's
-    /// events in the order the console does) by position, accepted only if the event agrees with the
+    /// for a correlation's <c>#index</c> (0-based position in the SIEM's stream of the run the alert was
+    /// raised in, which sees the node's events in the order the console does) by position, accepted only if the event agrees with the
     /// alert's group (actor, source address). Never for alerts raised in another country.
     /// </summary>
     private static ConsoleEvent? Evidence(string reference, Alert alert, ConsoleActivity activity)
@@ -479,7 +499,7 @@ internal static class ConsoleApi
         }
 
         var found = reference.StartsWith('#')
-            ? long.TryParse(reference.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? activity.BySequence(index + 1) : null
+            ? long.TryParse(reference.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? activity.BySequence(activity.SequenceOfStreamIndex(index, alert.FirstSeen)) : null
             : activity.Find(reference);
         if (found is null)
         {

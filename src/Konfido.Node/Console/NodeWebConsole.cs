@@ -16,9 +16,9 @@ public sealed record ObservedCheckpoint(long Size, string Root, bool Published, 
 /// The operator web console of a node: served at <c>/console/</c> on the local listener (the page,
 /// from embedded resources) with its JSON API under <c>/console/api/</c> (<see cref="ConsoleApi"/>).
 /// Login is the node's own eIDAS flow; the node's staff (<see cref="NodeStaffMember"/>) are operators
-/// or auditors. The console holds nothing durable but operators' alert acknowledgements (next to
-/// the SIEM's alerts); everything else it reads from the node's parts, and from
-/// <see cref="Activity"/>, which the node puts on its event path.
+/// or auditors. The console keeps operators' alert acknowledgements (next to the SIEM's alerts) and
+/// its view of the event path, <see cref="Activity"/>, which the node puts on its event path (in the
+/// data folder, so that it survives a restart); everything else it reads from the node's parts.
 /// </summary>
 public sealed class NodeWebConsole
 {
@@ -31,10 +31,11 @@ public sealed class NodeWebConsole
 
     /// <summary>Creates the console of a node.</summary>
     /// <param name="pseudonymise">The federation's patient pseudonymisation (the ledger's), or null to withhold patient identifiers.</param>
-    public NodeWebConsole(Func<string, string>? pseudonymise)
+    /// <param name="dataDirectory">Where the console keeps its view of the event path (<see cref="ConsoleActivity.FileName"/>), or null to keep it in memory only.</param>
+    public NodeWebConsole(Func<string, string>? pseudonymise, string? dataDirectory = null)
     {
         _pseudonymise = pseudonymise;
-        Activity = new ConsoleActivity(pseudonymise);
+        Activity = dataDirectory is null ? new ConsoleActivity(pseudonymise) : ConsoleActivity.Open(Path.Combine(dataDirectory, ConsoleActivity.FileName), pseudonymise);
         Devices = new ObservedDeviceSource(Activity);
     }
 

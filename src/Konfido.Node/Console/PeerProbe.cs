@@ -67,6 +67,20 @@ public sealed class PeerProbe
         return await probe.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Probes every other member now (the node's peer watch), and keeps the result for the console's next few seconds.</summary>
+    public async Task<IReadOnlyList<PeerStatus>> RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        var peers = _trustList().Members.Where(m => !string.Equals(m.Country, _country, StringComparison.OrdinalIgnoreCase)).ToArray();
+        var probe = Task.WhenAll(peers.Select(p => ProbeAsync(p, cancellationToken)));
+        var result = await probe.ConfigureAwait(false);
+        lock (_gate)
+        {
+            _cached = (DateTimeOffset.UtcNow, probe);
+        }
+
+        return result;
+    }
+
     private async Task<PeerStatus> ProbeAsync(FederationMember member, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;

@@ -26,7 +26,7 @@ const when = t => (t ? new Date(t).toLocaleString(undefined, { dateStyle: 'short
 const time = t => (t ? new Date(t).toLocaleTimeString() : '—');
 const short = (s, n = 14) => (s && s.length > n ? `${s.slice(0, n)}…` : s ?? '—');
 const badge = (text, kind = '') => h('span', { class: `badge ${kind}` }, text);
-const card = (label, value, note, kind = '') => h('div', { class: `card ${kind}` }, h('div', { class: 'card-label' }, label), h('div', { class: 'card-value' }, value ?? '—'), note ? h('div', { class: 'card-note' }, note) : null);
+const card = (label, value, note, kind = '', attrs = {}) => h('div', { ...attrs, class: `card ${kind}` }, h('div', { class: 'card-label' }, label), h('div', { class: 'card-value' }, value ?? '—'), note ? h('div', { class: 'card-note' }, note) : null);
 const empty = text => h('div', { class: 'empty' }, text);
 function table(headers, rows, attrs = {}) {
   return h('table', attrs, h('thead', {}, h('tr', {}, headers.map(x => h('th', {}, x)))), h('tbody', {}, rows));
@@ -115,11 +115,12 @@ async function refreshCounts() {
     set('count-alerts', o.alerts);
     set('count-reviews', o.pendingReviews);
     set('count-breaches', o.openBreaches);
+    set('count-health', o.failing);
   } catch { /* the page shows its own errors */ }
 }
 
 // ---------- routing ----------
-const pages = { federation, exchanges, alerts, ledger, devices, analytics, reviews, breaches };
+const pages = { federation, health, exchanges, alerts, ledger, devices, analytics, reviews, breaches };
 
 function stopPage() {
   state.timers.forEach(clearInterval);
@@ -185,9 +186,55 @@ function federation(main) {
   });
 }
 
+// ---------- Node health ----------
+const subjectName = s => (s === 'database' ? 'National database' : s === 'ledger' ? 'Audit ledger' : s.startsWith('peer/') ? `Peer ${s.slice(5)}` : s);
+const seconds = x => (x === undefined ? '' : ` (${x} s)`);
+// One sentence per node event, for an operator; the node's own wording follows it.
+function headline(e) {
+  const a = e.attributes ?? {};
+  const at = when(e.timestamp);
+  switch (e.action) {
+    case 'node-start':
+      return a['previous.run'] === 'unclean' ? `${e.node} restarted after an unclean stop at ${at}`
+        : a['previous.run'] === 'clean' ? `${e.node} started at ${at} (the previous run stopped cleanly)` : `${e.node} started at ${at}`;
+    case 'node-stop': return `${e.node} stopped gracefully at ${at}`;
+    case 'peer-unreachable': return `${a.peer} unreachable since ${at}`;
+    case 'peer-reachable': return `${a.peer} reachable again at ${at}, after being unreachable since ${when(a['down.since'])}${seconds(a['down.seconds'])}`;
+    case 'database-unavailable': return `National database unavailable since ${at}`;
+    case 'database-restored': return `National database restored at ${at}, after being unavailable since ${when(a['down.since'])}${seconds(a['down.seconds'])}`;
+    case 'ledger-write-failed': return `Ledger writes failing since ${at}`;
+    case 'ledger-write-resumed': return `Ledger writes resumed at ${at}, after failing since ${when(a['down.since'])}${seconds(a['down.seconds'])}`;
+    default: return `${e.action} at ${at}`;
+  }
+}
+
+function health(main) {
+  every(5, async () => {
+    const d = await api('health');
+    const failing = d.conditions.filter(c => !c.healthy);
+    const rows = d.events.map(e => h('tr', { 'data-action': e.action, 'data-outcome': e.outcome, 'data-peer': e.attributes?.peer, 'data-time': e.timestamp, 'data-id': e.id },
+      h('td', {}, badge(e.outcome === 'failure' ? 'fault' : 'ok', e.outcome === 'failure' ? 'danger' : 'ok')),
+      h('td', {}, h('strong', { class: 'headline' }, headline(e)), h('div', { class: 'muted small reason' }, e.reason ?? '')),
+      h('td', { class: 'nowrap small' }, when(e.timestamp))));
+    main.replaceChildren(
+      h('div', { class: 'cards', id: 'conditions' },
+        card('Node', d.country, `${d.runs.length} run(s) seen by this console`),
+        ...d.conditions.map(c => h('div', { class: `card ${c.healthy ? 'ok' : 'danger'}`, 'data-subject': c.subject, 'data-healthy': String(c.healthy) },
+          h('div', { class: 'card-label' }, subjectName(c.subject)),
+          h('div', { class: 'card-value' }, c.healthy ? 'working' : 'failing'),
+          h('div', { class: 'card-note' }, c.healthy ? `since ${when(c.since)}` : `since ${when(c.since)}: ${c.reason ?? ''} (${c.failures} failure(s))`))),
+        d.store.kept ? null : card('Console history', 'memory only', 'this node has no data folder: the view starts empty after a restart', 'warn'),
+        d.store.error ? card('Console history', 'not written', d.store.error, 'warn') : null),
+      section('What happened to this node', h('p', { class: 'muted' }, 'Starts and stops, and every fault the node saw and its recovery (one event per change, also in the audit ledger and the SIEM). Kept across restarts.'),
+        rows.length ? table(['', 'Event', 'Time'], rows, { id: 'health-events' }) : empty('Nothing has happened to this node yet.')),
+    );
+    $('count-health').textContent = failing.length ? String(failing.length) : '';
+  });
+}
+
 // ---------- Exchanges (live) ----------
-function eventRow(e) {
-  return h('tr', { 'data-category': e.category, 'data-action': e.action },
+function eventRow(e, runStart = 0) {
+  return h('tr', { 'data-category': e.category, 'data-action': e.action, 'data-id': e.id, 'data-seq': e.seq, class: e.seq < runStart ? 'earlier-run' : null },
     h('td', { class: 'nowrap' }, time(e.timestamp)),
     h('td', { class: 'nowrap' }, h('span', { class: 'dot', 'data-colour': e.category }), e.category),
     h('td', {}, e.action),
@@ -201,6 +248,7 @@ function eventRow(e) {
 function exchanges(main) {
   const filter = h('select', { id: 'event-filter', 'aria-label': 'Which events' },
     h('option', { value: 'exchange' }, 'Cross-border exchanges'),
+    h('option', { value: 'node' }, 'Node events (starts, faults)'),
     h('option', { value: '' }, 'All security events'));
   const status = h('span', { class: 'live', id: 'live-status' }, 'connecting…');
   const body = h('tbody', { id: 'live-events' });
@@ -211,10 +259,22 @@ function exchanges(main) {
     section('Live events', h('div', { class: 'toolbar' }, filter, status),
       h('table', { id: 'live-table' }, h('thead', {}, h('tr', {}, ['Time', 'Category', 'Action', 'Outcome', 'Actor', 'Route', 'Patient (pseudonym)', 'Reason'].map(x => h('th', {}, x)))), body)),
   );
+  let runStart = 0;
+  let restart = null;
   const render = () => {
     const wanted = filter.value;
     const rows = state.live.filter(e => !wanted || e.category === wanted).slice(-200).reverse();
-    body.replaceChildren(...(rows.length ? rows.map(eventRow) : [h('tr', {}, h('td', { colspan: 8 }, empty(wanted ? 'No cross-border exchange yet.' : 'No event yet.')))]));
+    const out = [];
+    for (const [i, e] of rows.entries()) {
+      // A line where the node restarted: the events below it are from before (kept across the restart).
+      if (e.seq < runStart && (i === 0 || rows[i - 1].seq >= runStart)) {
+        out.push(h('tr', { class: 'run-boundary' }, h('td', { colspan: 8 }, restart
+          ? `▲ ${restart.reason ?? `${restart.node} started`} (${when(restart.timestamp)}); below: before the restart`
+          : '▲ the node restarted here; below: before the restart')));
+      }
+      out.push(eventRow(e, runStart));
+    }
+    body.replaceChildren(...(out.length ? out : [h('tr', {}, h('td', { colspan: 8 }, empty(wanted ? 'No cross-border exchange yet.' : 'No event yet.')))]));
     paintSwatches(body, []);
   };
   filter.addEventListener('change', render);
@@ -229,9 +289,13 @@ function exchanges(main) {
   };
   (async () => {
     try {
-      const first = await api('activity?after=0');
-      state.live = first.events;
+      // The latest events, and the latest exchanges among everything kept (also from before a restart).
+      const [first, exchangesKept, nodeKept] = await Promise.all([api('activity?after=0'), api('activity?after=0&category=exchange'), api('activity?after=0&category=node')]);
+      const bySeq = new Map([...exchangesKept.events, ...nodeKept.events, ...first.events].map(e => [e.seq, e]));
+      state.live = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
       state.lastSeq = first.last;
+      runStart = first.runs.length ? first.runs[first.runs.length - 1].firstSequence : 0;
+      restart = nodeKept.events.filter(e => e.action === 'node-start' && e.seq >= runStart)[0] ?? null;
       render();
       await drawChart();
     } catch (e) {
@@ -246,7 +310,7 @@ function exchanges(main) {
       const e = JSON.parse(message.data);
       state.lastSeq = e.seq;
       state.live.push(e);
-      if (state.live.length > 1000) state.live.splice(0, state.live.length - 1000);
+      if (state.live.length > 1500) state.live.splice(0, state.live.length - 1500);
       render();
     });
   })();
@@ -350,7 +414,8 @@ function ledger(main) {
     summary.replaceChildren(
       h('div', { class: 'cards' },
         card('Log', l.origin, `${l.size} entries`),
-        card('Published checkpoint', l.latest ? `size ${l.latest.size}` : 'none yet', l.latest ? (published ? 'quorum met' : 'quorum NOT met') : 'no checkpoint published since start', l.latest ? (published ? 'ok' : 'danger') : 'warn'),
+        card('Published checkpoint', l.latest ? `size ${l.latest.size}` : 'none yet', l.latest ? (published ? 'quorum met' : 'quorum NOT met') : 'no checkpoint published since start', l.latest ? (published ? 'ok' : 'danger') : 'warn',
+          { id: 'published-card', 'data-size': l.latest?.size, 'data-published': String(!!published) }),
         card('Witness quorum', l.quorum ? `${l.quorum.threshold} of ${l.quorum.witnesses}` : '—', l.latest ? `cosigned by ${l.latest.cosigners.length}` : null),
         card('Split views', String(l.splitViews), l.splitViews ? 'a log showed two histories!' : 'none detected', l.splitViews ? 'danger' : 'ok')),
       h('div', { class: 'columns' },
