@@ -400,7 +400,7 @@ public sealed partial class ConsoleBrowserTests(ConsoleDemo demo)
             {
                 ClientCertificates = [demo.Federation["ES"].Components.Credentials.TlsCertificate],
                 RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 presented
-                    && CertificateFingerprint.Equal(CertificateFingerprint.Sha256(presented), node.Components.TrustList().Find("DK")!.TlsCertificateSha256),
+                    && node.Components.TrustList().Find("DK")!.AcceptsTlsCertificate(presented, DateTimeOffset.UtcNow),
             },
         }) { BaseAddress = node.FederationUri };
         using (var fromPeer = await federationClient.GetAsync("console/"))
