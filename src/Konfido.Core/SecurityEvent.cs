@@ -105,4 +105,7 @@ public static class EventCategories
 
     /// <summary>Key custody and attestation.</summary>
     public const string Custody = "custody";
+
+    /// <summary>The node's own health: starts and stops (clean or not), peers lost and back, database and ledger outages.</summary>
+    public const string Node = "node";
 }

@@ -28,7 +28,7 @@ public sealed record NodeCondition(string Subject, bool Healthy, DateTimeOffset 
 public sealed class NodeHealth : IAsyncDisposable
 {
     /// <summary>The event category of the node's own events.</summary>
-    public const string Category = "node";
+    public const string Category = EventCategories.Node;
 
     /// <summary>The run marker in the data folder: <c>running</c> while a run goes, <c>stopped</c> once it stopped gracefully.</summary>
     public const string MarkerFile = "node.run";

@@ -55,6 +55,18 @@ public sealed class BundledRulesTests
     }
 
     [Fact]
+    public void Node_faults_and_refused_sealed_payloads()
+    {
+        Assert.Contains("Audit ledger cannot record", Run(Ev("node", "ledger-write-failed", EventOutcome.Failure, actor: null, reason: "database or disk is full")).Rules);
+        Assert.DoesNotContain("Audit ledger cannot record", Run(Ev("node", "ledger-write-resumed", actor: null)).Rules);
+        Assert.Contains("Node restarted after an unclean stop", Run(Ev("node", "node-start", EventOutcome.Failure, actor: null)).Rules);
+        Assert.DoesNotContain("Node restarted after an unclean stop", Run(Ev("node", "node-start", actor: null)).Rules);
+        Assert.Contains("Sealed clinical payload refused", Run(Ev("exchange", "sealed-answer-refused", EventOutcome.Failure, actor: null)).Rules);
+        Assert.Contains("Sealed clinical payload refused", Run(Ev("exchange", "sealed-request-refused", EventOutcome.Failure, actor: null)).Rules);
+        Assert.DoesNotContain("Sealed clinical payload refused", Run(Ev("exchange", "ips-retrieve")).Rules);
+    }
+
+    [Fact]
     public void Brute_force_and_spraying()
     {
         var brute = Run(Enumerable.Range(0, 5).Select(i => Ev("identity", "eid-login", EventOutcome.Failure, "victim@dk", i * 30, ip: "203.0.113.1")).ToArray());
