@@ -138,11 +138,7 @@ public sealed class TrustedTransform
     public EnvelopeTransformResult Reseal<TState>(CustodyKeyId recipientKey, string envelope, ReadOnlySpan<byte> targetPublicKey, string targetKeyId,
         string? targetContentType, int maxOutputLength, TState state, ClearTransform<TState> transform)
     {
-        ArgumentNullException.ThrowIfNull(envelope);
-        ArgumentNullException.ThrowIfNull(transform);
         ArgumentException.ThrowIfNullOrEmpty(targetKeyId);
-        ArgumentOutOfRangeException.ThrowIfNegative(maxOutputLength);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxOutputLength, KeyCustody.MaxPayload);
         var (input, output, failure) = OpenAndTransform(recipientKey, envelope, maxOutputLength, state, transform, out var written);
         try
         {
@@ -174,11 +170,7 @@ public sealed class TrustedTransform
     public async Task<EnvelopeTransformResult> RevealAsync<TState>(CustodyKeyId recipientKey, string envelope, int maxOutputLength, TState state,
         ClearTransform<TState> transform, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> deliver, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(envelope);
-        ArgumentNullException.ThrowIfNull(transform);
         ArgumentNullException.ThrowIfNull(deliver);
-        ArgumentOutOfRangeException.ThrowIfNegative(maxOutputLength);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxOutputLength, KeyCustody.MaxPayload);
         var (input, output, failure) = OpenAndTransform(recipientKey, envelope, maxOutputLength, state, transform, out var written);
         try
         {
@@ -201,6 +193,10 @@ public sealed class TrustedTransform
     private (SecretBuffer? Input, SecretBuffer? Output, EnvelopeTransformResult Failure) OpenAndTransform<TState>(CustodyKeyId recipientKey, string envelope,
         int maxOutputLength, TState state, ClearTransform<TState> transform, out int written)
     {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(transform);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxOutputLength);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxOutputLength, KeyCustody.MaxPayload);
         written = 0;
         var length = PayloadEnvelope.PlaintextLength(envelope);
         if (length < 0 || length > KeyCustody.MaxPayload)

@@ -238,17 +238,7 @@ public sealed class PayloadGateway
         var reason = outcome.Failure == TransformFailure.DecryptFailed
             ? $"the {caller} node's sealed request does not open with this node's payload key ({outcome.DecryptFailure})"
             : $"the {caller} node's sealed request is not one well-formed FHIR JSON resource";
-        await _events.PublishAsync(new SecurityEvent
-        {
-            Node = _country,
-            Category = EventCategories.Exchange,
-            Action = "sealed-request-refused",
-            Outcome = EventOutcome.Failure,
-            SourceCountry = caller,
-            TargetCountry = _country,
-            Reason = reason,
-        }, cancellationToken).ConfigureAwait(false);
-        throw new ExchangeException(HttpStatusCode.BadRequest, "security", reason);
+        throw await RefuseAsync("sealed-request-refused", caller, reason, HttpStatusCode.BadRequest, cancellationToken).ConfigureAwait(false);
     }
 
     private (string Envelope, NestedJwsCheck Check) Prepare(PeerResponse response, bool reveal)
@@ -275,17 +265,23 @@ public sealed class PayloadGateway
         var reason = result.Failure == TransformFailure.DecryptFailed
             ? $"the {response.Signer} node's sealed answer does not open with this node's payload key ({result.DecryptFailure})"
             : $"the {response.Signer} node's sealed answer was refused: {check.Problem}";
+        throw await RefuseAsync("sealed-answer-refused", response.Signer, reason, HttpStatusCode.BadGateway, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reports a refused sealed payload from <paramref name="source"/> as a security event and returns the exception to throw.</summary>
+    private async Task<ExchangeException> RefuseAsync(string action, string source, string reason, HttpStatusCode status, CancellationToken cancellationToken)
+    {
         await _events.PublishAsync(new SecurityEvent
         {
             Node = _country,
             Category = EventCategories.Exchange,
-            Action = "sealed-answer-refused",
+            Action = action,
             Outcome = EventOutcome.Failure,
-            SourceCountry = response.Signer,
+            SourceCountry = source,
             TargetCountry = _country,
             Reason = reason,
         }, cancellationToken).ConfigureAwait(false);
-        throw new ExchangeException(HttpStatusCode.BadGateway, "security", reason);
+        return new ExchangeException(status, "security", reason);
     }
 
     /// <summary>The transformation run inside the boundary: the home country's signature and a well-formed FHIR resource.</summary>

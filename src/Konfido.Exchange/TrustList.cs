@@ -68,7 +68,7 @@ public sealed record FederationMember(
     public string? TlsIssuer { get; init; }
 
     /// <summary>The longest validity accepted for a TLS certificate issued under <see cref="TlsIssuer"/>.</summary>
-    public static TimeSpan MaxIssuedTlsLifetime { get; } = TimeSpan.FromDays(8);
+    public static TimeSpan MaxIssuedTlsLifetime => Core.IssuedCertificates.MaxLifetime;
 
     /// <summary>
     /// True if <paramref name="presented"/> is this member's TLS certificate at <paramref name="now"/>: the pinned certificate
@@ -88,28 +88,11 @@ public sealed record FederationMember(
             return CertificateFingerprint.Equal(CertificateFingerprint.Sha256(presented), TlsCertificateSha256);
         }
 
-        if (presented.NotAfter - presented.NotBefore > MaxIssuedTlsLifetime)
-        {
-            return false;
-        }
-
         try
         {
             using var issuer = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(TlsIssuer));
-            if (!CertificateFingerprint.Equal(CertificateFingerprint.Sha256(issuer), TlsCertificateSha256))
-            {
-                return false;
-            }
-
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(issuer);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            chain.ChainPolicy.DisableCertificateDownloads = true;
-            chain.ChainPolicy.VerificationTime = now.UtcDateTime;
-            chain.ChainPolicy.VerificationTimeIgnored = false;
-            return chain.Build(presented) && chain.ChainElements.Count == 2
-                && CertificateFingerprint.Equal(CertificateFingerprint.Sha256(chain.ChainElements[1].Certificate), TlsCertificateSha256);
+            return CertificateFingerprint.Equal(CertificateFingerprint.Sha256(issuer), TlsCertificateSha256)
+                && Core.IssuedCertificates.IsIssuedBy(presented, issuer, now);
         }
         catch (Exception ex) when (ex is CryptographicException or FormatException)
         {

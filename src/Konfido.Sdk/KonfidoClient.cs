@@ -129,7 +129,7 @@ public sealed partial class KonfidoClient : IDisposable
             handler.SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
-                    certificate is X509Certificate2 c && (CryptographicOperations.FixedTimeEquals(SHA256.HashData(c.RawData), pin) || (issuer is not null && IssuedBy(c, issuer))),
+                    certificate is X509Certificate2 c && (CryptographicOperations.FixedTimeEquals(SHA256.HashData(c.RawData), pin) || (issuer is not null && Core.IssuedCertificates.IsIssuedBy(c, issuer, DateTimeOffset.UtcNow))),
             };
         }
 
@@ -138,23 +138,6 @@ public sealed partial class KonfidoClient : IDisposable
         var http = new HttpClient(outer, disposeHandler: true) { BaseAddress = baseUri, Timeout = options.RequestTimeout };
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("Konfido.Sdk", typeof(KonfidoClient).Assembly.GetName().Version?.ToString(3) ?? "1.0.0"));
         return new KonfidoClient(http, baseUri);
-    }
-
-    /// <summary>True if <paramref name="presented"/> is valid now, short-lived (at most 8 days) and signed by <paramref name="issuer"/>.</summary>
-    private static bool IssuedBy(X509Certificate2 presented, X509Certificate2 issuer)
-    {
-        var now = DateTime.UtcNow;
-        if (presented.NotAfter - presented.NotBefore > TimeSpan.FromDays(8) || now < presented.NotBefore.ToUniversalTime() || now > presented.NotAfter.ToUniversalTime())
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(issuer);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.DisableCertificateDownloads = true;
-        return chain.Build(presented) && chain.ChainElements.Count == 2 && chain.ChainElements[1].Certificate.RawData.AsSpan().SequenceEqual(issuer.RawData);
     }
 
     /// <summary>The patient's own data, acting with their eID session token (see <see cref="LoginWithTestEidasAsync"/>).</summary>
