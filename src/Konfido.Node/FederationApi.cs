@@ -50,8 +50,35 @@ internal static class FederationApi
     /// node's error responder answers it as a signed OperationOutcome). Every federation endpoint calls this first.
     /// </summary>
     public static FederationMember RequireMember(HttpContext context, NodeComponents components) =>
-        components.TrustList().FindByCertificate(context.Connection.ClientCertificate)
+        FindMember(context, components)
         ?? throw new ExchangeException(HttpStatusCode.Forbidden, "security", "the federation API requires a client certificate listed in the federation trust list");
+
+    /// <summary>
+    /// The member whose TLS certificate the caller presented, or null. The client certificate is fixed for the connection, so the
+    /// check (a chain to the member's pinned issuer) is made once per connection and trust-list version and remembered on the
+    /// connection; a certificate that has expired since is checked again.
+    /// </summary>
+    public static FederationMember? FindMember(HttpContext context, NodeComponents components)
+    {
+        var trustList = components.TrustList();
+        var certificate = context.Connection.ClientCertificate;
+        var items = context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items;
+        if (certificate is not null && items is not null && items.TryGetValue(typeof(MemberOfConnection), out var cached)
+            && cached is MemberOfConnection known && ReferenceEquals(known.TrustList, trustList) && DateTime.UtcNow <= certificate.NotAfter.ToUniversalTime())
+        {
+            return known.Member;
+        }
+
+        var member = trustList.FindByCertificate(certificate);
+        if (member is not null && items is not null)
+        {
+            items[typeof(MemberOfConnection)] = new MemberOfConnection(trustList, member);
+        }
+
+        return member;
+    }
+
+    private sealed record MemberOfConnection(TrustList TrustList, FederationMember Member);
 
     private static Task<SignedFhirResponse> DiscoverAsync(HttpContext context, HomeCountryService home, FederationCall call) =>
         home.DiscoverAsync(call, ReadQuery(context.Request.Query), context.RequestAborted);

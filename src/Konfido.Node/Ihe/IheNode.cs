@@ -98,7 +98,7 @@ internal static partial class IheNode
     private static async Task ServeAsync(HttpContext context, string endpoint, NodeComponents components, IheRespondingGateway gateway)
     {
         SoapHttpResponse response;
-        var member = components.TrustList().FindByCertificate(context.Connection.ClientCertificate);
+        var member = FederationApi.FindMember(context, components);
         if (member is null)
         {
             var fault = new SoapFaultException(SoapFaultCode.Sender, "wsse:FailedAuthentication", "the IHE endpoints require a TLS client certificate listed in the federation trust list");
