@@ -32,6 +32,14 @@ public sealed partial class ConsoleBrowserTests(ConsoleDemo demo)
             var expected = (demo.Federation[peer].Components.Credentials.TlsCertificate.NotAfter.ToUniversalTime() - DateTime.UtcNow).TotalDays;
             var shown = double.Parse(await row.Locator("td.expiry").First.GetAttributeAsync("data-days") ?? "nan", CultureInfo.InvariantCulture);
             Assert.InRange(shown, expected - 0.2, expected + 0.2);
+            // That certificate is short-lived: what the operator watches is its custody-held issuer's expiry, from the trust list.
+            var member = demo.Federation["DK"].Components.TrustList().Find(peer)!;
+            using var issuer = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Convert.FromBase64String(member.TlsIssuer!));
+            var issuerDays = double.Parse(await row.Locator("td.expiry").First.GetAttributeAsync("data-issuer-days") ?? "nan", CultureInfo.InvariantCulture);
+            Assert.InRange(issuerDays, (issuer.NotAfter.ToUniversalTime() - DateTime.UtcNow).TotalDays - 0.2, (issuer.NotAfter.ToUniversalTime() - DateTime.UtcNow).TotalDays + 0.2);
+            await Expect(row.Locator("td.expiry").First).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bok\b"));
+            await Expect(row.Locator("td.expiry .issuer")).ToContainTextAsync("short-lived");
+            await Expect(row.Locator(".badge", new() { HasText = "sealed" })).ToHaveCountAsync(1); // its payload key is listed: answers to it are sealed
         }
 
         await Expect(page.Locator("#members tr[data-country=DK] .badge").First).ToHaveTextAsync("this node");

@@ -113,7 +113,8 @@ internal static class ConsoleApi
                     var self = string.Equals(m.Country, components.Country, StringComparison.OrdinalIgnoreCase);
                     var status = self ? null : peers.GetValueOrDefault(m.Country);
                     DateTimeOffset? tlsExpiry = self ? new DateTimeOffset(own.NotAfter.ToUniversalTime(), TimeSpan.Zero) : status?.CertificateNotAfter;
-                    var assertionExpiry = AssertionExpiry(m.AssertionCertificate);
+                    var assertionExpiry = CertificateExpiry(m.AssertionCertificate);
+                    var issuerExpiry = CertificateExpiry(m.TlsIssuer);
                     return new
                     {
                         country = m.Country,
@@ -124,6 +125,10 @@ internal static class ConsoleApi
                         ledger = m.LedgerKey is not null,
                         witness = m.WitnessKey is not null,
                         attested = m.AttestationKey is not null,
+                        @sealed = m.PayloadKey is not null,
+                        tlsIssued = m.TlsIssuer is not null,
+                        tlsIssuerNotAfter = issuerExpiry,
+                        tlsIssuerDaysLeft = issuerExpiry is { } i ? Days(i, now) : (double?)null,
                         status = self ? "this node" : status is null ? "unknown" : status.Reachable ? "up" : "down",
                         latencyMs = status?.LatencyMs,
                         error = status?.Error,
@@ -596,7 +601,7 @@ internal static class ConsoleApi
         reviewedAt = r.ReviewedAt,
     };
 
-    private static DateTimeOffset? AssertionExpiry(string? base64Certificate)
+    private static DateTimeOffset? CertificateExpiry(string? base64Certificate)
     {
         if (base64Certificate is null)
         {

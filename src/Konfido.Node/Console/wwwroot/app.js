@@ -169,9 +169,12 @@ function federation(main) {
       h('td', {}, m.name),
       h('td', {}, badge(m.status, m.status === 'up' ? 'ok' : m.status === 'this node' ? 'grey' : 'danger'), m.error ? h('div', { class: 'muted small' }, m.error) : null),
       h('td', { class: 'num' }, m.latencyMs !== null && m.latencyMs !== undefined ? `${m.latencyMs} ms` : '—'),
-      h('td', { class: `expiry ${daysClass(m.tlsDaysLeft)}`, 'data-days': m.tlsDaysLeft ?? '' }, days(m.tlsDaysLeft), h('div', { class: 'muted small' }, when(m.tlsNotAfter))),
+      // A node with a custody-held TLS issuer renews its certificate every day or two: the issuer's expiry is the one to watch.
+      h('td', { class: `expiry ${daysClass(m.tlsIssued ? m.tlsIssuerDaysLeft : m.tlsDaysLeft)}`, 'data-days': m.tlsDaysLeft ?? '', 'data-issuer-days': m.tlsIssuerDaysLeft ?? '' },
+        days(m.tlsDaysLeft), h('div', { class: 'muted small' }, when(m.tlsNotAfter)),
+        m.tlsIssued ? h('div', { class: 'muted small issuer' }, `short-lived; issuer valid ${days(m.tlsIssuerDaysLeft)}`) : null),
       h('td', { class: `expiry ${daysClass(m.assertionDaysLeft)}` }, days(m.assertionDaysLeft)),
-      h('td', {}, [m.ledger ? badge('ledger', 'grey') : null, m.witness ? badge('witness', 'grey') : null, m.attested ? badge('attested', 'grey') : null]),
+      h('td', {}, [m.ledger ? badge('ledger', 'grey') : null, m.witness ? badge('witness', 'grey') : null, m.attested ? badge('attested', 'grey') : null, m.sealed ? badge('sealed', 'grey') : null]),
       h('td', { class: 'mono small', title: m.tlsCertificateSha256 }, short(m.tlsCertificateSha256, 16)),
     ));
     main.replaceChildren(
@@ -181,7 +184,7 @@ function federation(main) {
         card('Trust list next update', days(f.daysToNextUpdate), when(f.nextUpdate), daysClass(f.daysToNextUpdate)),
         card('Peers up', `${f.members.filter(m => m.status === 'up').length} / ${f.members.filter(m => !m.self).length}`)),
       section('Members and certificates',
-        table(['Country', 'Node', 'Status', 'Handshake', 'TLS certificate expires', 'Assertion certificate', 'Roles', 'Pinned TLS certificate (SHA-256)'], members, { id: 'members' })),
+        table(['Country', 'Node', 'Status', 'Handshake', 'TLS certificate expires', 'Assertion certificate', 'Roles', 'Pinned TLS issuer or certificate (SHA-256)'], members, { id: 'members' })),
     );
   });
 }
