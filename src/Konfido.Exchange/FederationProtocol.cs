@@ -10,7 +10,10 @@ namespace Konfido.Exchange;
 /// <item><c>POST /fhir/MedicationDispense</c>: an eDispensation; 201 once, 409 for every later submission.</item>
 /// </list>
 /// Every response, errors included, carries <see cref="SignatureHeader"/>: a detached ES256 JWS of
-/// the body by the answering country's signing key from the trust list.
+/// the body by the answering country's signing key from the trust list. A successful clinical answer to a
+/// member with a <see cref="FederationMember.PayloadKey"/> is sealed for that key (<see cref="SealedPayloads"/>:
+/// an <c>application/jose</c> body holding the answer's compact JWS), and an eDispensation to such a member is
+/// sealed for it likewise; only the recipient's custody boundary opens them (<see cref="PayloadGateway"/>).
 /// </summary>
 public static class FederationProtocol
 {
