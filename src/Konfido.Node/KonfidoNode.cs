@@ -152,7 +152,7 @@ public sealed class KonfidoNode : IAsyncDisposable
                 // Read per handshake: a short-lived certificate is renewed by the credentials when half of it has passed.
                 ServerCertificateSelector = (_, _) => credentials.TlsCertificate,
                 ClientCertificateMode = ClientCertificateMode.RequireCertificate,
-                // Pinning: the client's certificate must be exactly one listed in the trust list.
+                // Pinning: the client certificate must be one the trust list pins (a member's certificate, or one its pinned TLS issuer signed).
                 ClientCertificateValidation = (client, _, _) => trustList().FindByCertificate(client) is not null && IsCurrent(client),
                 CheckCertificateRevocation = false,
             }));
