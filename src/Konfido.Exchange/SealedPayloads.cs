@@ -35,10 +35,24 @@ public static class SealedPayloads
     {
         ArgumentNullException.ThrowIfNull(recipient);
         var key = recipient.PayloadKey ?? throw new ArgumentException($"{recipient.Country} has no payload key.", nameof(recipient));
+        return Encoding.ASCII.GetBytes(SealSigned(body, detachedSignature, Convert.FromBase64String(key), recipient.Country));
+    }
+
+    /// <summary>Seals a signed answer (its compact JWS) for a local client's own key (<see cref="RecipientKeyHeader"/>); the clear
+    /// compact JWS is zeroised. <see cref="OpenForClient"/> opens it. Requires a P-256 SubjectPublicKeyInfo.</summary>
+    /// <param name="body">The signed body.</param>
+    /// <param name="detachedSignature">The signer's detached JWS over <paramref name="body"/>.</param>
+    /// <param name="clientKey">The client's public key (from <see cref="ReadClientKey"/>).</param>
+    /// <returns>The envelope.</returns>
+    public static string SealForClient(ReadOnlySpan<byte> body, string detachedSignature, byte[] clientKey) =>
+        SealSigned(body, detachedSignature, clientKey, ClientKeyId);
+
+    private static string SealSigned(ReadOnlySpan<byte> body, string detachedSignature, ReadOnlySpan<byte> recipientKey, string keyId)
+    {
         var compact = DetachedJws.Attach(detachedSignature, body);
         try
         {
-            return Encoding.ASCII.GetBytes(PayloadEnvelope.Seal(compact, Convert.FromBase64String(key), recipient.Country, PayloadEnvelope.NestedJwsContentType));
+            return PayloadEnvelope.Seal(compact, recipientKey, keyId, PayloadEnvelope.NestedJwsContentType);
         }
         finally
         {

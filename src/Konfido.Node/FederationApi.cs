@@ -161,6 +161,16 @@ internal static class HttpBodies
         return buffer.ToArray();
     }
 
+    /// <summary>Writes a payload envelope sealed for the client (<c>application/jose</c>; the signature is inside).</summary>
+    public static Task WriteEnvelopeAsync(HttpContext context, HttpStatusCode status, string envelope)
+    {
+        var body = System.Text.Encoding.ASCII.GetBytes(envelope);
+        context.Response.StatusCode = (int)status;
+        context.Response.ContentType = Custody.PayloadEnvelope.MediaType;
+        context.Response.ContentLength = body.Length;
+        return context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
+    }
+
     public static async Task WriteSignedAsync(HttpContext context, HttpStatusCode status, ReadOnlyMemory<byte> body, string signature, string mediaType = FhirJson.MediaType)
     {
         context.Response.StatusCode = (int)status;

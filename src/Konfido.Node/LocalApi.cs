@@ -64,6 +64,14 @@ internal static class LocalApi
         context.Response.Headers[SignerHeader] = response.Signer;
         if (!response.IsSealed)
         {
+            // A home node that does not seal (no payload key listed for this node): a client that brought a key still gets
+            // a successful answer sealed for it, with the home country's signature inside; errors stay plain OperationOutcomes.
+            if (clientKey is not null && (int)response.Status is >= 200 and < 300)
+            {
+                await HttpBodies.WriteEnvelopeAsync(context, response.Status, SealedPayloads.SealForClient(response.Body, response.Signature, clientKey)).ConfigureAwait(false);
+                return;
+            }
+
             await HttpBodies.WriteSignedAsync(context, response.Status, response.Body, response.Signature).ConfigureAwait(false);
             return;
         }
@@ -75,11 +83,7 @@ internal static class LocalApi
 
         if (clientKey is not null)
         {
-            var envelope = System.Text.Encoding.ASCII.GetBytes(await payloads.ResealAsync(response, clientKey, context.RequestAborted).ConfigureAwait(false));
-            context.Response.StatusCode = (int)response.Status;
-            context.Response.ContentType = Custody.PayloadEnvelope.MediaType;
-            context.Response.ContentLength = envelope.Length;
-            await context.Response.Body.WriteAsync(envelope, context.RequestAborted).ConfigureAwait(false);
+            await HttpBodies.WriteEnvelopeAsync(context, response.Status, await payloads.ResealAsync(response, clientKey, context.RequestAborted).ConfigureAwait(false)).ConfigureAwait(false);
             return;
         }
 

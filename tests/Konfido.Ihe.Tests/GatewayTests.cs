@@ -65,6 +65,30 @@ public sealed class GatewayTests
     }
 
     [Fact]
+    public async Task A_doctor_who_brings_a_key_gets_the_summary_fetched_over_soap_sealed_for_that_key()
+    {
+        await using var federation = await IheFederation.StartAsync("DK");
+        using var doctor = await federation.DoctorAsync("ES");
+        using var doctorKey = System.Security.Cryptography.ECDiffieHellman.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/DK/Patient/$summary?identifier=" + Uri.EscapeDataString(Identifier));
+        request.Headers.Add(SealedPayloads.RecipientKeyHeader, SealedPayloads.ClientKeyHeaderValue(doctorKey));
+
+        using var response = await doctor.SendAsync(request);
+        var envelope = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Konfido.Custody.PayloadEnvelope.MediaType, response.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("Hansen", envelope, StringComparison.Ordinal);
+        var signer = federation["ES"].Components.TrustList().Find(response.Headers.GetValues("X-Konfido-Signer").Single());
+        var (payload, _) = SealedPayloads.OpenForClient(envelope, doctorKey, signer);
+        Assert.True(IpsValidator.Validate(FhirJson.Parse<Bundle>(payload)).IsValid);
+        using var malformed = new HttpRequestMessage(HttpMethod.Get, "api/DK/Patient/$summary?identifier=" + Uri.EscapeDataString(Identifier));
+        malformed.Headers.Add(SealedPayloads.RecipientKeyHeader, "AAAA");
+        using var refused = await doctor.SendAsync(malformed);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+    }
+
+    [Fact]
     public async Task A_peer_flagged_openncp_is_called_on_the_openncp_service_paths()
     {
         await using var federation = await IheFederation.StartAsync(IheEndpoints.OpenNcpProtocol, ["DK"]);

@@ -52,6 +52,30 @@ public sealed class SealedExchangeNodeTests
     }
 
     [Fact]
+    public async Task A_doctors_key_is_honoured_even_when_the_home_node_does_not_seal_for_the_requesting_node()
+    {
+        // A trust list that lists no payload key for ES (an older list): DK answers in clear over mutual TLS, and ES seals for the doctor.
+        static TrustList WithoutEsPayloadKey(TrustList list) => list with { Members = [.. list.Members.Select(m => m.Country == "ES" ? m with { PayloadKey = null } : m)] };
+        await using var federation = await TestFederation.StartAsync(["DK", "ES"], configure: (c, _) =>
+        {
+            var list = WithoutEsPayloadKey(c.TrustList());
+            return c with { TrustList = () => list };
+        });
+        using var doctor = await federation.ClientAsync("ES");
+        using var doctorKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Summary);
+        request.Headers.Add(SealedPayloads.RecipientKeyHeader, SealedPayloads.ClientKeyHeaderValue(doctorKey));
+
+        using var response = await doctor.SendAsync(request);
+        var envelope = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(PayloadEnvelope.MediaType, response.Content.Headers.ContentType?.MediaType);
+        var (payload, _) = SealedPayloads.OpenForClient(envelope, doctorKey, federation["ES"].Components.TrustList().Find("DK")!);
+        Assert.Equal("Jensen", FhirJson.Parse<Bundle>(payload).Entry.Select(e => e.Resource).OfType<Patient>().Single().Name[0].Family);
+    }
+
+    [Fact]
     public async Task The_home_node_seals_its_answer_for_the_requesting_node_so_a_node_without_its_payload_key_serves_nothing_of_it()
     {
         // ES is listed with a payload key but runs without it: DK seals for that key all the same, and ES cannot open it.

@@ -67,6 +67,9 @@ internal static partial class IheNode
 
     private static async Task RouteAsync(HttpContext context, string country, string resource, IheInitiatingGateway gateway, NodeEid? eid)
     {
+        // A client key is honoured on this path too (refused before anything is asked of the peer if malformed). IHE peers do
+        // not seal their answers, so the answer is sealed for the client here, after the CDA → FHIR transformation.
+        var clientKey = SealedPayloads.ReadClientKey(context.Request.Headers[SealedPayloads.RecipientKeyHeader]);
         var requester = EidApi.RequireRequester(context, eid);
         var method = context.Request.Method;
         var ct = context.RequestAborted;
@@ -80,6 +83,14 @@ internal static partial class IheNode
         };
         context.Response.Headers[LocalApi.SignerHeader] = response.Signer;
         context.Response.Headers["X-Konfido-Protocol"] = IheEndpoints.Protocol;
+        if (clientKey is not null && (int)response.Status is >= 200 and < 300)
+        {
+            var envelope = SealedPayloads.SealForClient(response.Body, response.Signature, clientKey);
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(response.Body);
+            await HttpBodies.WriteEnvelopeAsync(context, response.Status, envelope).ConfigureAwait(false);
+            return;
+        }
+
         await HttpBodies.WriteSignedAsync(context, response.Status, response.Body, response.Signature).ConfigureAwait(false);
     }
 
