@@ -25,7 +25,7 @@ public sealed class CustodyCommandTests
         var root = document.RootElement;
         Assert.Equal(backend, root.GetProperty("backend").GetString());
         var checks = root.GetProperty("checks");
-        Assert.Equal(["sign", "seal", "tamper_rejected", "attestation", "wrong_measurement_rejected"],
+        Assert.Equal(["sign", "seal", "tamper_rejected", "payload_envelope", "attestation", "wrong_measurement_rejected"],
             checks.EnumerateObject().Select(p => p.Name));
         Assert.All(checks.EnumerateObject(), p => Assert.Equal(JsonValueKind.True, p.Value.ValueKind));
     }

@@ -92,6 +92,7 @@ internal static partial class CommandGroups
                     ["sign"] = Check(context, "sign", () => CheckSign(keyCustody)),
                     ["seal"] = Check(context, "seal", () => CheckSeal(keyCustody)),
                     ["tamper_rejected"] = Check(context, "tamper_rejected", () => CheckTamper(keyCustody)),
+                    ["payload_envelope"] = Check(context, "payload_envelope", () => CheckEnvelope(keyCustody)),
                 };
                 checks["attestation"] = await CheckAsync(context, "attestation", () => CheckAttestationAsync(keyCustody, [keyCustody.Measurement], AttestationFailure.None, ct)).ConfigureAwait(false);
                 var other = NodeMeasurement.FromDigest(SHA256.HashData([.. keyCustody.Measurement.Digest.Span, 0x01]), "some other build");
@@ -189,6 +190,30 @@ internal static partial class CommandGroups
         var bound = custody.Unseal(custody.Seal(data, SealBinding.BackendAndMeasurement));
         return unsealed.Succeeded && unsealed.Value.AsSpan().SequenceEqual(data)
             && bound.Succeeded && bound.Value.AsSpan().SequenceEqual(data);
+    }
+
+    /// <summary>An ECDH key generated in custody opens an envelope sealed for it (the key agreement inside custody); an altered
+    /// envelope and one sealed for another key are refused.</summary>
+    private static bool CheckEnvelope(KeyCustody custody)
+    {
+        var key = custody.CreateKey(CustodyKeyId.Parse($"check/ecdh-p256/{Guid.NewGuid():N}"), CustodyKeyKind.EcdhP256KeyAgreement);
+        try
+        {
+            var payload = RandomNumberGenerator.GetBytes(64);
+            var envelope = PayloadEnvelope.Seal(payload, key.PublicKey.Span, "check");
+            var buffer = new byte[PayloadEnvelope.PlaintextLength(envelope)];
+            var opened = custody.OpenEnvelope(key.Id, envelope, buffer);
+            var altered = envelope[..^2] + (envelope[^2] == 'A' ? 'B' : 'A') + envelope[^1];
+            using var other = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+            var misdirected = PayloadEnvelope.Seal(payload, other.ExportSubjectPublicKeyInfo(), "check");
+            return opened.Succeeded && buffer.AsSpan(0, opened.Value).SequenceEqual(payload)
+                && !custody.OpenEnvelope(key.Id, altered, buffer).Succeeded
+                && !custody.OpenEnvelope(key.Id, misdirected, new byte[PayloadEnvelope.PlaintextLength(misdirected)]).Succeeded;
+        }
+        finally
+        {
+            custody.DestroyKey(key.Id);
+        }
     }
 
     private static bool CheckTamper(KeyCustody custody)
