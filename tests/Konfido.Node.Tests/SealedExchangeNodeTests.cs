@@ -24,10 +24,7 @@ public sealed class SealedExchangeNodeTests
         await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
         using var doctor = await federation.ClientAsync("ES");
         using var doctorKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
-        using var request = new HttpRequestMessage(HttpMethod.Get, Summary);
-        request.Headers.Add(SealedPayloads.RecipientKeyHeader, SealedPayloads.ClientKeyHeaderValue(doctorKey));
-
-        using var response = await doctor.SendAsync(request);
+        using var response = await GetSummaryWithKeyAsync(doctor, doctorKey);
         var envelope = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -63,10 +60,7 @@ public sealed class SealedExchangeNodeTests
         });
         using var doctor = await federation.ClientAsync("ES");
         using var doctorKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
-        using var request = new HttpRequestMessage(HttpMethod.Get, Summary);
-        request.Headers.Add(SealedPayloads.RecipientKeyHeader, SealedPayloads.ClientKeyHeaderValue(doctorKey));
-
-        using var response = await doctor.SendAsync(request);
+        using var response = await GetSummaryWithKeyAsync(doctor, doctorKey);
         var envelope = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -150,5 +144,13 @@ public sealed class SealedExchangeNodeTests
         Assert.Contains("cannot open sealed requests", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var prescriptions = await pharmacist.GetAsync($"api/DK/MedicationRequest?patient.identifier={ScriptedBackend.PatientId}");
         Assert.Contains("\"active\"", await prescriptions.Content.ReadAsStringAsync(), StringComparison.Ordinal); // nothing was dispensed
+    }
+
+    /// <summary>GETs the test patient's summary as a doctor whose client brings <paramref name="key"/>.</summary>
+    private static async Task<HttpResponseMessage> GetSummaryWithKeyAsync(HttpClient doctor, ECDiffieHellman key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Summary);
+        request.Headers.Add(SealedPayloads.RecipientKeyHeader, SealedPayloads.ClientKeyHeaderValue(key));
+        return await doctor.SendAsync(request);
     }
 }
