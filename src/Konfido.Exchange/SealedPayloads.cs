@@ -193,6 +193,7 @@ public sealed class PayloadGateway
     public async Task<string> ResealAsync(PeerResponse response, byte[] clientKey, CancellationToken cancellationToken = default)
     {
         var (envelope, check) = Prepare(response, reveal: false);
+        using var disposeCheck = check;
         var result = _boundary.Reseal(_payloadKey, envelope, clientKey, SealedPayloads.ClientKeyId, PayloadEnvelope.NestedJwsContentType,
             Math.Max(0, PayloadEnvelope.PlaintextLength(envelope)), check, NestedJwsCheck.Run);
         await ThrowIfFailedAsync(response, result, check, cancellationToken).ConfigureAwait(false);
@@ -209,6 +210,7 @@ public sealed class PayloadGateway
     {
         ArgumentNullException.ThrowIfNull(deliver);
         var (envelope, check) = Prepare(response, reveal: true);
+        using var disposeCheck = check;
         var result = await _boundary.RevealAsync(_payloadKey, envelope, Math.Max(0, PayloadEnvelope.PlaintextLength(envelope)), check, NestedJwsCheck.Run,
             (clear, ct) => deliver(clear, check.Detached!, ct), cancellationToken).ConfigureAwait(false);
         await ThrowIfFailedAsync(response, result, check, cancellationToken).ConfigureAwait(false);
@@ -270,7 +272,6 @@ public sealed class PayloadGateway
 
     private async ValueTask ThrowIfFailedAsync(PeerResponse response, EnvelopeTransformResult result, NestedJwsCheck check, CancellationToken cancellationToken)
     {
-        check.Dispose();
         if (result.Succeeded)
         {
             return;
