@@ -112,7 +112,7 @@ public sealed class NodeCredentials : IDisposable
     /// <summary>
     /// Issues a short-lived P-256 TLS certificate for <paramref name="hostNames"/> under <paramref name="issuer"/>: the new key is
     /// generated in memory (never stored) and the certificate is signed by <paramref name="issuerKey"/> (a custody-held key).
-    /// Requires a validity of at most <see cref="FederationMember.MaxIssuedTlsLifetime"/>.
+    /// Requires a validity of at most <see cref="Core.IssuedCertificates.MaxLifetime"/>.
     /// </summary>
     /// <param name="country">The node's country code.</param>
     /// <param name="hostNames">The names the certificate is for.</param>
@@ -123,7 +123,7 @@ public sealed class NodeCredentials : IDisposable
     {
         ArgumentNullException.ThrowIfNull(issuer);
         ArgumentNullException.ThrowIfNull(issuerKey);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(validity, FederationMember.MaxIssuedTlsLifetime);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(validity, Core.IssuedCertificates.MaxLifetime);
         using var tlsKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = TlsRequest(country, hostNames, tlsKey);
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, includeKeyIdentifier: true, includeIssuerAndSerial: false));

@@ -61,14 +61,11 @@ public sealed record FederationMember(
     /// <summary>
     /// The certificate (base64 DER) of the CA key that issues this node's short-lived TLS certificates, or null. When set,
     /// <see cref="TlsCertificateSha256"/> pins this issuer (its SHA-256), whose key lives in the node's custody, and the node
-    /// presents TLS certificates it issued, valid at most <see cref="MaxIssuedTlsLifetime"/>; when null, it pins the node's one
+    /// presents TLS certificates it issued, valid at most <see cref="Core.IssuedCertificates.MaxLifetime"/>; when null, it pins the node's one
     /// TLS certificate.
     /// </summary>
     [JsonPropertyName("tlsIssuer")]
     public string? TlsIssuer { get; init; }
-
-    /// <summary>The longest validity accepted for a TLS certificate issued under <see cref="TlsIssuer"/>.</summary>
-    public static TimeSpan MaxIssuedTlsLifetime => Core.IssuedCertificates.MaxLifetime;
 
     /// <summary>
     /// True if <paramref name="presented"/> is this member's TLS certificate at <paramref name="now"/>: the pinned certificate

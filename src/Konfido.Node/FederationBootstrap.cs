@@ -181,7 +181,7 @@ public static class FederationBootstrap
         }
 
         return custody.FindKey(keyId) is { Kind: Custody.CustodyKeyKind.Secret, IsDestroyed: false }
-            ? EnsureCertificate(custody, id, () => throw new InvalidOperationException("unreachable"))
+            ? HeldCertificate(custody, id)
             : CustodyCertificates.Create(custody, id, subject, TimeSpan.FromDays(certificateAuthority ? 730 : 365), certificateAuthority);
     }
 
@@ -198,6 +198,12 @@ public static class FederationBootstrap
             return X509CertificateLoader.LoadCertificate(created.RawData);
         }
 
+        return HeldCertificate(custody, id);
+    }
+
+    /// <summary>The public part of the PKCS#12 certificate held in custody as <paramref name="id"/>.</summary>
+    private static X509Certificate2 HeldCertificate(Custody.IKeyCustody custody, string id)
+    {
         using var held = CustodyReferences.LoadCertificate(CustodyReferences.Of(id), null, custody, path => path, id);
         return X509CertificateLoader.LoadCertificate(held.RawData);
     }

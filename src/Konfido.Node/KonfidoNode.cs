@@ -153,7 +153,7 @@ public sealed class KonfidoNode : IAsyncDisposable
                 ServerCertificateSelector = (_, _) => credentials.TlsCertificate,
                 ClientCertificateMode = ClientCertificateMode.RequireCertificate,
                 // Pinning: the client certificate must be one the trust list pins (a member's certificate, or one its pinned TLS issuer signed).
-                ClientCertificateValidation = (client, _, _) => trustList().FindByCertificate(client) is not null && IsCurrent(client),
+                ClientCertificateValidation = (client, _, _) => trustList().FindByCertificate(client) is not null, // which checks it is valid now
                 CheckCertificateRevocation = false,
             }));
             kestrel.Listen(components.LocalEndpoint, listen => listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificateSelector = (_, _) => credentials.TlsCertificate }));
@@ -310,12 +310,6 @@ public sealed class KonfidoNode : IAsyncDisposable
         _federationClient.Dispose();
         Devices.Dispose();
         Components.Custody?.Dispose();
-    }
-
-    private static bool IsCurrent(X509Certificate2 certificate)
-    {
-        var now = DateTime.UtcNow;
-        return now >= certificate.NotBefore.ToUniversalTime() && now <= certificate.NotAfter.ToUniversalTime();
     }
 
     private static string Format(IPEndPoint endpoint) =>

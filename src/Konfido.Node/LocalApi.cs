@@ -23,14 +23,17 @@ internal static class LocalApi
     /// <summary>The response header naming the country whose signature was verified.</summary>
     public const string SignerHeader = "X-Konfido-Signer";
 
+    /// <summary>The request item holding the client's key, read from <see cref="SealedPayloads.RecipientKeyHeader"/> (null: none).</summary>
+    private const string ClientKeyItem = "konfido.client-key";
+
     public static void Map(WebApplication app, NodeEid? eid, CrossBorderGateway gateway, PeerAttestation attestation, PayloadGateway? payloads)
     {
         var api = app.MapGroup("/api/{country}");
         // No data goes to or comes from a node that has not proven its build and configuration.
         api.AddEndpointFilter(async (invocation, next) =>
         {
-            // A malformed client key is the client's error, refused before anything is asked of the peer.
-            _ = SealedPayloads.ReadClientKey(invocation.HttpContext.Request.Headers[SealedPayloads.RecipientKeyHeader]);
+            // A malformed client key is the client's error, refused before anything is asked of the peer; parsed once, kept for the answer.
+            invocation.HttpContext.Items[ClientKeyItem] = SealedPayloads.ReadClientKey(invocation.HttpContext.Request.Headers[SealedPayloads.RecipientKeyHeader]);
             var country = invocation.HttpContext.Request.RouteValues["country"] as string ?? string.Empty;
             if (Core.CountryCode.TryParse(country, out var cc))
             {
@@ -60,7 +63,7 @@ internal static class LocalApi
 
     private static async Task PassThroughAsync(HttpContext context, PayloadGateway? payloads, PeerResponse response)
     {
-        var clientKey = SealedPayloads.ReadClientKey(context.Request.Headers[SealedPayloads.RecipientKeyHeader]);
+        var clientKey = context.Items[ClientKeyItem] as byte[];
         context.Response.Headers[SignerHeader] = response.Signer;
         if (!response.IsSealed)
         {
