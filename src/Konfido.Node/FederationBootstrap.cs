@@ -221,28 +221,6 @@ public static class FederationBootstrap
         return new PolicySettings { File = Path.Combine(lower, "policy.yaml"), Breach = Path.Combine(lower, "breach.json") };
     }
 
-    /// <summary>Finds <paramref name="count"/> free TCP ports on loopback (bound and released at once).</summary>
-    public static int[] FreeLoopbackPorts(int count)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        var listeners = new List<TcpListener>();
-        try
-        {
-            for (var i = 0; i < count; i++)
-            {
-                var listener = new TcpListener(IPAddress.Loopback, 0);
-                listener.Start();
-                listeners.Add(listener);
-            }
-
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        }
-        finally
-        {
-            foreach (var listener in listeners)
-            {
-                listener.Stop();
-            }
-        }
-    }
+    /// <summary>Finds and reserves <paramref name="count"/> free loopback TCP ports (see <see cref="LoopbackPorts"/>).</summary>
+    public static int[] FreeLoopbackPorts(int count) => LoopbackPorts.Reserve(count);
 }

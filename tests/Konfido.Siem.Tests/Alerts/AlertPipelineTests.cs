@@ -89,10 +89,7 @@ public sealed class AlertPipelineTests : IDisposable
     [Fact]
     public async Task Webhook_posts_the_alert_as_json()
     {
-        var port = FreePort();
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/hook/");
-        listener.Start();
+        using var listener = StartListener("hook/", out var port);
         var received = Task.Run(async () =>
         {
             var context = await listener.GetContextAsync();
@@ -122,10 +119,7 @@ public sealed class AlertPipelineTests : IDisposable
     [Fact]
     public async Task Webhook_error_status_counts_as_a_sink_failure()
     {
-        var port = FreePort();
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
+        using var listener = StartListener("", out var port);
         var serve = Task.Run(async () =>
         {
             var context = await listener.GetContextAsync();
@@ -140,13 +134,27 @@ public sealed class AlertPipelineTests : IDisposable
         Assert.Throws<ArgumentException>(() => new WebhookNotifier(http, new Uri("file:///tmp/x")));
     }
 
-    private static int FreePort()
+    /// <summary>An HTTP listener on a free loopback port, choosing again if the port is taken between the choice and the start.</summary>
+    private static HttpListener StartListener(string path, out int port)
     {
-        var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
+        for (var attempt = 1; ; attempt++)
+        {
+            var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/{path}");
+            try
+            {
+                listener.Start();
+                return listener;
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                listener.Close();
+            }
+        }
     }
 
     internal sealed class RecordingSink : IAlertSink
