@@ -195,7 +195,7 @@ public sealed class KonfidoNode : IAsyncDisposable
         AttestationApi.Map(app, components);
         if (node.Eid is not null)
         {
-            EidApi.Map(app, node.Eid, components.Country, components.Backend);
+            EidApi.Map(app, node.Eid, components.Country, backend);
         }
 
         if (node.Siem is not null)
@@ -215,10 +215,18 @@ public sealed class KonfidoNode : IAsyncDisposable
         }
 
         node.Devices = NodeDevices.Open(components.Country, components.Policy?.DataDirectory ?? components.Siem?.DataDirectory, components.Custody, events, node.Analytics);
-        DeviceApi.Map(app, node.Eid, node.Devices, components.Backend);
+        DeviceApi.Map(app, node.Eid, node.Devices, backend);
         node.WebConsole.Devices = new RegisteredDeviceSource(node.Devices, node.WebConsole.Activity);
         node.WebConsole.Map(app, node);
-        app.MapGet("/health", () => Results.Json(new { country = components.Country, status = "ok", coreDumps = Custody.ProcessHardening.IsDumpable ? "enabled" : "disabled" }));
+        // 200 while the node can serve; 503 while its own database or ledger fails (peers are not its health: a peer's outage would spread).
+        app.MapGet("/health", () =>
+        {
+            var failing = node.Health.Conditions().Where(c => !c.Healthy && !c.Subject.StartsWith(NodeHealth.PeerPrefix, StringComparison.Ordinal)).Select(c => c.Subject).ToArray();
+            var coreDumps = Custody.ProcessHardening.IsDumpable ? "enabled" : "disabled";
+            return Results.Json(
+                new { country = components.Country, status = failing.Length == 0 ? "ok" : "degraded", failing, coreDumps },
+                statusCode: failing.Length == 0 ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        });
         return node;
     }
 
@@ -239,6 +247,10 @@ public sealed class KonfidoNode : IAsyncDisposable
         Health.Started();
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         Health.WatchPeers(async ct => await WebConsole.Peers.RefreshAsync(ct).ConfigureAwait(false));
+        if (Components.Backend is IBackendProbe database)
+        {
+            Health.WatchDatabase(database.ProbeAsync);
+        }
         Components.Ledger?.StartPublishing(_app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Konfido.Node.Ledger"));
     }
 

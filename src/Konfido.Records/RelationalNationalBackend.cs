@@ -23,7 +23,7 @@ namespace Konfido.Records;
 /// dispensation, every other finds zero rows and gets <see cref="DispenseStatus.AlreadyDispensed"/>. The unique
 /// prescription id in <c>dispensations</c> is a second guard.</para>
 /// </remarks>
-public abstract class RelationalNationalBackend : INationalBackend, IAsyncDisposable
+public abstract class RelationalNationalBackend : INationalBackend, IBackendProbe, IAsyncDisposable
 {
     private const int MaxDiscoveryResults = 100;
 
@@ -155,6 +155,14 @@ public abstract class RelationalNationalBackend : INationalBackend, IAsyncDispos
 
     /// <inheritdoc />
     public abstract ValueTask DisposeAsync();
+
+    /// <inheritdoc />
+    public async Task ProbeAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, null, "SELECT 1");
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>The number of patients of this country in the store.</summary>
     /// <param name="cancellationToken">Cancels the query.</param>

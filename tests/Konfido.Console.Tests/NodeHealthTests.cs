@@ -33,6 +33,73 @@ public sealed class NodeHealthTests
     }
 
     [Fact]
+    public async Task An_idle_database_is_probed_so_that_its_outage_and_recovery_are_reported_without_a_request()
+    {
+        var health = new NodeHealth("DK", null) { DatabaseIdleInterval = TimeSpan.FromMilliseconds(20) };
+        var all = new InMemorySecurityEventSink();
+        health.Attach(all, new InMemorySecurityEventSink());
+        Exception? failure = new System.IO.IOException("connection refused");
+        var probes = 0;
+        health.WatchDatabase(_ =>
+        {
+            Interlocked.Increment(ref probes);
+            return Volatile.Read(ref failure) is { } e ? Task.FromException(e) : Task.CompletedTask;
+        });
+        await UntilAsync(health, all, "database-unavailable");
+        Volatile.Write(ref failure, null);
+        await UntilAsync(health, all, "database-restored");
+        await health.DisposeAsync();
+        Assert.Equal(["database-unavailable", "database-restored"], all.Events.Select(e => e.Action));
+        Assert.Contains("connection refused", all.Events[0].Reason, StringComparison.Ordinal);
+        Assert.True(Volatile.Read(ref probes) >= 2);
+        var stopped = Volatile.Read(ref probes);
+        await Task.Delay(100);
+        Assert.Equal(stopped, Volatile.Read(ref probes)); // the watch ends with the node
+    }
+
+    [Fact]
+    public async Task A_database_probe_that_hangs_is_a_failure_and_one_that_fails_on_its_own_terms_is_not_an_outage()
+    {
+        var health = new NodeHealth("DK", null) { DatabaseIdleInterval = TimeSpan.FromMilliseconds(20), DatabaseProbeTimeout = TimeSpan.FromMilliseconds(100) };
+        var all = new InMemorySecurityEventSink();
+        health.Attach(all, new InMemorySecurityEventSink());
+        var hang = 0;
+        health.WatchDatabase(async ct =>
+        {
+            if (Volatile.Read(ref hang) == 0)
+            {
+                throw new ArgumentException("a probe's own mistake says nothing about the database");
+            }
+
+            await Task.Delay(Timeout.Infinite, ct);
+        });
+        await Task.Delay(200);
+        await health.DrainAsync();
+        Assert.Empty(all.Events);
+        Volatile.Write(ref hang, 1);
+        await UntilAsync(health, all, "database-unavailable");
+        await health.DisposeAsync();
+        Assert.Contains("no answer to a probe within 0.1 s", Assert.Single(all.Events).Reason, StringComparison.Ordinal);
+    }
+
+    /// <summary>Waits (30 s at most) until an event <paramref name="action"/> was published.</summary>
+    private static async Task UntilAsync(NodeHealth health, InMemorySecurityEventSink all, string action)
+    {
+        for (var i = 0; i < 3000; i++)
+        {
+            await health.DrainAsync();
+            if (all.Events.Any(e => e.Action == action))
+            {
+                return;
+            }
+
+            await Task.Delay(10);
+        }
+
+        Assert.Fail($"no {action} event within 30 s");
+    }
+
+    [Fact]
     public async Task A_peer_is_unreachable_after_consecutive_failed_probes_and_reachable_again_at_the_first_answer()
     {
         var (health, all, _) = Attached();

@@ -56,4 +56,39 @@ public sealed class NodeHealthNodeTests
         Assert.True(Assert.Single(dk.Health.Conditions(), c => c.Subject == NodeHealth.Database).Healthy);
         Assert.Equal("node-start", dk.WebConsole.Activity.NodeEvents()[0].Event.Action);
     }
+
+    [Fact]
+    public async Task A_node_whose_database_fails_answers_its_health_check_with_503_and_its_peers_see_it_as_unreachable_until_it_recovers()
+    {
+        await using var federation = await TestFederation.StartAsync(["DK", "ES"]);
+        using var client = await federation.ClientAsync("ES");
+        using var dkLocal = federation.AnonymousClient("DK");
+        var path = $"api/DK/Patient/$summary?identifier={Uri.EscapeDataString(Identifier)}";
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync(path)).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await dkLocal.GetAsync("health")).StatusCode);
+        var dkSeenFromEs = Assert.Single(await federation["ES"].WebConsole.Peers.RefreshAsync());
+        Assert.True(dkSeenFromEs.Reachable, dkSeenFromEs.Error);
+
+        federation.Backends["DK"].Failure = new TimeoutException("the database did not answer within 10 s");
+        Assert.NotEqual(System.Net.HttpStatusCode.OK, (await client.GetAsync(path)).StatusCode);
+        using (var health = await dkLocal.GetAsync("health"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, health.StatusCode);
+            using var body = JsonDocument.Parse(await health.Content.ReadAsStringAsync());
+            Assert.Equal("degraded", body.RootElement.GetProperty("status").GetString());
+            Assert.Equal([NodeHealth.Database], body.RootElement.GetProperty("failing").EnumerateArray().Select(e => e.GetString()));
+            Assert.DoesNotContain("10 s", body.RootElement.GetRawText(), StringComparison.Ordinal); // subjects only, never the reason
+        }
+
+        dkSeenFromEs = Assert.Single(await federation["ES"].WebConsole.Peers.RefreshAsync());
+        Assert.False(dkSeenFromEs.Reachable);
+        Assert.True(dkSeenFromEs.Pinned); // the handshake worked: it is the answer that fails
+        Assert.Equal("answers HTTP 503: database failing", dkSeenFromEs.Error);
+
+        federation.Backends["DK"].Failure = null;
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync(path)).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await dkLocal.GetAsync("health")).StatusCode);
+        dkSeenFromEs = Assert.Single(await federation["ES"].WebConsole.Peers.RefreshAsync());
+        Assert.True(dkSeenFromEs.Reachable, dkSeenFromEs.Error);
+    }
 }

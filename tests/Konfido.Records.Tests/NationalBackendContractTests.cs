@@ -354,6 +354,19 @@ public sealed class SqliteNationalBackendTests : NationalBackendContractTests
     }
 
     [Fact]
+    public async Task The_probe_answers_and_fails_once_the_file_cannot_be_opened()
+    {
+        await Backend.ProbeAsync();
+        await using var gone = await SqliteNationalBackend.OpenFileAsync(_dir.File("gone.db"), CountryProfile.Denmark);
+        await gone.ProbeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(_dir.File("gone.db"));
+        Directory.CreateDirectory(_dir.File("gone.db")); // a folder where the file was: no connection opens
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => gone.ProbeAsync());
+        Assert.IsAssignableFrom<System.Data.Common.DbException>(error);
+    }
+
+    [Fact]
     public async Task The_file_uses_the_wal_journal()
     {
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + _dir.File("national.db"));
@@ -372,6 +385,15 @@ public sealed class PostgresNationalBackendTests : NationalBackendContractTests
     {
         _database ??= await Konfido.Testing.PostgresDatabase.CreateAsync("konfido_records");
         return await PostgresNationalBackend.OpenAsync(_database.ConnectionString, profile);
+    }
+
+    [Fact]
+    public async Task The_probe_answers_while_the_database_exists_and_throws_a_database_error_once_it_is_gone()
+    {
+        await Backend.ProbeAsync();
+        await _database!.DisposeAsync(); // dropped WITH (FORCE): open connections are cut as well
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => Backend.ProbeAsync());
+        Assert.IsAssignableFrom<System.Data.Common.DbException>(error);
     }
 
     protected override async Task DisposeStoreAsync()

@@ -9,8 +9,8 @@ namespace Konfido.Node;
 
 /// <summary>How one peer answered the console's probe.</summary>
 /// <param name="Country">The peer's country.</param>
-/// <param name="Reachable">True if a mutual-TLS handshake with the node's own certificate completed against the pinned certificate.</param>
-/// <param name="LatencyMs">Connect plus handshake time, when reachable.</param>
+/// <param name="Reachable">True if a mutual-TLS handshake with the node's own certificate completed against the pinned certificate and the peer then answered its health check with success (a peer whose database or ledger fails answers 503).</param>
+/// <param name="LatencyMs">Connect, handshake and health-check time, when reachable.</param>
 /// <param name="CertificateNotAfter">The expiry of the certificate the peer presented, if it presented one.</param>
 /// <param name="Pinned">Whether that certificate is the one the trust list pins.</param>
 /// <param name="Error">Why the probe failed, if it did.</param>
@@ -18,10 +18,11 @@ namespace Konfido.Node;
 public sealed record PeerStatus(string Country, bool Reachable, double? LatencyMs, DateTimeOffset? CertificateNotAfter, bool Pinned, string? Error, DateTimeOffset CheckedAt);
 
 /// <summary>
-/// Checks the other members' federation listeners for the console: a TLS handshake with this node's
-/// certificate (as every federation call makes), the peer's certificate compared with the trust
-/// list's pin, and its expiry. Results are cached for a few seconds so that the console's refreshes
-/// cost the peers little; nothing is sent after the handshake.
+/// Checks the other members' federation listeners for the console and the node's peer watch: a TLS
+/// handshake with this node's certificate (as every federation call makes), the peer's certificate
+/// compared with the trust list's pin, and its expiry; then, over that connection, the peer's
+/// <c>/health</c>, which answers 503 while the peer's own database or ledger fails. Results are cached
+/// for a few seconds so that the console's refreshes cost the peers little.
 /// </summary>
 public sealed class PeerProbe
 {
@@ -113,17 +114,48 @@ public sealed class PeerProbe
                     return pinned;
                 },
             }, timeout.Token).ConfigureAwait(false);
-            return new PeerStatus(member.Country, true, Math.Round(watch.Elapsed.TotalMilliseconds, 1), notAfter, pinned, null, now);
+            var unhealthy = await HealthAsync(tls, member, timeout.Token).ConfigureAwait(false);
+            return new PeerStatus(member.Country, unhealthy is null, unhealthy is null ? Math.Round(watch.Elapsed.TotalMilliseconds, 1) : null, notAfter, pinned, unhealthy, now);
         }
-        catch (Exception ex) when (ex is SocketException or IOException or AuthenticationException or OperationCanceledException)
+        catch (Exception ex) when (ex is SocketException or IOException or AuthenticationException or OperationCanceledException or HttpRequestException)
         {
             var error = ex switch
             {
                 OperationCanceledException => $"no answer within {Timeout.TotalSeconds:0} s",
+                HttpRequestException => $"no answer to the health check: {ex.Message}",
                 AuthenticationException when notAfter is not null && !pinned => "the presented certificate is not the one the trust list pins",
                 _ => ex.Message,
             };
             return new PeerStatus(member.Country, false, null, notAfter, pinned, error, now);
         }
+    }
+
+    /// <summary>Asks the peer for <c>/health</c> over the connection just made: null if it answered with success, else why not.</summary>
+    private static async Task<string?> HealthAsync(SslStream tls, FederationMember member, CancellationToken cancellationToken)
+    {
+        // HTTP/1.1 over the pinned, mutually authenticated stream: the handler is given the connection instead of making one.
+        using var handler = new SocketsHttpHandler { ConnectCallback = (_, _) => ValueTask.FromResult<Stream>(tls) };
+        using var http = new HttpClient(handler, disposeHandler: false);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new UriBuilder("http", member.Endpoint.Host, member.Endpoint.Port, "/health").Uri);
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        var failing = string.Empty;
+        try
+        {
+            using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            if (body.RootElement.TryGetProperty("failing", out var subjects) && subjects.ValueKind == System.Text.Json.JsonValueKind.Array)
+            {
+                failing = $": {string.Join(", ", subjects.EnumerateArray().Select(e => e.GetString()))} failing";
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+
+        return $"answers HTTP {(int)response.StatusCode}{failing}";
     }
 }

@@ -36,6 +36,9 @@ public sealed class NodeHealth : IAsyncDisposable
     /// <summary>Consecutive failed probes before a peer counts as unreachable (one slow handshake is not an outage).</summary>
     public const int ProbesBeforeUnreachable = 2;
 
+    /// <summary>The prefix of a peer's subject (<c>peer/IT</c>).</summary>
+    public const string PeerPrefix = "peer/";
+
     /// <summary>The subject of the national back end's database.</summary>
     public const string Database = "database";
 
@@ -53,8 +56,11 @@ public sealed class NodeHealth : IAsyncDisposable
     private ISecurityEventSink? _all;
     private ISecurityEventSink? _withoutLedger;
     private Task? _publisher;
+    private readonly List<Task> _watches = [];
     private CancellationTokenSource? _watching;
-    private Task? _peerWatch;
+    private bool _peersWatched;
+    private bool _databaseWatched;
+    private long _lastDatabaseCall = long.MinValue;
     private bool _started;
 
     /// <summary>Creates the health reporting of the node of <paramref name="country"/>.</summary>
@@ -73,6 +79,12 @@ public sealed class NodeHealth : IAsyncDisposable
 
     /// <summary>How often the peers are probed once <see cref="WatchPeers"/> runs.</summary>
     public TimeSpan PeerInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long the database may go without a call before <see cref="WatchDatabase"/> probes it.</summary>
+    public TimeSpan DatabaseIdleInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one database probe may take before it counts as a failure.</summary>
+    public TimeSpan DatabaseProbeTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The current state of every subject seen so far, by subject.</summary>
     public IReadOnlyList<NodeCondition> Conditions()
@@ -151,25 +163,80 @@ public sealed class NodeHealth : IAsyncDisposable
     public void WatchPeers(Func<CancellationToken, Task<IReadOnlyList<PeerStatus>>> probe)
     {
         ArgumentNullException.ThrowIfNull(probe);
-        if (_watching is not null)
+        Watch(ref _peersWatched, async stop =>
         {
-            return;
+            foreach (var peer in await probe(stop).ConfigureAwait(false))
+            {
+                ReportPeer(peer.Country, peer.Reachable, peer.Error);
+            }
+
+            await Task.Delay(PeerInterval, _time, stop).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary>
+    /// Starts probing the national back end's database with <paramref name="probe"/> whenever no call to it was
+    /// reported for <see cref="DatabaseIdleInterval"/> (no-op if already watching): an outage, or a recovery, is
+    /// then reported even while no request reaches the database. A probe that takes longer than
+    /// <see cref="DatabaseProbeTimeout"/> counts as a failure.
+    /// </summary>
+    public void WatchDatabase(Func<CancellationToken, Task> probe)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        Watch(ref _databaseWatched, async stop =>
+        {
+            await Task.Delay(DatabaseIdleInterval, _time, stop).ConfigureAwait(false);
+            var last = Interlocked.Read(ref _lastDatabaseCall);
+            if (last != long.MinValue && _time.GetElapsedTime(last) < DatabaseIdleInterval)
+            {
+                return; // requests tell how the database is
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            timeout.CancelAfter(DatabaseProbeTimeout);
+            try
+            {
+                await probe(timeout.Token).ConfigureAwait(false);
+                ReportDatabase(null);
+            }
+            catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+            {
+                ReportDatabase(new TimeoutException($"no answer to a probe within {DatabaseProbeTimeout.TotalSeconds:0.#} s"));
+            }
+            catch (Exception ex) when (IsUnavailable(ex))
+            {
+                ReportDatabase(ex);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _logger.LogWarning("node {Country}: the database probe failed unexpectedly: {Reason}", _country, ex.Message);
+            }
+        });
+    }
+
+    /// <summary>Runs <paramref name="round"/> over and over until the node stops, once per kind of watch.</summary>
+    private void Watch(ref bool running, Func<CancellationToken, Task> round)
+    {
+        CancellationToken stop;
+        lock (_gate)
+        {
+            if (running)
+            {
+                return;
+            }
+
+            running = true;
+            _watching ??= new CancellationTokenSource();
+            stop = _watching.Token;
         }
 
-        _watching = new CancellationTokenSource();
-        var stop = _watching.Token;
-        _peerWatch = Task.Run(async () =>
+        var task = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
                 try
                 {
-                    foreach (var peer in await probe(stop).ConfigureAwait(false))
-                    {
-                        ReportPeer(peer.Country, peer.Reachable, peer.Error);
-                    }
-
-                    await Task.Delay(PeerInterval, _time, stop).ConfigureAwait(false);
+                    await round(stop).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
@@ -177,13 +244,17 @@ public sealed class NodeHealth : IAsyncDisposable
                 }
             }
         });
+        lock (_gate)
+        {
+            _watches.Add(task);
+        }
     }
 
     /// <summary>Reports <paramref name="country"/>'s probe: unreachable after <see cref="ProbesBeforeUnreachable"/> failed ones in a row, reachable again at the first that works.</summary>
     public void ReportPeer(string country, bool reachable, string? error)
     {
         ArgumentException.ThrowIfNullOrEmpty(country);
-        var subject = $"peer/{country.ToUpperInvariant()}";
+        var subject = PeerPrefix + country.ToUpperInvariant();
         if (!reachable)
         {
             lock (_gate)
@@ -209,10 +280,13 @@ public sealed class NodeHealth : IAsyncDisposable
     }
 
     /// <summary>Reports a call to the national back end's database: <paramref name="failure"/> null when it answered.</summary>
-    public void ReportDatabase(Exception? failure) =>
+    public void ReportDatabase(Exception? failure)
+    {
+        Interlocked.Exchange(ref _lastDatabaseCall, _time.GetTimestamp());
         Report(Database, failure?.Message, (down, reason) => down is null
             ? Event("database-unavailable", EventOutcome.Failure, $"the national back end's database is unavailable: {reason}", [])
             : Event("database-restored", EventOutcome.Success, $"the national back end's database answers again after {Seconds(down)} s ({down.Failures} failed call(s) since {Time(down.Since)})", Outage(down, [])));
+    }
 
     /// <summary>Reports an append to the ledger: <paramref name="failure"/> null when it committed.</summary>
     public void ReportLedger(Exception? failure) =>
@@ -226,12 +300,20 @@ public sealed class NodeHealth : IAsyncDisposable
     /// </summary>
     public async Task StoppingAsync()
     {
-        if (_watching is { } watching)
+        CancellationTokenSource? watching;
+        Task[] watches;
+        lock (_gate)
+        {
+            (watching, watches) = (_watching, [.. _watches]);
+            (_watching, _peersWatched, _databaseWatched) = (null, false, false);
+            _watches.Clear();
+        }
+
+        if (watching is not null)
         {
             await watching.CancelAsync().ConfigureAwait(false);
-            await _peerWatch!.ConfigureAwait(false);
+            await Task.WhenAll(watches).ConfigureAwait(false);
             watching.Dispose();
-            (_watching, _peerWatch) = (null, null);
         }
 
         if (_publisher is null || _publisher.IsCompleted || !_started)
