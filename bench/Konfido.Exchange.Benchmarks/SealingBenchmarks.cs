@@ -26,6 +26,7 @@ public class SealingBenchmarks
     private FederationMember _es = null!;
     private PeerResponse _sealed = null!;
     private PayloadGateway _gateway = null!;
+    private readonly PublicKeyPool<ECDiffieHellman> _recipients = PublicKeyPool<ECDiffieHellman>.ForEnvelopeRecipients();
 
     /// <summary>The answer size in bytes (a typical IPS is 10-40 KB).</summary>
     [Params(2_000, 30_000)]
@@ -59,6 +60,10 @@ public class SealingBenchmarks
     [Benchmark]
     public byte[] HomeSeal() => SealedPayloads.Seal(_payload, _signature, _es);
 
+    /// <summary>The home node's seal as it runs: the caller's payload key taken from the node's pool, not imported each time.</summary>
+    [Benchmark]
+    public byte[] HomeSealPooledKey() => SealedPayloads.Seal(_payload, _signature, _es, _recipients);
+
     /// <summary>Requesting side: open in custody, check signature and FHIR shape, re-seal for the doctor.</summary>
     [Benchmark]
     public Task<string> GatewayReseal() => _gateway.ResealAsync(_sealed, _doctorKey);
@@ -71,6 +76,8 @@ public class SealingBenchmarks
     public void Cleanup()
     {
         _custody.Dispose();
+        _gateway.Dispose();
+        _recipients.Dispose();
         _home.Dispose();
         _doctor.Dispose();
         Directory.Delete(_directory, recursive: true);

@@ -60,10 +60,33 @@ public static class PayloadEnvelope
         ArgumentException.ThrowIfNullOrEmpty(keyId);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(plaintext.Length, KeyCustody.MaxPayload, nameof(plaintext));
         using var recipient = ImportRecipient(recipientPublicKey);
+        return Seal(plaintext, recipient, keyId, contentType);
+    }
+
+    /// <summary>
+    /// Seals <paramref name="plaintext"/> for a recipient key imported once with <see cref="ImportRecipient"/> (kept, for instance,
+    /// in a <see cref="PublicKeyPool{T}"/>); otherwise as <see cref="Seal(ReadOnlySpan{byte}, ReadOnlySpan{byte}, string, string?)"/>.
+    /// </summary>
+    /// <param name="plaintext">What to seal (at most <see cref="KeyCustody.MaxPayload"/> bytes).</param>
+    /// <param name="recipient">The recipient's P-256 public key, as <see cref="ImportRecipient"/> returns it.</param>
+    /// <param name="keyId">The <c>kid</c> naming the recipient's key.</param>
+    /// <param name="contentType">The <c>cty</c> header, or null.</param>
+    /// <returns>The compact JWE.</returns>
+    public static string Seal(ReadOnlySpan<byte> plaintext, ECDiffieHellman recipient, string keyId, string? contentType = null)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        ArgumentException.ThrowIfNullOrEmpty(keyId);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(plaintext.Length, KeyCustody.MaxPayload, nameof(plaintext));
+        if (recipient.KeySize != 256)
+        {
+            throw new ArgumentException("The recipient key must be a P-256 key.", nameof(recipient));
+        }
+
         using var ephemeral = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
         var epk = ephemeral.ExportParameters(includePrivateParameters: false);
         var header = Base64Url.EncodeToString(HeaderJson(keyId, contentType, epk.Q));
-        var z = ephemeral.DeriveRawSecretAgreement(recipient.PublicKey);
+        using var recipientPublic = recipient.PublicKey;
+        var z = ephemeral.DeriveRawSecretAgreement(recipientPublic);
         var key = new SecretBuffer(KeySize);
         try
         {
@@ -223,7 +246,10 @@ public static class PayloadEnvelope
         return at + 4 + value.Length;
     }
 
-    private static ECDiffieHellman ImportRecipient(ReadOnlySpan<byte> subjectPublicKeyInfo)
+    /// <summary>Imports an envelope recipient's public key: a P-256 SubjectPublicKeyInfo (DER), the point checked; an
+    /// <see cref="ArgumentException"/> for anything else. The caller disposes the key.</summary>
+    /// <param name="subjectPublicKeyInfo">The key.</param>
+    public static ECDiffieHellman ImportRecipient(ReadOnlySpan<byte> subjectPublicKeyInfo)
     {
         var recipient = ECDiffieHellman.Create();
         try

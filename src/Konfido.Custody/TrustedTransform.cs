@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Konfido.Custody.Crypto;
 
 namespace Konfido.Custody;
@@ -37,10 +38,10 @@ public readonly record struct TransformResult(TransformFailure Failure, CustodyF
     public bool Succeeded => Failure == TransformFailure.None;
 }
 
-/// <summary>The outcome of <see cref="TrustedTransform.Reseal{TState}"/> and <see cref="TrustedTransform.RevealAsync{TState}"/>.</summary>
+/// <summary>The outcome of <see cref="O:Konfido.Custody.TrustedTransform.Reseal"/> and <see cref="TrustedTransform.RevealAsync{TState}"/>.</summary>
 /// <param name="Failure">Why it failed, or <see cref="TransformFailure.None"/>.</param>
 /// <param name="DecryptFailure">For <see cref="TransformFailure.DecryptFailed"/>: the custody's reason.</param>
-/// <param name="Envelope">For <see cref="TrustedTransform.Reseal{TState}"/>: the output sealed for the target when it succeeded.</param>
+/// <param name="Envelope">For <see cref="O:Konfido.Custody.TrustedTransform.Reseal"/>: the output sealed for the target when it succeeded.</param>
 public readonly record struct EnvelopeTransformResult(TransformFailure Failure, CustodyFailure DecryptFailure, string? Envelope)
 {
     /// <summary>True if the transformation ran and its output was sealed or delivered.</summary>
@@ -139,11 +140,33 @@ public sealed class TrustedTransform
         string? targetContentType, int maxOutputLength, TState state, ClearTransform<TState> transform)
     {
         ArgumentException.ThrowIfNullOrEmpty(targetKeyId);
+        using var target = PayloadEnvelope.ImportRecipient(targetPublicKey);
+        return Reseal(recipientKey, envelope, target, targetKeyId, targetContentType, maxOutputLength, state, transform);
+    }
+
+    /// <summary>
+    /// As <see cref="Reseal{TState}(CustodyKeyId, string, ReadOnlySpan{byte}, string, string?, int, TState, ClearTransform{TState})"/>,
+    /// for a target key imported once with <see cref="PayloadEnvelope.ImportRecipient"/> (kept in a <see cref="PublicKeyPool{T}"/>).
+    /// </summary>
+    /// <typeparam name="TState">Caller state.</typeparam>
+    /// <param name="recipientKey">The custody key the input is addressed to.</param>
+    /// <param name="envelope">The input envelope (compact JWE).</param>
+    /// <param name="target">The next recipient's P-256 public key.</param>
+    /// <param name="targetKeyId">The <c>kid</c> for the output envelope.</param>
+    /// <param name="targetContentType">The output's <c>cty</c>, or null.</param>
+    /// <param name="maxOutputLength">The size of the output buffer given to <paramref name="transform"/>.</param>
+    /// <param name="state">Passed to <paramref name="transform"/>.</param>
+    /// <param name="transform">The transformation.</param>
+    public EnvelopeTransformResult Reseal<TState>(CustodyKeyId recipientKey, string envelope, ECDiffieHellman target, string targetKeyId,
+        string? targetContentType, int maxOutputLength, TState state, ClearTransform<TState> transform)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentException.ThrowIfNullOrEmpty(targetKeyId);
         var (input, output, failure) = OpenAndTransform(recipientKey, envelope, maxOutputLength, state, transform, out var written);
         try
         {
             return failure.Succeeded
-                ? new(TransformFailure.None, CustodyFailure.None, PayloadEnvelope.Seal(output!.Span[..written], targetPublicKey, targetKeyId, targetContentType))
+                ? new(TransformFailure.None, CustodyFailure.None, PayloadEnvelope.Seal(output!.Span[..written], target, targetKeyId, targetContentType))
                 : failure;
         }
         finally
@@ -157,7 +180,7 @@ public sealed class TrustedTransform
     /// Opens <paramref name="envelope"/> inside custody, transforms the payload and hands the clear output to
     /// <paramref name="deliver"/> (e.g. a TLS stream to a local client that brought no key of its own), then zeroises
     /// every clear buffer. <paramref name="deliver"/> must not keep, copy, log or store the memory it gets. Requires as
-    /// <see cref="Reseal{TState}"/>.
+    /// <see cref="O:Konfido.Custody.TrustedTransform.Reseal"/>.
     /// </summary>
     /// <typeparam name="TState">Caller state.</typeparam>
     /// <param name="recipientKey">The custody key the input is addressed to.</param>

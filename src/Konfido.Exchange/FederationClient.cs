@@ -42,6 +42,7 @@ public sealed class FederationClient : IDisposable
     private readonly PeerCallPolicy _policy;
     private readonly Dictionary<string, HttpClient> _clients = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _gate = new();
+    private readonly Custody.PublicKeyPool<System.Security.Cryptography.ECDsa> _signingKeys = Custody.PublicKeyPool<System.Security.Cryptography.ECDsa>.ForECDsa();
 
     /// <summary>Creates a client. Requires credentials and a trust-list source (read on every call, so updates apply).</summary>
     public FederationClient(NodeCredentials credentials, Func<TrustList> trustList, PeerCallPolicy? policy = null)
@@ -196,7 +197,7 @@ public sealed class FederationClient : IDisposable
         }
     }
 
-    private static PeerResponse Verify(FederationMember member, HttpResponseMessage response, byte[] body)
+    private PeerResponse Verify(FederationMember member, HttpResponseMessage response, byte[] body)
     {
         var jws = response.Headers.TryGetValues(FederationProtocol.SignatureHeader, out var values) ? values.FirstOrDefault() : null;
         if (jws is null)
@@ -210,8 +211,8 @@ public sealed class FederationClient : IDisposable
             throw new ExchangeException(HttpStatusCode.BadGateway, "security", $"the {member.Country} node's response is signed as '{kid}'");
         }
 
-        using var key = member.ImportSigningKey();
-        var check = DetachedJws.Verify(jws, body, key);
+        using var key = _signingKeys.Rent(member.SigningKey);
+        var check = DetachedJws.Verify(jws, body, key.Key);
         if (!check.IsValid)
         {
             throw new ExchangeException(HttpStatusCode.BadGateway, "security", $"the {member.Country} node's response signature is invalid: {check.Reason}");
@@ -285,5 +286,7 @@ public sealed class FederationClient : IDisposable
 
             _clients.Clear();
         }
+
+        _signingKeys.Dispose();
     }
 }

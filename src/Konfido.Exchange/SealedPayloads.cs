@@ -33,9 +33,24 @@ public static class SealedPayloads
     /// <returns>The envelope as ASCII bytes (the HTTP body).</returns>
     public static byte[] Seal(ReadOnlySpan<byte> body, string detachedSignature, FederationMember recipient)
     {
+        using var keys = PublicKeyPool<ECDiffieHellman>.ForEnvelopeRecipients();
+        return Seal(body, detachedSignature, recipient, keys);
+    }
+
+    /// <summary>As <see cref="Seal(ReadOnlySpan{byte}, string, FederationMember)"/>, with the recipient's key from <paramref name="keys"/>
+    /// (imported once, not for every answer).</summary>
+    /// <param name="body">The signed body.</param>
+    /// <param name="detachedSignature">The home country's detached JWS over <paramref name="body"/>.</param>
+    /// <param name="recipient">The calling member.</param>
+    /// <param name="keys">The pool of recipients' keys.</param>
+    /// <returns>The envelope as ASCII bytes (the HTTP body).</returns>
+    public static byte[] Seal(ReadOnlySpan<byte> body, string detachedSignature, FederationMember recipient, PublicKeyPool<ECDiffieHellman> keys)
+    {
         ArgumentNullException.ThrowIfNull(recipient);
+        ArgumentNullException.ThrowIfNull(keys);
         var key = recipient.PayloadKey ?? throw new ArgumentException($"{recipient.Country} has no payload key.", nameof(recipient));
-        return Encoding.ASCII.GetBytes(SealSigned(body, detachedSignature, Convert.FromBase64String(key), recipient.Country));
+        using var lease = keys.Rent(key);
+        return Encoding.ASCII.GetBytes(SealSigned(body, detachedSignature, lease.Key, recipient.Country));
     }
 
     /// <summary>Seals a signed answer (its compact JWS) for a local client's own key (<see cref="RecipientKeyHeader"/>); the clear
@@ -44,10 +59,13 @@ public static class SealedPayloads
     /// <param name="detachedSignature">The signer's detached JWS over <paramref name="body"/>.</param>
     /// <param name="clientKey">The client's public key (from <see cref="ReadClientKey"/>).</param>
     /// <returns>The envelope.</returns>
-    public static string SealForClient(ReadOnlySpan<byte> body, string detachedSignature, byte[] clientKey) =>
-        SealSigned(body, detachedSignature, clientKey, ClientKeyId);
+    public static string SealForClient(ReadOnlySpan<byte> body, string detachedSignature, byte[] clientKey)
+    {
+        using var key = PayloadEnvelope.ImportRecipient(clientKey);
+        return SealSigned(body, detachedSignature, key, ClientKeyId);
+    }
 
-    private static string SealSigned(ReadOnlySpan<byte> body, string detachedSignature, ReadOnlySpan<byte> recipientKey, string keyId)
+    private static string SealSigned(ReadOnlySpan<byte> body, string detachedSignature, ECDiffieHellman recipientKey, string keyId)
     {
         var compact = DetachedJws.Attach(detachedSignature, body);
         try
@@ -157,8 +175,10 @@ public static class SealedPayloads
 /// only in the boundary's zeroised buffers; what the node keeps, logs or audits is the envelope and metadata.
 /// A failure is a security event and an <see cref="ExchangeException"/> (502).
 /// </summary>
-public sealed class PayloadGateway
+public sealed class PayloadGateway : IDisposable
 {
+    private readonly PublicKeyPool<ECDsa> _signingKeys = PublicKeyPool<ECDsa>.ForECDsa();
+    private readonly PublicKeyPool<ECDiffieHellman> _clientKeys = PublicKeyPool<ECDiffieHellman>.ForEnvelopeRecipients();
     private readonly TrustedTransform _boundary;
     private readonly CustodyKeyId _payloadKey;
     private readonly Func<TrustList> _trustList;
@@ -184,6 +204,13 @@ public sealed class PayloadGateway
         _events = events;
     }
 
+    /// <summary>Disposes the imported public keys it keeps.</summary>
+    public void Dispose()
+    {
+        _signingKeys.Dispose();
+        _clientKeys.Dispose();
+    }
+
     /// <summary>Re-seals a sealed answer for a local client's key (<see cref="SealedPayloads.OpenForClient"/> opens it).
     /// Requires <paramref name="response"/> to be sealed.</summary>
     /// <param name="response">The home country's verified, sealed answer.</param>
@@ -192,9 +219,11 @@ public sealed class PayloadGateway
     /// <returns>The envelope for the client.</returns>
     public async Task<string> ResealAsync(PeerResponse response, byte[] clientKey, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(clientKey);
         var (envelope, check) = Prepare(response, reveal: false);
         using var disposeCheck = check;
-        var result = _boundary.Reseal(_payloadKey, envelope, clientKey, SealedPayloads.ClientKeyId, PayloadEnvelope.NestedJwsContentType,
+        using var target = _clientKeys.Rent(clientKey);
+        var result = _boundary.Reseal(_payloadKey, envelope, target.Key, SealedPayloads.ClientKeyId, PayloadEnvelope.NestedJwsContentType,
             Math.Max(0, PayloadEnvelope.PlaintextLength(envelope)), check, NestedJwsCheck.Run);
         await ThrowIfFailedAsync(response, result, check, cancellationToken).ConfigureAwait(false);
         return result.Envelope!;
@@ -267,7 +296,7 @@ public sealed class PayloadGateway
 
         var home = _trustList().Find(response.Signer)
             ?? throw new ExchangeException(HttpStatusCode.BadGateway, "security", $"{response.Signer} is no longer in the trust list");
-        return (Encoding.ASCII.GetString(response.Body), new NestedJwsCheck(home, reveal));
+        return (Encoding.ASCII.GetString(response.Body), new NestedJwsCheck(home, reveal, _signingKeys.Rent(home.SigningKey)));
     }
 
     private async ValueTask ThrowIfFailedAsync(PeerResponse response, EnvelopeTransformResult result, NestedJwsCheck check, CancellationToken cancellationToken)
@@ -300,9 +329,9 @@ public sealed class PayloadGateway
     }
 
     /// <summary>The transformation run inside the boundary: the home country's signature and a well-formed FHIR resource.</summary>
-    private sealed class NestedJwsCheck(FederationMember home, bool reveal) : IDisposable
+    private sealed class NestedJwsCheck(FederationMember home, bool reveal, PublicKeyPool<ECDsa>.Lease signer) : IDisposable
     {
-        private readonly ECDsa _signer = home.ImportSigningKey();
+        private readonly ECDsa _signer = signer.Key;
         private readonly string _home = home.Country;
 
         public string? Detached { get; private set; }
@@ -370,6 +399,6 @@ public sealed class PayloadGateway
             }
         }
 
-        public void Dispose() => _signer.Dispose();
+        public void Dispose() => signer.Dispose();
     }
 }

@@ -18,14 +18,17 @@ internal static class FederationApi
 
     public static void Map(WebApplication app, NodeComponents components, HomeCountryService home, PayloadGateway? payloads)
     {
+        // The callers' payload keys, imported once rather than for every answer sealed for them.
+        var recipients = Custody.PublicKeyPool<System.Security.Cryptography.ECDiffieHellman>.ForEnvelopeRecipients();
+        app.Lifetime.ApplicationStopped.Register(recipients.Dispose);
         var fhir = app.MapGroup("/fhir");
-        fhir.MapGet("/Patient", Serve(components, home, DiscoverAsync));
-        fhir.MapGet("/Patient/$summary", Serve(components, home, SummaryAsync));
-        fhir.MapGet("/MedicationRequest", Serve(components, home, PrescriptionsAsync));
-        fhir.MapPost("/MedicationDispense", Serve(components, home, (context, service, call) => DispenseAsync(context, service, call, payloads)));
+        fhir.MapGet("/Patient", Serve(components, home, recipients, DiscoverAsync));
+        fhir.MapGet("/Patient/$summary", Serve(components, home, recipients, SummaryAsync));
+        fhir.MapGet("/MedicationRequest", Serve(components, home, recipients, PrescriptionsAsync));
+        fhir.MapPost("/MedicationDispense", Serve(components, home, recipients, (context, service, call) => DispenseAsync(context, service, call, payloads)));
     }
 
-    private static RequestDelegate Serve(NodeComponents components, HomeCountryService home, FederationHandler handler) =>
+    private static RequestDelegate Serve(NodeComponents components, HomeCountryService home, Custody.PublicKeyPool<System.Security.Cryptography.ECDiffieHellman> recipients, FederationHandler handler) =>
         async context =>
         {
             var caller = RequireMember(context, components);
@@ -35,7 +38,7 @@ internal static class FederationApi
             if (caller.PayloadKey is not null && (int)response.Status is >= 200 and < 300)
             {
                 // Sign, then encrypt: the clinical answer leaves sealed for the caller's custody; the transport signature covers the envelope.
-                var envelope = SealedPayloads.Seal(response.Body, response.Signature, caller);
+                var envelope = SealedPayloads.Seal(response.Body, response.Signature, caller, recipients);
                 System.Security.Cryptography.CryptographicOperations.ZeroMemory(response.Body);
                 await HttpBodies.WriteSignedAsync(context, response.Status, envelope,
                     DetachedJws.Sign(envelope, components.Credentials.SigningKey, components.Credentials.Country), Custody.PayloadEnvelope.MediaType).ConfigureAwait(false);

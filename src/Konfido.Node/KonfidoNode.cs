@@ -189,6 +189,11 @@ public sealed class KonfidoNode : IAsyncDisposable
         var payloads = components is { Custody: { } custody, PayloadKey: { } payloadKey }
             ? new PayloadGateway(components.Country, new Custody.TrustedTransform(custody), payloadKey, components.TrustList, events)
             : null;
+        if (payloads is not null)
+        {
+            app.Lifetime.ApplicationStopped.Register(payloads.Dispose);
+        }
+
         FederationApi.Map(app, components, home, payloads);
         Ihe.IheNode.Map(app, components, home, events, node.Eid);
         LocalApi.Map(app, node.Eid, gateway, attestation, payloads);

@@ -116,7 +116,8 @@ internal static class KeyAlgorithms
         {
             using var mine = ECDiffieHellman.Create(parameters);
             using var peer = ECDiffieHellman.Create(peerPublic); // the platform refuses points off the curve
-            return mine.DeriveRawSecretAgreement(peer.PublicKey);
+            using var peerKey = peer.PublicKey;
+            return mine.DeriveRawSecretAgreement(peerKey);
         }
         finally
         {
