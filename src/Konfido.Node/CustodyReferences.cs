@@ -115,6 +115,56 @@ public static class CustodyReferences
     }
 
     /// <summary>
+    /// HMAC-SHA-256 under the custody secret a reference (<c>custody:id</c>) names, computed inside
+    /// <see cref="IKeyCustody.UseSecret{TState, TResult}"/> for each call: the caller never holds the key.
+    /// </summary>
+    /// <param name="setting">The setting's value (a reference).</param>
+    /// <param name="custody">The node's custody.</param>
+    /// <param name="field">The setting's name, for errors.</param>
+    /// <exception cref="NodeConfigurationException">The custody has no such secret.</exception>
+    public static Core.KeyedHash KeyedHash(string setting, IKeyCustody? custody, string field)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        var id = Find(custody, setting, field, CustodyKeyKind.Secret);
+        var held = custody!;
+        return (data, mac) => held.UseSecret(id, data.ToArray(), static (secret, message) => HMACSHA256.HashData(secret, message)).CopyTo(mac);
+    }
+
+    /// <summary>The ledger's pseudonymiser for the key a setting names: through custody for a reference, holding the key read from a hex file otherwise.</summary>
+    /// <param name="setting">The setting's value.</param>
+    /// <param name="custody">The node's custody, or null if it has none.</param>
+    /// <param name="resolve">Resolves a relative file path.</param>
+    /// <param name="field">The setting's name, for errors.</param>
+    public static Ledger.Log.PatientPseudonymiser LedgerPseudonymiser(string setting, IKeyCustody? custody, Func<string, string> resolve, string field) =>
+        Pseudonymiser(setting, custody, resolve, field, hash => new Ledger.Log.PatientPseudonymiser(hash), key => new Ledger.Log.PatientPseudonymiser(key));
+
+    /// <summary>The SIEM's pseudonymiser for the key a setting names, as <see cref="LedgerPseudonymiser"/>.</summary>
+    /// <param name="setting">The setting's value.</param>
+    /// <param name="custody">The node's custody, or null if it has none.</param>
+    /// <param name="resolve">Resolves a relative file path.</param>
+    /// <param name="field">The setting's name, for errors.</param>
+    public static Siem.Parsing.PatientPseudonymiser SiemPseudonymiser(string setting, IKeyCustody? custody, Func<string, string> resolve, string field) =>
+        Pseudonymiser(setting, custody, resolve, field, hash => new Siem.Parsing.PatientPseudonymiser(hash), key => new Siem.Parsing.PatientPseudonymiser(key));
+
+    private static T Pseudonymiser<T>(string setting, IKeyCustody? custody, Func<string, string> resolve, string field, Func<Core.KeyedHash, T> throughCustody, Func<byte[], T> holdingKey)
+    {
+        if (IsReference(setting))
+        {
+            return throughCustody(KeyedHash(setting, custody, field));
+        }
+
+        var key = ReadSecret(setting, custody, resolve, field);
+        try
+        {
+            return holdingKey(key);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    /// <summary>
     /// The secret key bytes a setting names: a custody secret (<c>custody:id</c>) or a hex file. The caller
     /// zeroises the returned array once it has handed the key to its user.
     /// </summary>

@@ -107,7 +107,7 @@ public static class NodeLauncher
             NodeSettings.ParseEndpoint(settings.LocalListen, "localListen", "config"),
             credentials, () => trustList, backend, events, policy, ledger, eid,
             settings.Policy is { } p ? new PolicySource(settings.Resolve(p.File), dataDirectory, p.Breach is { } b ? settings.Resolve(b) : null) : null,
-            settings.Ledger is { } l ? new SiemSource(dataDirectory, CustodyReferences.ReadSecret(l.PseudonymKey, custody, settings.Resolve, "ledger.pseudonymKey")) : null,
+            settings.Ledger is { } l ? new SiemSource(dataDirectory, CustodyReferences.SiemPseudonymiser(l.PseudonymKey, custody, settings.Resolve, "ledger.pseudonymKey")) : null,
             custody) { PayloadKey = payloadKey?.Id };
     }
 

@@ -118,10 +118,8 @@ public sealed class NodeLedger : IAsyncDisposable
             }
         }
 
-        var pseudonymKey = CustodyReferences.ReadSecret(settings.PseudonymKey, custody, resolve, "ledger.pseudonymKey");
-
-        var pseudonymiser = new PatientPseudonymiser(pseudonymKey);
-        CryptographicOperations.ZeroMemory(pseudonymKey);
+        // A custody key is used through the custody for each new patient; only a key file is read into memory.
+        var pseudonymiser = CustodyReferences.LedgerPseudonymiser(settings.PseudonymKey, custody, resolve, "ledger.pseudonymKey");
         var storage = await SqliteLogStorage.OpenAsync(Path.Combine(dataDirectory, "ledger.db"), cancellationToken).ConfigureAwait(false);
         // 512 tiles (4 MiB) of proof cache per log: a node's proofs are mostly near the head (publication, recent
         // accesses); older tiles come from SQLite.

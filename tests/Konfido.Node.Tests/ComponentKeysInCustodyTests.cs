@@ -56,4 +56,31 @@ public sealed class ComponentKeysInCustodyTests
         Assert.False((await keys.DecryptAsync("anna", sealedForAnna)).Succeeded);
         Assert.False((await keys.DecryptAsync("bo", sealedForBo)).Succeeded);
     }
+
+    [Fact]
+    public void The_ledger_and_siem_pseudonymise_through_custody_without_holding_the_federation_key()
+    {
+        using var directory = new TemporaryDirectory();
+        using var custody = KeyCustody.OpenSoftware(new SoftwareCustodyOptions { Directory = directory.Path, Measurement = NodeMeasurement.FromDigest(new byte[NodeMeasurement.Size], "test") });
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var id = CustodyKeyId.Parse(CustodyReferences.PseudonymKeyId);
+        custody.ImportSecret(id, key);
+        var setting = CustodyReferences.Of(CustodyReferences.PseudonymKeyId);
+        using var ledger = CustodyReferences.LedgerPseudonymiser(setting, custody, p => p, "ledger.pseudonymKey");
+        using var siem = CustodyReferences.SiemPseudonymiser(setting, custody, p => p, "ledger.pseudonymKey");
+        using var ledgerHoldingKey = new Konfido.Ledger.Log.PatientPseudonymiser(key);
+        using var siemHoldingKey = new Konfido.Siem.Parsing.PatientPseudonymiser(key);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
+
+        // The same pseudonyms as under the key itself: every ledger and alert of the federation keeps matching.
+        Assert.Equal(ledgerHoldingKey.Pseudonymise("urn:oid:1.2.208.176.1.2|0101561234"), ledger.Pseudonymise("urn:oid:1.2.208.176.1.2|0101561234"));
+        Assert.Equal(siemHoldingKey.Pseudonymise("0101561234"), siem.Pseudonymise("0101561234"));
+
+        // With the key gone from custody, a patient seen before keeps the pseudonym remembered, and a new one cannot be
+        // pseudonymised at all: neither pseudonymiser holds the key.
+        Assert.True(custody.DestroyKey(id));
+        Assert.Equal(ledgerHoldingKey.Pseudonymise("urn:oid:1.2.208.176.1.2|0101561234"), ledger.Pseudonymise("urn:oid:1.2.208.176.1.2|0101561234"));
+        Assert.Throws<InvalidOperationException>(() => ledger.Pseudonymise("urn:oid:1.2.208.176.1.2|0202624321"));
+        Assert.Throws<InvalidOperationException>(() => siem.Pseudonymise("0202624321"));
+    }
 }

@@ -5,10 +5,10 @@ using Konfido.Siem.Alerts;
 
 namespace Konfido.Node;
 
-/// <summary>Where a node's SIEM keeps its alerts, and the key it pseudonymises patients with.</summary>
+/// <summary>Where a node's SIEM keeps its alerts, and how it pseudonymises patients.</summary>
 /// <param name="DataDirectory">The folder of <c>alerts.db</c>.</param>
-/// <param name="PseudonymKey">The federation's pseudonymisation key (the same pseudonym in every country's alerts).</param>
-public sealed record SiemSource(string DataDirectory, byte[] PseudonymKey);
+/// <param name="Pseudonymiser">Pseudonymises under the federation's key, through custody when the key is in custody (the same pseudonym in every country's alerts); the SIEM disposes it.</param>
+public sealed record SiemSource(string DataDirectory, Konfido.Siem.Parsing.PatientPseudonymiser Pseudonymiser);
 
 /// <summary>
 /// The node's monitoring: a <see cref="SiemNode"/> with the bundled eHealth rules on the node's own
@@ -21,8 +21,7 @@ public sealed class NodeSiem : IAsyncDisposable
 
     internal NodeSiem(string country, SiemSource source, ISecurityEventSink? ledger, FederationClient client, Func<TrustList> trustList, IAlertSink? breaches = null)
     {
-        _pseudonymiser = new Konfido.Siem.Parsing.PatientPseudonymiser(source.PseudonymKey);
-        System.Security.Cryptography.CryptographicOperations.ZeroMemory(source.PseudonymKey);
+        _pseudonymiser = source.Pseudonymiser;
         var store = new SqliteAlertStore($"Data Source={Path.Combine(source.DataDirectory, "alerts.db")}");
         _sharing = new AlertOutbox(country, source.DataDirectory, client, trustList);
         IAlertSink[] sinks = [.. new IAlertSink?[] { ledger is null ? null : new LedgerAlertSink(country, ledger), breaches, _sharing }.OfType<IAlertSink>()];
