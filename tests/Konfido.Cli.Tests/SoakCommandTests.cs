@@ -14,12 +14,12 @@ public sealed class SoakCommandTests
         Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
         using var json = JsonDocument.Parse(result.Stdout);
         var root = json.RootElement;
-        Assert.True(root.GetProperty("ok").GetBoolean());
+        Assert.True(root.GetProperty("ok").GetBoolean(), result.Stdout + result.Stderr);
         Assert.True(root.GetProperty("acknowledged").GetInt64() > 0);
         Assert.True(root.GetProperty("dk_served_entries").GetInt64() >= root.GetProperty("acknowledged").GetInt64());
         foreach (var check in root.GetProperty("checks").EnumerateObject())
         {
-            Assert.True(check.Value.GetBoolean(), check.Name);
+            Assert.True(check.Value.GetBoolean(), $"{check.Name} failed:\n{result.Stdout}\n{result.Stderr}");
         }
 
         var samples = root.GetProperty("samples").EnumerateArray().ToArray();
