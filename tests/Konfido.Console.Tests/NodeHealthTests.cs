@@ -82,6 +82,21 @@ public sealed class NodeHealthTests
         Assert.Contains("no answer to a probe within 0.1 s", Assert.Single(all.Events).Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_peer_watch_round_that_throws_does_not_end_the_watch()
+    {
+        var health = new NodeHealth("DK", null) { PeerInterval = TimeSpan.FromMilliseconds(10) };
+        var all = new InMemorySecurityEventSink();
+        health.Attach(all, new InMemorySecurityEventSink());
+        var rounds = 0;
+        health.WatchPeers(_ => Interlocked.Increment(ref rounds) == 1
+            ? throw new InvalidOperationException("the trust list could not be read")
+            : Task.FromResult<IReadOnlyList<PeerStatus>>([new PeerStatus("IT", false, null, null, false, "connection refused", DateTimeOffset.UtcNow)]));
+        await UntilAsync(health, all, "peer-unreachable");
+        await health.DisposeAsync();
+        Assert.Equal("IT unreachable: connection refused", Assert.Single(all.Events).Reason);
+    }
+
     /// <summary>Waits (30 s at most) until an event <paramref name="action"/> was published.</summary>
     private static async Task UntilAsync(NodeHealth health, InMemorySecurityEventSink all, string action)
     {

@@ -242,6 +242,19 @@ public sealed class NodeHealth : IAsyncDisposable
                 {
                     return;
                 }
+                catch (Exception ex)
+                {
+                    // A watch outlives any one round: log, wait a little, go on.
+                    _logger.LogWarning("node {Country}: a health watch round failed: {Reason}", _country, ex.Message);
+                    try
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(1), _time, stop).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                }
             }
         });
         lock (_gate)
