@@ -33,8 +33,8 @@ public static class SealedPayloads
     /// <returns>The envelope as ASCII bytes (the HTTP body).</returns>
     public static byte[] Seal(ReadOnlySpan<byte> body, string detachedSignature, FederationMember recipient)
     {
-        using var keys = PublicKeyPool<ECDiffieHellman>.ForEnvelopeRecipients();
-        return Seal(body, detachedSignature, recipient, keys);
+        using var key = PayloadEnvelope.ImportRecipient(Convert.FromBase64String(PayloadKeyOf(recipient)));
+        return Encoding.ASCII.GetBytes(SealSigned(body, detachedSignature, key, recipient.Country));
     }
 
     /// <summary>As <see cref="Seal(ReadOnlySpan{byte}, string, FederationMember)"/>, with the recipient's key from <paramref name="keys"/>
@@ -46,10 +46,8 @@ public static class SealedPayloads
     /// <returns>The envelope as ASCII bytes (the HTTP body).</returns>
     public static byte[] Seal(ReadOnlySpan<byte> body, string detachedSignature, FederationMember recipient, PublicKeyPool<ECDiffieHellman> keys)
     {
-        ArgumentNullException.ThrowIfNull(recipient);
         ArgumentNullException.ThrowIfNull(keys);
-        var key = recipient.PayloadKey ?? throw new ArgumentException($"{recipient.Country} has no payload key.", nameof(recipient));
-        using var lease = keys.Rent(key);
+        using var lease = keys.Rent(PayloadKeyOf(recipient));
         return Encoding.ASCII.GetBytes(SealSigned(body, detachedSignature, lease.Key, recipient.Country));
     }
 
@@ -63,6 +61,13 @@ public static class SealedPayloads
     {
         using var key = PayloadEnvelope.ImportRecipient(clientKey);
         return SealSigned(body, detachedSignature, key, ClientKeyId);
+    }
+
+    /// <summary>The member's payload key (base64 SubjectPublicKeyInfo); an <see cref="ArgumentException"/> if it lists none.</summary>
+    private static string PayloadKeyOf(FederationMember recipient)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        return recipient.PayloadKey ?? throw new ArgumentException($"{recipient.Country} has no payload key.", nameof(recipient));
     }
 
     private static string SealSigned(ReadOnlySpan<byte> body, string detachedSignature, ECDiffieHellman recipientKey, string keyId)
@@ -86,9 +91,7 @@ public static class SealedPayloads
     /// <returns>The envelope as ASCII bytes (the HTTP body).</returns>
     public static byte[] SealRequest(ReadOnlySpan<byte> fhirJson, FederationMember recipient)
     {
-        ArgumentNullException.ThrowIfNull(recipient);
-        var key = recipient.PayloadKey ?? throw new ArgumentException($"{recipient.Country} has no payload key.", nameof(recipient));
-        return Encoding.ASCII.GetBytes(PayloadEnvelope.Seal(fhirJson, Convert.FromBase64String(key), recipient.Country));
+        return Encoding.ASCII.GetBytes(PayloadEnvelope.Seal(fhirJson, Convert.FromBase64String(PayloadKeyOf(recipient)), recipient.Country));
     }
 
     /// <summary>

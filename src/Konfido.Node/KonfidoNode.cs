@@ -256,6 +256,7 @@ public sealed class KonfidoNode : IAsyncDisposable
         {
             Health.WatchDatabase(database.ProbeAsync);
         }
+
         Components.Ledger?.StartPublishing(_app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Konfido.Node.Ledger"));
     }
 

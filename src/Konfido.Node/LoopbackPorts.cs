@@ -44,29 +44,46 @@ public static class LoopbackPorts
     /// <summary>Reserves <paramref name="count"/> ports of <paramref name="low"/>..<paramref name="high"/>, scanning from offset <paramref name="start"/>.</summary>
     internal static int[] Reserve(int count, int low, int high, int start)
     {
+        var ports = Hold(count, Scan(low, high, start));
+        return ports.Length == count
+            ? ports
+            : throw new IOException($"Only {ports.Length} of {count} loopback ports between {low} and {high} are free.");
+    }
+
+    /// <summary>A listener on each port of the range, from offset <paramref name="start"/>, that is reserved for this process and free.</summary>
+    private static IEnumerable<TcpListener> Scan(int low, int high, int start)
+    {
         var size = high - low + 1;
-        var listeners = new List<TcpListener>(count);
+        for (var i = 0; i < size; i++)
+        {
+            var port = low + (start + i) % size;
+            if (TryReserve(port) && TryListen(port) is { } listener)
+            {
+                yield return listener;
+            }
+        }
+    }
+
+    /// <summary>Takes up to <paramref name="count"/> listeners at once (so that their ports are distinct), then releases them and returns their ports.</summary>
+    private static int[] Hold(int count, IEnumerable<TcpListener> listeners)
+    {
+        var held = new List<TcpListener>(count);
         try
         {
-            for (var i = 0; i < size && listeners.Count < count; i++)
+            foreach (var listener in listeners)
             {
-                var port = low + (start + i) % size;
-                if (TryReserve(port) && TryListen(port) is { } listener)
+                held.Add(listener);
+                if (held.Count == count)
                 {
-                    listeners.Add(listener);
+                    break;
                 }
             }
 
-            if (listeners.Count < count)
-            {
-                throw new IOException($"Only {listeners.Count} of {count} loopback ports between {low} and {high} are free.");
-            }
-
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+            return held.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
         }
         finally
         {
-            foreach (var listener in listeners)
+            foreach (var listener in held)
             {
                 listener.Stop();
             }
@@ -163,26 +180,10 @@ public static class LoopbackPorts
     }
 
     /// <summary>Ports from the kernel (when no range outside its ephemeral range is left).</summary>
-    private static int[] KernelAssigned(int count)
+    private static int[] KernelAssigned(int count) => Hold(count, Enumerable.Range(0, count).Select(_ =>
     {
-        var listeners = new List<TcpListener>();
-        try
-        {
-            for (var i = 0; i < count; i++)
-            {
-                var listener = new TcpListener(IPAddress.Loopback, 0);
-                listener.Start();
-                listeners.Add(listener);
-            }
-
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        }
-        finally
-        {
-            foreach (var listener in listeners)
-            {
-                listener.Stop();
-            }
-        }
-    }
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return listener;
+    }));
 }
